@@ -1,0 +1,56 @@
+package eventstore
+
+import (
+	"context"
+	"iter"
+)
+
+// Store is the port every backend implements. All methods are safe for
+// concurrent use.
+type Store interface {
+	// Append atomically appends events to stream if expected holds, and
+	// returns where they landed. Either every event is committed and
+	// durable when Append returns nil, or none is. A failed precondition
+	// returns a *ConcurrencyError; a malformed request an
+	// *InvalidAppendError.
+	//
+	// A retry of an append that was already committed (the same event IDs,
+	// in the same order, at the versions the same expected version gives)
+	// is acknowledged with the original result and writes nothing, so a
+	// caller that lost an acknowledgement can safely send again.
+	Append(ctx context.Context, stream string, expected ExpectedVersion, events ...EventData) (AppendResult, error)
+
+	// ReadStream returns up to limit events of stream with version >= from,
+	// oldest first; limit <= 0 means no limit. A stream with no events
+	// yields an empty slice and no error.
+	ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]Event, error)
+
+	// ReadStreamBackward returns the last n events of stream, newest first.
+	ReadStreamBackward(ctx context.Context, stream string, n int) ([]Event, error)
+
+	// ReadAll returns up to limit events of the global log with position
+	// greater than after, in commit order; after = 0 reads from the start.
+	// It never returns an event while an earlier one is still uncommitted,
+	// so successive reads see growing prefixes of the log.
+	ReadAll(ctx context.Context, after uint64, limit int) ([]Event, error)
+
+	// Subscribe yields every event with position greater than after, in
+	// commit order: first those already committed, then each new one as it
+	// is committed, with no gap and no duplicate between the two phases.
+	// It ends after yielding a non-nil error, ctx.Err() once ctx is done.
+	Subscribe(ctx context.Context, after uint64) iter.Seq2[Event, error]
+
+	// Close releases the store's resources. Calls after Close return
+	// ErrClosed.
+	Close() error
+}
+
+// AppendResult says where an append landed.
+type AppendResult struct {
+	// FirstVersion and LastVersion are the stream versions of the first and
+	// last appended events.
+	FirstVersion, LastVersion uint64
+	// Position is the global position of the last appended event: a
+	// ReadAll or Subscribe after Position-1 includes it.
+	Position uint64
+}
