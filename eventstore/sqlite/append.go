@@ -1,0 +1,99 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+
+	"github.com/haixi-hrss/fundledger/eventstore"
+)
+
+// ErrEventIDReused matches the *eventstore.InvalidAppendError returned for
+// an event ID that is already recorded somewhere other than an exact retry
+// of its original append, or that appears twice in one request.
+var ErrEventIDReused = errors.New("event ID already used")
+
+// Request states: the writer moves a request from pending to taken, Append
+// from pending to withdrawn when its context ends first. Whoever wins the
+// swap decides, so a withdrawn request is never written.
+const (
+	pending int32 = iota
+	taken
+	withdrawn
+)
+
+// request is one Append call queued for the writer.
+type request struct {
+	stream   string
+	expected eventstore.ExpectedVersion
+	events   []eventstore.EventData
+	state    atomic.Int32
+	done     chan outcome
+}
+
+type outcome struct {
+	res eventstore.AppendResult
+	err error
+}
+
+// Append implements eventstore.Store; see the package documentation for
+// group commit, cancellation and retries.
+func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	if err := eventstore.ValidateAppend(stream, events); err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	if err := uniqueIDs(stream, events); err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	r := &request{stream: stream, expected: expected, events: events, done: make(chan outcome, 1)}
+	if err := s.enqueue(ctx, r); err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	select {
+	case o := <-r.done:
+		return o.res, o.err
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(pending, withdrawn) {
+			return eventstore.AppendResult{}, ctx.Err()
+		}
+		o := <-r.done
+		return o.res, o.err
+	}
+}
+
+func (s *Store) enqueue(ctx context.Context, r *request) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return eventstore.ErrClosed
+	}
+	select {
+	case s.queue <- r:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// uniqueIDs refuses a request that carries one event ID twice: it could
+// never be committed, and would otherwise look like a partial retry.
+func uniqueIDs(stream string, events []eventstore.EventData) error {
+	if len(events) < 2 {
+		return nil
+	}
+	seen := make(map[uuid.UUID]int, len(events))
+	for i := range events {
+		if j, dup := seen[events[i].ID]; dup {
+			return &eventstore.InvalidAppendError{Stream: stream, Index: i, Field: "id",
+				Err: fmt.Errorf("%w: %s is also event %d of this request", ErrEventIDReused, events[i].ID, j)}
+		}
+		seen[events[i].ID] = i
+	}
+	return nil
+}

@@ -1,0 +1,70 @@
+package sqlite
+
+import (
+	"context"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/haixi-hrss/fundledger/eventstore"
+)
+
+// minPart is the smallest share of a ReadAll worth a connection of its own.
+const minPart = 256
+
+// ReadAll implements eventstore.Store.
+//
+// Decoding rows is what bounds a replay, so a large page is split into
+// consecutive position ranges read in parallel, one connection and one CPU
+// each. This relies on positions being dense (1, 2, 3, ... with no gap:
+// the writer assigns them so and never leaves a hole), so part k starts
+// exactly at after + k*size. Each part sees a committed prefix of the log;
+// parts are joined in order and the join stops at the first part that
+// came back short, so the result is still a prefix: a later part, read
+// from a later snapshot, can only add events that follow a full part.
+func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.Event, error) {
+	all := func(r *reader) stmt { return r.all }
+	parts := min(runtime.GOMAXPROCS(0), limit/minPart)
+	if parts < 2 || limit > maxPrealloc || after > math.MaxInt64-uint64(limit) {
+		return s.read(ctx, all, sqlInt(after), sqlLimit(limit))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, eventstore.ErrClosed
+	}
+	events := make([]eventstore.Event, limit)
+	got := make([][]eventstore.Event, parts)
+	errs := make([]error, parts)
+	size := limit / parts
+	var wg sync.WaitGroup
+	for k := range parts {
+		start, end := k*size, (k+1)*size
+		if k == parts-1 {
+			end = limit
+		}
+		wg.Go(func() {
+			// Each part decodes in place into its own slice of events.
+			got[k], errs[k] = s.query(ctx, all, events[start:start:end], int64(after)+int64(start), int64(end-start))
+		})
+	}
+	wg.Wait()
+	n := 0
+	for k := range parts {
+		if errs[k] != nil {
+			return nil, errs[k]
+		}
+		first := uint64(n) + after + 1
+		if len(got[k]) > 0 && got[k][0].Position != first {
+			break // not dense after all: stop at what is known to be a prefix
+		}
+		n += len(got[k])
+		if len(got[k]) < cap(got[k]) {
+			break
+		}
+	}
+	return events[:n], nil
+}

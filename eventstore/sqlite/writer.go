@@ -1,0 +1,353 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/haixi-hrss/fundledger/eventstore"
+)
+
+// writer owns the only write connection. Only the writer goroutine uses it.
+type writer struct {
+	c     *sqlite3.SQLiteConn
+	clock func() time.Time
+
+	begin, commit, rollback stmt
+	head, insert, undo      stmt
+	lookup, version         stmt
+
+	lastPos  uint64    // position of the last committed event
+	lastTime time.Time // RecordedAt of the last committed event
+	// failed is set when a commit fails; from then on every append gets it.
+	failed error
+
+	heads map[string]streamHead // stream heads touched by the current batch
+	// cache holds committed stream heads, so most appends skip a query.
+	// It is emptied when another connection has committed (data_version
+	// moved), and when it outgrows maxCachedHeads.
+	cache       map[string]streamHead
+	dataVersion int64
+	args        []driver.NamedValue
+	row         []driver.Value
+}
+
+// streamHead is a stream's last version (-1 for none) and its hash.
+type streamHead struct {
+	version int64
+	hash    eventstore.Hash
+}
+
+func newWriter(c *sqlite3.SQLiteConn, clock func() time.Time) (*writer, error) {
+	w := &writer{c: c, clock: clock, heads: make(map[string]streamHead), cache: make(map[string]streamHead),
+		row: make([]driver.Value, 3)}
+	for _, p := range []struct {
+		s     *stmt
+		query string
+	}{
+		{&w.begin, "BEGIN IMMEDIATE"},
+		{&w.commit, "COMMIT"},
+		{&w.rollback, "ROLLBACK"},
+		{&w.head, "SELECT version, hash FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1"},
+		{&w.insert, `INSERT INTO events (position, stream, version, event_id, type, schema_version, data,
+			actor, role, correlation_id, causation_id, idempotency_key, effective_date, policy_version,
+			recorded_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.undo, "DELETE FROM events WHERE position > ?"},
+		{&w.lookup, "SELECT stream, version, position FROM events WHERE event_id = ?"},
+		{&w.version, "PRAGMA data_version"},
+	} {
+		var err error
+		if *p.s, err = prepare(c, p.query); err != nil {
+			w.close()
+			return nil, err
+		}
+	}
+	if err := w.loadTail(); err != nil {
+		w.close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// loadTail reads where the log ends, so positions continue and RecordedAt
+// never goes back across restarts.
+func (w *writer) loadTail() error {
+	rows, err := w.c.QueryContext(context.Background(), "SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1", nil)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	switch err := rows.Next(w.row[:2]); {
+	case errors.Is(err, io.EOF):
+		return nil
+	case err != nil:
+		return err
+	}
+	w.lastPos = uint64(w.row[0].(int64))
+	w.lastTime = time.UnixMicro(w.row[1].(int64)).UTC()
+	return nil
+}
+
+func (w *writer) close() {
+	for _, s := range []stmt{w.begin, w.commit, w.rollback, w.head, w.insert, w.undo, w.lookup, w.version} {
+		s.close()
+	}
+}
+
+// write is the writer goroutine: it commits every request waiting at that
+// moment as one batch, until Close closes quit and the queue is drained.
+func (s *Store) write() {
+	defer close(s.writerDone)
+	var batch []*request
+	for {
+		select {
+		case r := <-s.queue:
+			batch = s.collect(append(batch[:0], r))
+		case <-s.quit:
+			// Close marked the store closed under the exclusive lock, which
+			// every enqueuer holds shared while it queues: what is in the
+			// queue now is all there will ever be.
+			for len(s.queue) > 0 {
+				s.w.commitBatch(s.collect(batch[:0]), s.committed)
+			}
+			return
+		}
+		s.w.commitBatch(batch, s.committed)
+	}
+}
+
+// committed wakes the subscriptions and the checkpointer after a commit.
+func (s *Store) committed() {
+	s.commits.broadcast()
+	s.ckpt.poke()
+}
+
+// collect adds the requests waiting in the queue to batch, up to maxBatch
+// events, and marks them taken; requests withdrawn by their caller are
+// dropped.
+func (s *Store) collect(batch []*request) []*request {
+	n := 0
+	for _, r := range batch {
+		n += len(r.events)
+	}
+drain:
+	for n < s.maxBatch {
+		select {
+		case r := <-s.queue:
+			batch = append(batch, r)
+			n += len(r.events)
+		default:
+			break drain
+		}
+	}
+	kept := batch[:0]
+	for _, r := range batch {
+		if r.state.CompareAndSwap(pending, taken) {
+			kept = append(kept, r)
+		}
+	}
+	return kept
+}
+
+// commitBatch applies every request of batch in one transaction, commits
+// once, calls committed, then answers each caller.
+func (w *writer) commitBatch(batch []*request, committed func()) {
+	if len(batch) == 0 {
+		return
+	}
+	results := make([]outcome, len(batch))
+	if err := w.apply(batch, results); err != nil {
+		for i := range results {
+			results[i] = outcome{err: err}
+		}
+	} else {
+		committed()
+	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+}
+
+// apply runs the batch's transaction. It returns an error when the batch
+// as a whole failed; a request refused on its own gets its error in
+// results and the others still commit.
+func (w *writer) apply(batch []*request, results []outcome) error {
+	if w.failed != nil {
+		return w.failed
+	}
+	ctx := context.Background()
+	if err := w.begin.exec(ctx, nil); err != nil {
+		return fmt.Errorf("eventstore/sqlite: begin: %w", err)
+	}
+	if err := w.checkCache(); err != nil {
+		w.rollback.exec(ctx, nil)
+		return fmt.Errorf("eventstore/sqlite: %w", err)
+	}
+	now := eventstore.TruncateTime(w.clock())
+	if now.Before(w.lastTime) {
+		now = w.lastTime
+	}
+	clear(w.heads)
+	pos := w.lastPos
+	for i, r := range batch {
+		res, err, fatal := w.appendOne(r, &pos, now)
+		if fatal != nil {
+			w.rollback.exec(ctx, nil)
+			return fmt.Errorf("eventstore/sqlite: append to %q: %w", r.stream, fatal)
+		}
+		results[i] = outcome{res, err}
+	}
+	if err := w.commit.exec(ctx, nil); err != nil {
+		w.rollback.exec(ctx, nil)
+		w.failed = fmt.Errorf("eventstore/sqlite: commit failed; close and reopen the store: %w", err)
+		return w.failed
+	}
+	w.lastPos, w.lastTime = pos, now
+	if len(w.cache)+len(w.heads) > maxCachedHeads {
+		clear(w.cache)
+	}
+	maps.Copy(w.cache, w.heads)
+	return nil
+}
+
+// maxCachedHeads bounds the head cache to a few megabytes.
+const maxCachedHeads = 100_000
+
+// checkCache empties the head cache and rereads the end of the log if
+// another connection has committed since the writer last looked: what it
+// remembers may be stale. The single-writer design means this only happens
+// if a second process opened the ledger.
+func (w *writer) checkCache() error {
+	rows, err := w.version.query(context.Background(), nil)
+	if err != nil {
+		return err
+	}
+	err = rows.Next(w.row[:1])
+	rows.Close()
+	if err != nil {
+		return fmt.Errorf("data_version: %w", err)
+	}
+	v := w.row[0].(int64)
+	if v == w.dataVersion {
+		return nil
+	}
+	clear(w.cache)
+	w.dataVersion = v
+	return w.loadTail()
+}
+
+// appendOne checks one request's precondition and inserts its events at
+// positions after *pos. err refuses this request only (nothing of it is
+// left in the transaction); fatal aborts the whole batch.
+func (w *writer) appendOne(r *request, pos *uint64, now time.Time) (res eventstore.AppendResult, err, fatal error) {
+	h, fatal := w.headOf(r.stream)
+	if fatal != nil {
+		return res, nil, fatal
+	}
+	if !r.expected.Allows(h.version) {
+		// A retry of a committed append fails its precondition, since the
+		// stream has moved on; anything else that fails it, even with
+		// some known IDs, is a plain concurrency conflict.
+		res, found, err := w.recorded(r)
+		if _, fatal := requestErr(err); fatal != nil {
+			return res, nil, fatal
+		}
+		if found {
+			return res, nil, nil
+		}
+		return res, &eventstore.ConcurrencyError{Stream: r.stream, Expected: r.expected, Actual: h.version}, nil
+	}
+	start, first := *pos, uint64(h.version+1)
+	prev := h.hash
+	for i := range r.events {
+		d := &r.events[i]
+		e := eventstore.Event{ID: d.ID, Stream: r.stream, Version: first + uint64(i), Position: start + 1 + uint64(i),
+			Type: d.Type, SchemaVersion: d.SchemaVersion, Data: d.Data, Metadata: d.Metadata, RecordedAt: now}
+		eventstore.Seal(&e, prev)
+		if err := w.insertEvent(&e); err != nil {
+			if !isUniqueViolation(err) {
+				return res, nil, err
+			}
+			// An event ID is already recorded: take this request's rows
+			// back out, then tell a retry from a reuse.
+			if i > 0 {
+				if err := w.undo.exec(context.Background(), namedArgs(w.args, int64(start))); err != nil {
+					return res, nil, err
+				}
+			}
+			res, found, rerr := w.recorded(r)
+			switch {
+			case rerr != nil:
+				refused, fatal := requestErr(rerr)
+				return res, refused, fatal
+			case found:
+				return res, nil, nil
+			}
+			return res, nil, err
+		}
+		prev = e.Hash
+	}
+	last := first + uint64(len(r.events)) - 1
+	*pos = start + uint64(len(r.events))
+	w.heads[r.stream] = streamHead{version: int64(last), hash: prev}
+	return eventstore.AppendResult{FirstVersion: first, LastVersion: last, Position: *pos}, nil, nil
+}
+
+// requestErr sorts an error from recorded: a refusal of the request, or a
+// database failure that aborts the batch.
+func requestErr(err error) (request, fatal error) {
+	var invalid *eventstore.InvalidAppendError
+	if err == nil || errors.As(err, &invalid) {
+		return err, nil
+	}
+	return nil, err
+}
+
+// headOf returns the stream's head as of this point in the batch.
+func (w *writer) headOf(stream string) (streamHead, error) {
+	if h, ok := w.heads[stream]; ok {
+		return h, nil
+	}
+	if h, ok := w.cache[stream]; ok {
+		return h, nil
+	}
+	h := streamHead{version: -1}
+	rows, err := w.head.query(context.Background(), namedArgs(w.args, stream))
+	if err != nil {
+		return h, err
+	}
+	defer rows.Close()
+	switch err := rows.Next(w.row[:2]); {
+	case errors.Is(err, io.EOF):
+		return h, nil
+	case err != nil:
+		return h, err
+	}
+	h.version = w.row[0].(int64)
+	if h.hash, err = eventstore.ParseHash(w.row[1].(string)); err != nil {
+		return h, fmt.Errorf("head of %q: %w", stream, err)
+	}
+	// Not yet touched by this batch, so this is the committed head.
+	w.cache[stream] = h
+	return h, nil
+}
+
+func (w *writer) insertEvent(e *eventstore.Event) error {
+	m := &e.Metadata
+	w.args = namedArgs(w.args, int64(e.Position), e.Stream, int64(e.Version), e.ID.String(), e.Type,
+		int64(e.SchemaVersion), string(e.Data), m.Actor, m.Role, m.CorrelationID, m.CausationID,
+		m.IdempotencyKey, m.EffectiveDate, m.PolicyVersion, e.RecordedAt.UnixMicro(),
+		e.PrevHash.String(), e.Hash.String())
+	return w.insert.exec(context.Background(), w.args)
+}
+
+func isUniqueViolation(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
+}
