@@ -1,0 +1,195 @@
+// Package trainee is the trainee aggregate (stream trainee-<id>): a
+// trainee's certification and placement. A trainee employed within the
+// policy's window after certification (often 6 months) counts as placed,
+// which sets the share of the training subsidy payable.
+package trainee
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/haixi-hrss/fundledger/domain"
+	"github.com/haixi-hrss/fundledger/domain/calendar"
+	"github.com/haixi-hrss/fundledger/domain/identity"
+	"github.com/haixi-hrss/fundledger/domain/policy"
+)
+
+// Stream returns the name of a trainee's stream.
+func Stream(id string) string { return "trainee-" + id }
+
+// RoleClerk is the only role that records outcomes.
+const RoleClerk = "clerk"
+
+// State is a trainee as its events leave it.
+type State struct {
+	ID          string        `json:"id"`
+	Person      string        `json:"person"`
+	Occupation  string        `json:"occupation"`
+	Level       policy.Level  `json:"level"`
+	CertifiedOn calendar.Date `json:"certifiedOn"`
+	Placed      bool          `json:"placed"`
+	PlacedOn    calendar.Date `json:"placedOn"`
+	Employer    string        `json:"employer,omitempty"`
+	// WithinWindow reports whether the placement came within the
+	// policy's window after certification.
+	WithinWindow bool `json:"withinWindow"`
+}
+
+// Command is any trainee command.
+type Command interface{ traineeCommand() }
+
+// Certify records a trainee's certificate.
+type Certify struct {
+	TraineeID  string
+	Person     string
+	Occupation string
+	Level      policy.Level
+	On         calendar.Date
+	Actor      string
+	Role       string
+	At         time.Time
+}
+
+// Place records the trainee's employment; WindowMonths is the policy's
+// placement window (policy.Training.PlacementMonths).
+type Place struct {
+	Employer     string
+	On           calendar.Date
+	WindowMonths int
+	Actor        string
+	Role         string
+	At           time.Time
+}
+
+func (Certify) traineeCommand() {}
+func (Place) traineeCommand()   {}
+
+// Certified records a trainee's certificate.
+type Certified struct {
+	TraineeID  string        `json:"traineeId"`
+	Person     string        `json:"person"`
+	Occupation string        `json:"occupation"`
+	Level      policy.Level  `json:"level"`
+	On         calendar.Date `json:"on"`
+	Actor      string        `json:"actor"`
+	Role       string        `json:"role"`
+	At         time.Time     `json:"at"`
+}
+
+// Placed records a trainee's employment.
+type Placed struct {
+	Employer     string        `json:"employer"`
+	On           calendar.Date `json:"on"`
+	WindowMonths int           `json:"windowMonths"`
+	WithinWindow bool          `json:"withinWindow"`
+	Actor        string        `json:"actor"`
+	Role         string        `json:"role"`
+	At           time.Time     `json:"at"`
+}
+
+// EventType implements domain.Event.
+func (Certified) EventType() string { return "TraineeCertified" }
+
+// EventType implements domain.Event.
+func (Placed) EventType() string { return "TraineePlaced" }
+
+// Decide returns the events cmd causes in state s, or a *domain.FieldError
+// for malformed input or a *domain.RuleError for a refused command.
+func Decide(s State, cmd Command) ([]domain.Event, error) {
+	switch c := cmd.(type) {
+	case Certify:
+		switch {
+		case strings.TrimSpace(c.TraineeID) == "":
+			return nil, domain.Invalid("traineeId", "required", "the trainee ID is missing")
+		case strings.TrimSpace(c.Occupation) == "":
+			return nil, domain.Invalid("occupation", "required", "the occupation is missing")
+		case !c.Level.Valid():
+			return nil, domain.Invalid("level", "certificate-level", "%q is not a certificate level", c.Level)
+		case c.On.IsZero():
+			return nil, domain.Invalid("on", "required", "the certification date is missing")
+		}
+		if _, err := identity.ParsePersonRef("person", c.Person); err != nil {
+			return nil, err
+		}
+		if err := by(c.Actor, c.Role, c.At); err != nil {
+			return nil, err
+		}
+		if s.ID != "" {
+			return nil, domain.Reject("trainee-certified-once", "traineeId", "trainee %s is already certified", s.ID)
+		}
+		return []domain.Event{&Certified{TraineeID: c.TraineeID, Person: c.Person, Occupation: c.Occupation, Level: c.Level,
+			On: c.On, Actor: c.Actor, Role: c.Role, At: c.At}}, nil
+	case Place:
+		code, err := identity.ParseCreditCode("employer", c.Employer)
+		switch {
+		case err != nil && !errors.Is(err, identity.ErrNeedsReview):
+			return nil, err
+		case c.On.IsZero():
+			return nil, domain.Invalid("on", "required", "the placement date is missing")
+		case c.WindowMonths < 1:
+			return nil, domain.Invalid("windowMonths", "positive", "a placement window of %d months is not a window", c.WindowMonths)
+		}
+		if err := by(c.Actor, c.Role, c.At); err != nil {
+			return nil, err
+		}
+		switch {
+		case s.ID == "":
+			return nil, domain.Reject("trainee-certified", "traineeId", "the trainee is not certified")
+		case s.Placed:
+			return nil, domain.Reject("trainee-placed-once", "on", "the trainee was already placed on %s", s.PlacedOn)
+		case c.On.Before(s.CertifiedOn):
+			return nil, domain.Reject("placed-after-certification", "on", "placement on %s precedes certification on %s", c.On, s.CertifiedOn)
+		}
+		within := !c.On.After(s.CertifiedOn.AddMonths(c.WindowMonths))
+		return []domain.Event{&Placed{Employer: code.String(), On: c.On, WindowMonths: c.WindowMonths, WithinWindow: within,
+			Actor: c.Actor, Role: c.Role, At: c.At}}, nil
+	}
+	return nil, domain.Invalid("command", "known-command", "unknown trainee command %T", cmd)
+}
+
+func by(actor, role string, at time.Time) error {
+	switch {
+	case strings.TrimSpace(actor) == "":
+		return domain.Invalid("actor", "required", "the acting user is missing")
+	case at.IsZero():
+		return domain.Invalid("at", "required", "the time of the command is missing")
+	case role != RoleClerk:
+		return domain.Reject("role-clerk", "role", "only a clerk records outcomes, not %q", role)
+	}
+	return nil
+}
+
+// Evolve returns s with e applied.
+func Evolve(s State, e domain.Event) State {
+	switch e := e.(type) {
+	case *Certified:
+		s.ID, s.Person, s.Occupation, s.Level, s.CertifiedOn = e.TraineeID, e.Person, e.Occupation, e.Level, e.On
+	case *Placed:
+		s.Placed, s.PlacedOn, s.Employer, s.WithinWindow = true, e.On, e.Employer, e.WithinWindow
+	}
+	return s
+}
+
+// EventTypes is the registry of the trainee's event types.
+func EventTypes() map[string]func() domain.Event {
+	return map[string]func() domain.Event{
+		"TraineeCertified": func() domain.Event { return &Certified{} },
+		"TraineePlaced":    func() domain.Event { return &Placed{} },
+	}
+}
+
+// Decode rebuilds a stored trainee event from its type name and JSON data.
+func Decode(eventType string, data []byte) (domain.Event, error) {
+	newEvent, ok := EventTypes()[eventType]
+	if !ok {
+		return nil, domain.Invalid("type", "known-event-type", "%q is not a trainee event", eventType)
+	}
+	e := newEvent()
+	if err := json.Unmarshal(data, e); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", eventType, err)
+	}
+	return e, nil
+}
