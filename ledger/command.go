@@ -1,0 +1,150 @@
+package ledger
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/google/uuid"
+
+	"github.com/haixi-hrss/fundledger/domain"
+	"github.com/haixi-hrss/fundledger/eventstore"
+)
+
+// maxIdempotencyKey bounds a client's key; it is stored in every event's
+// metadata.
+const maxIdempotencyKey = 255
+
+// Command is the envelope every command travels in: who asked, why, under
+// which rules, and what, independent of the aggregate it targets.
+type Command struct {
+	// ID identifies this command; required. The IDs of the events it
+	// decides derive from it (see EventID).
+	ID uuid.UUID
+	// Name is the command's name, e.g. "SubmitClaim"; it is part of the
+	// fingerprint an idempotency key is bound to.
+	Name string
+	// IdempotencyKey is the client's key, if it sent one. A command with a
+	// key seen before returns the first result and appends nothing.
+	IdempotencyKey string
+	// Actor and Role say who issued the command in which role.
+	Actor, Role string
+	// CorrelationID groups everything caused by one user request; the
+	// command ID is recorded when it is empty.
+	CorrelationID string
+	// CausationID is what caused this command (an event ID for a process
+	// manager's step); the command ID is recorded when it is empty.
+	CausationID string
+	// EffectiveDate is the business date (YYYY-MM-DD, Asia/Shanghai).
+	EffectiveDate string
+	// PolicyVersion names the policy version the decision applies.
+	PolicyVersion string
+	// Payload is the command's input as JSON-encodable data. It is not
+	// interpreted here, only fingerprinted for idempotency.
+	Payload any
+}
+
+func (c *Command) validate() error {
+	switch {
+	case c.ID == uuid.Nil:
+		return domain.Invalid("commandId", "required", "a command needs a non-nil ID")
+	case len(c.IdempotencyKey) > maxIdempotencyKey:
+		return domain.Invalid("idempotencyKey", "max-length", "must be at most %d bytes", maxIdempotencyKey)
+	}
+	return nil
+}
+
+// label names c in error messages.
+func (c *Command) label() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return "command " + c.ID.String()
+}
+
+// metadata is the envelope metadata recorded on every event c decides.
+func (c *Command) metadata() eventstore.Metadata {
+	m := eventstore.Metadata{
+		Actor:          c.Actor,
+		Role:           c.Role,
+		CorrelationID:  c.CorrelationID,
+		CausationID:    c.CausationID,
+		IdempotencyKey: c.IdempotencyKey,
+		EffectiveDate:  c.EffectiveDate,
+		PolicyVersion:  c.PolicyVersion,
+	}
+	if m.CorrelationID == "" {
+		m.CorrelationID = c.ID.String()
+	}
+	if m.CausationID == "" {
+		m.CausationID = c.ID.String()
+	}
+	return m
+}
+
+// fingerprintInput is what an idempotency key is bound to: everything that
+// can change a command's outcome. The command, correlation and causation
+// IDs are left out because a client's retry carries new ones.
+type fingerprintInput struct {
+	Stream        string          `json:"stream"`
+	Name          string          `json:"name"`
+	Actor         string          `json:"actor"`
+	Role          string          `json:"role"`
+	EffectiveDate string          `json:"effectiveDate"`
+	PolicyVersion string          `json:"policyVersion"`
+	Payload       json.RawMessage `json:"payload"`
+}
+
+// Fingerprint returns the hex SHA-256 of the canonical JSON of c aimed at
+// stream. Canonical means object keys sorted and no insignificant space,
+// so two encodings of the same input (field order, map order) agree.
+func Fingerprint(stream string, c *Command) (string, error) {
+	payload, err := canonicalJSON(c.Payload)
+	if err != nil {
+		return "", fmt.Errorf("ledger: fingerprint payload of %s: %w", c.label(), err)
+	}
+	b, err := json.Marshal(fingerprintInput{
+		Stream: stream, Name: c.Name, Actor: c.Actor, Role: c.Role,
+		EffectiveDate: c.EffectiveDate, PolicyVersion: c.PolicyVersion, Payload: payload,
+	})
+	if err != nil {
+		return "", fmt.Errorf("ledger: fingerprint %s: %w", c.label(), err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// canonicalJSON re-encodes v through a generic value: encoding/json writes
+// map keys sorted, and json.Number keeps numbers' text exactly.
+func canonicalJSON(v any) (json.RawMessage, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var generic any
+	if err := dec.Decode(&generic); err != nil {
+		return nil, err
+	}
+	return json.Marshal(generic)
+}
+
+// eventIDSpace is the UUID namespace of the event IDs commands derive. Its
+// value is fixed forever: changing it would make retries of commands issued
+// before the change unrecognisable.
+var eventIDSpace = uuid.MustParse("6f1d3a2e-52c4-4b7e-9d0a-1c8e5b7f4a30")
+
+// EventID returns the ID of the index-th event (0-based) that command
+// commandID appends to stream. A retried command derives the same IDs, which
+// is how the ledger recognises events it already appended.
+func EventID(commandID uuid.UUID, stream string, index int) uuid.UUID {
+	name := make([]byte, 0, 16+len(stream)+12)
+	name = append(name, commandID[:]...)
+	name = strconv.AppendQuote(name, stream)
+	name = strconv.AppendInt(name, int64(index), 10)
+	return uuid.NewSHA1(eventIDSpace, name)
+}

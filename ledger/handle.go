@@ -1,0 +1,183 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/haixi-hrss/fundledger/domain"
+	"github.com/haixi-hrss/fundledger/eventstore"
+)
+
+// Aggregate describes one aggregate instance to Handle: the stream it lives
+// in and how its events fold into state S.
+type Aggregate[S any] struct {
+	// Stream is the aggregate's stream, e.g. "claim-42".
+	Stream string
+	// Initial is the state of an aggregate with no events.
+	Initial S
+	// Evolve folds one event into the state; it must be pure.
+	Evolve func(S, domain.Event) S
+}
+
+// Result says what a command appended, or, when Replayed, what an earlier
+// run of the same command appended.
+type Result struct {
+	// Stream is the aggregate's stream.
+	Stream string
+	// FirstVersion and LastVersion are the stream versions of the first and
+	// last event; both are 0 when Events is empty.
+	FirstVersion, LastVersion uint64
+	// Position is the global position of the last event; 0 when Events is
+	// empty.
+	Position uint64
+	// Events are the decided events, in order.
+	Events []domain.Event
+	// EventIDs are the events' IDs, in the same order.
+	EventIDs []uuid.UUID
+	// Replayed is true when this call appended nothing because the command
+	// (by its ID or its idempotency key) had already been applied.
+	Replayed bool
+}
+
+// Handle runs one command: it loads agg's stream, folds it into state,
+// calls decide, and appends the decided events with the exact expected
+// version (NoStream for a new stream). When another writer appended first it
+// reloads and decides again, up to the service's attempt limit, then returns
+// an error matching ErrConflict.
+//
+// A decide error is returned wrapped (errors.Is/As see the domain error) and
+// nothing is appended; a decision with no events appends nothing either.
+//
+// Events get IDs derived from the command ID (EventID), and a command whose
+// events are already in the stream returns them with Replayed set instead
+// of deciding again. A command with an idempotency key is bound to its
+// fingerprint through records in the log: a repeat returns the first
+// result and appends nothing, a different command under the same key gets
+// an error matching ErrIdempotencyMismatch.
+func Handle[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd Command, decide func(S) ([]domain.Event, error)) (Result, error) {
+	if err := cmd.validate(); err != nil {
+		return Result{}, err
+	}
+	if err := eventstore.ValidateStreamName(agg.Stream); err != nil {
+		return Result{}, fmt.Errorf("ledger: aggregate stream %q: %w", agg.Stream, err)
+	}
+	if agg.Evolve == nil || decide == nil {
+		return Result{}, errors.New("ledger: Handle needs an Evolve and a decide function")
+	}
+	if cmd.IdempotencyKey != "" {
+		return handleIdempotent(ctx, s, agg, &cmd, decide)
+	}
+	return run(ctx, s, agg, &cmd, decide, nil)
+}
+
+// run is the load-decide-append loop. beforeAppend, when not nil, is called
+// once, after the first decision that has events and before they are
+// appended; an error from it ends the run.
+func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error), beforeAppend func() error) (Result, error) {
+	state := agg.Initial
+	var next uint64 // the version the next appended event gets
+	firstID := EventID(cmd.ID, agg.Stream, 0)
+	for attempt := 1; ; attempt++ {
+		// Later attempts read only what was appended since the last one:
+		// the state folded so far stays valid because Evolve is pure.
+		evs, err := s.store.ReadStream(ctx, agg.Stream, next, 0)
+		if err != nil {
+			return Result{}, fmt.Errorf("ledger: read %s: %w", agg.Stream, err)
+		}
+		for i := range evs {
+			if evs[i].ID == firstID {
+				return s.applied(cmd.ID, agg.Stream, evs[i:])
+			}
+			ev, err := s.codec.Decode(&evs[i])
+			if err != nil {
+				return Result{}, fmt.Errorf("ledger: %s version %d: %w", agg.Stream, evs[i].Version, err)
+			}
+			state = agg.Evolve(state, ev)
+			next = evs[i].Version + 1
+		}
+
+		decided, err := decide(state)
+		if err != nil {
+			return Result{}, fmt.Errorf("ledger: %s on %s: %w", cmd.label(), agg.Stream, err)
+		}
+		if len(decided) == 0 {
+			return Result{Stream: agg.Stream}, nil
+		}
+		data, ids, err := s.encode(cmd, agg.Stream, decided)
+		if err != nil {
+			return Result{}, err
+		}
+		if beforeAppend != nil {
+			if err := beforeAppend(); err != nil {
+				return Result{}, err
+			}
+			beforeAppend = nil
+		}
+
+		expected := eventstore.NoStream
+		if next > 0 {
+			expected = eventstore.Exact(next - 1)
+		}
+		res, err := s.store.Append(ctx, agg.Stream, expected, data...)
+		if err == nil {
+			return Result{
+				Stream:       agg.Stream,
+				FirstVersion: res.FirstVersion,
+				LastVersion:  res.LastVersion,
+				Position:     res.Position,
+				Events:       decided,
+				EventIDs:     ids,
+			}, nil
+		}
+		if !isConcurrency(err) {
+			return Result{}, fmt.Errorf("ledger: append to %s: %w", agg.Stream, err)
+		}
+		if attempt >= s.maxAttempts {
+			return Result{}, &ConflictError{Stream: agg.Stream, Attempts: attempt, Last: err}
+		}
+		if err := s.wait(ctx, attempt); err != nil {
+			return Result{}, fmt.Errorf("ledger: %s on %s: %w", cmd.label(), agg.Stream, err)
+		}
+	}
+}
+
+// encode turns decided events into append requests with IDs derived from
+// the command and the command's metadata.
+func (s *Service) encode(cmd *Command, stream string, decided []domain.Event) ([]eventstore.EventData, []uuid.UUID, error) {
+	meta := cmd.metadata()
+	data := make([]eventstore.EventData, len(decided))
+	ids := make([]uuid.UUID, len(decided))
+	for i, ev := range decided {
+		typ, version, payload, err := s.codec.Encode(ev)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ledger: %s on %s, event %d: %w", cmd.label(), stream, i, err)
+		}
+		ids[i] = EventID(cmd.ID, stream, i)
+		data[i] = eventstore.EventData{ID: ids[i], Type: typ, SchemaVersion: version, Data: payload, Metadata: meta}
+	}
+	return data, ids, nil
+}
+
+// applied rebuilds the Result of command commandID from stored events that
+// start with its first event. One append is atomic and contiguous within a
+// stream, so its events are the run of IDs that follow.
+func (s *Service) applied(commandID uuid.UUID, stream string, evs []eventstore.Event) (Result, error) {
+	res := Result{Stream: stream, Replayed: true}
+	for i := range evs {
+		if evs[i].ID != EventID(commandID, stream, i) {
+			break
+		}
+		ev, err := s.codec.Decode(&evs[i])
+		if err != nil {
+			return Result{}, fmt.Errorf("ledger: %s version %d: %w", stream, evs[i].Version, err)
+		}
+		res.Events = append(res.Events, ev)
+		res.EventIDs = append(res.EventIDs, evs[i].ID)
+		res.LastVersion, res.Position = evs[i].Version, evs[i].Position
+	}
+	res.FirstVersion = evs[0].Version
+	return res, nil
+}

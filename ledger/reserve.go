@@ -1,0 +1,176 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/google/uuid"
+
+	"github.com/haixi-hrss/fundledger/eventstore"
+)
+
+// UniqueKey is a key that at most one owner may hold at a time, such as
+// "one expansion grant per person, ever". Stream names its reservation
+// stream ("uniq-<rule>-<key hash>"); domain/uniqueness.Key satisfies it.
+type UniqueKey interface {
+	Stream() string
+}
+
+// Reserve makes owner (e.g. "claim-42") the holder of key. It relies on the
+// store's concurrency control, not on a lookup, so of any number of
+// concurrent owners exactly one wins:
+//
+//   - an unreserved key is reserved by appending UniqueKeyReserved with
+//     expected version NoStream;
+//   - a key held by another owner returns a *DuplicateError naming it;
+//   - a key already held by owner returns nil (a retry is harmless);
+//   - a released key is reserved again with the exact version of its
+//     release, so re-reservation is as race-free as the first one.
+func (s *Service) Reserve(ctx context.Context, key UniqueKey, owner string) error {
+	stream, err := reservationStream(key, owner)
+	if err != nil {
+		return err
+	}
+	expected := eventstore.NoStream
+	var next uint64
+	for attempt := 1; ; attempt++ {
+		ev, err := record(reservationID("reserve", stream, owner, next), UniqueKeyReserved{Owner: owner}, eventstore.Metadata{})
+		if err != nil {
+			return err
+		}
+		_, err = s.store.Append(ctx, stream, expected, ev)
+		if err == nil {
+			return nil
+		}
+		if !isConcurrency(err) {
+			return fmt.Errorf("ledger: reserve %s for %s: %w", stream, owner, err)
+		}
+		if attempt >= s.maxAttempts {
+			return &ConflictError{Stream: stream, Attempts: attempt, Last: err}
+		}
+		last, err := s.lastReservation(ctx, stream)
+		if err != nil {
+			return err
+		}
+		switch {
+		case last.released:
+			expected, next = eventstore.Exact(last.version), last.version+1
+		case last.owner == owner:
+			return nil
+		default:
+			return &DuplicateError{Stream: stream, Owner: last.owner}
+		}
+	}
+}
+
+// Release gives up owner's hold on key, for a claim that was rejected or
+// cancelled, so another owner may reserve it. Releasing a key owner already
+// released returns nil; a key held by someone else, or never reserved,
+// returns an error matching ErrNotOwner.
+func (s *Service) Release(ctx context.Context, key UniqueKey, owner, reason string) error {
+	stream, err := reservationStream(key, owner)
+	if err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		last, err := s.lastReservation(ctx, stream)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !last.exists:
+			return fmt.Errorf("%w: %s was never reserved", ErrNotOwner, stream)
+		case last.owner != owner:
+			return fmt.Errorf("%w: %s is held by %s, not %s", ErrNotOwner, stream, last.owner, owner)
+		case last.released:
+			return nil
+		}
+		ev, err := record(reservationID("release", stream, owner, last.version+1),
+			UniqueKeyReleased{Owner: owner, Reason: reason}, eventstore.Metadata{})
+		if err != nil {
+			return err
+		}
+		_, err = s.store.Append(ctx, stream, eventstore.Exact(last.version), ev)
+		if err == nil {
+			return nil
+		}
+		if !isConcurrency(err) {
+			return fmt.Errorf("ledger: release %s for %s: %w", stream, owner, err)
+		}
+		if attempt >= s.maxAttempts {
+			return &ConflictError{Stream: stream, Attempts: attempt, Last: err}
+		}
+	}
+}
+
+// Holder returns the current owner of key, or "" if nobody holds it.
+func (s *Service) Holder(ctx context.Context, key UniqueKey) (string, error) {
+	stream, err := keyStream(key)
+	if err != nil {
+		return "", err
+	}
+	last, err := s.lastReservation(ctx, stream)
+	if err != nil || last.released {
+		return "", err
+	}
+	return last.owner, nil
+}
+
+// reservation is the state of a reservation stream, which its last event
+// alone determines.
+type reservation struct {
+	exists   bool
+	version  uint64
+	owner    string
+	released bool
+}
+
+func (s *Service) lastReservation(ctx context.Context, stream string) (reservation, error) {
+	evs, err := s.store.ReadStreamBackward(ctx, stream, 1)
+	if err != nil {
+		return reservation{}, fmt.Errorf("ledger: read %s: %w", stream, err)
+	}
+	if len(evs) == 0 {
+		return reservation{}, nil
+	}
+	r := reservation{exists: true, version: evs[0].Version}
+	switch evs[0].Type {
+	case UniqueKeyReserved{}.EventType():
+		rec, err := decodeRecord[UniqueKeyReserved](&evs[0])
+		r.owner = rec.Owner
+		return r, err
+	case UniqueKeyReleased{}.EventType():
+		rec, err := decodeRecord[UniqueKeyReleased](&evs[0])
+		r.owner, r.released = rec.Owner, true
+		return r, err
+	}
+	return reservation{}, fmt.Errorf("ledger: %s version %d: unexpected event type %s in a reservation stream",
+		stream, evs[0].Version, evs[0].Type)
+}
+
+func reservationStream(key UniqueKey, owner string) (string, error) {
+	if owner == "" {
+		return "", errors.New("ledger: a reservation needs an owner")
+	}
+	return keyStream(key)
+}
+
+func keyStream(key UniqueKey) (string, error) {
+	if key == nil {
+		return "", errors.New("ledger: nil uniqueness key")
+	}
+	stream := key.Stream()
+	if err := eventstore.ValidateStreamName(stream); err != nil {
+		return "", fmt.Errorf("ledger: uniqueness stream %q: %w", stream, err)
+	}
+	return stream, nil
+}
+
+// reservationID derives a reservation event's ID from what it records, so
+// an owner's retry of an append whose acknowledgement was lost is
+// recognised by the store as the same event.
+func reservationID(op, stream, owner string, version uint64) uuid.UUID {
+	return uuid.NewSHA1(eventIDSpace, []byte(op+"\x00"+stream+"\x00"+owner+"\x00"+strconv.FormatUint(version, 10)))
+}

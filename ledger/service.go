@@ -1,0 +1,71 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/haixi-hrss/fundledger/eventstore"
+	"github.com/haixi-hrss/fundledger/ledger/codec"
+)
+
+// DefaultMaxAttempts is how many times a command is decided and appended
+// before a persistent conflict is reported as ErrConflict.
+const DefaultMaxAttempts = 8
+
+// Service runs commands against an event store. It keeps no state between
+// calls beyond its configuration: everything it must remember lives in the
+// log, so any number of Services (and restarts) may share one store.
+type Service struct {
+	store       eventstore.Store
+	codec       *codec.Codec
+	maxAttempts int
+	backoff     time.Duration
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithMaxAttempts sets how many times a command is tried under contention
+// (at least 1).
+func WithMaxAttempts(n int) Option {
+	return func(s *Service) { s.maxAttempts = max(n, 1) }
+}
+
+// WithBackoff sets the base of the jittered exponential wait between
+// attempts; 0 retries at once.
+func WithBackoff(base time.Duration) Option {
+	return func(s *Service) { s.backoff = max(base, 0) }
+}
+
+// New returns a Service appending to store and encoding events with c.
+func New(store eventstore.Store, c *codec.Codec, opts ...Option) *Service {
+	s := &Service{store: store, codec: c, maxAttempts: DefaultMaxAttempts, backoff: time.Millisecond}
+	for _, opt := range opts {
+		opt(s)
+	}
+	return s
+}
+
+// wait sleeps before attempt (1-based) with full jitter over an
+// exponentially growing window capped at 64 times the base, so writers that
+// collided spread out instead of colliding again in lock step.
+func (s *Service) wait(ctx context.Context, attempt int) error {
+	if s.backoff == 0 {
+		return ctx.Err()
+	}
+	window := s.backoff << min(attempt, 6)
+	t := time.NewTimer(rand.N(window) + 1)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// isConcurrency reports whether err is the store's wrong-expected-version
+// error, the one condition worth retrying.
+func isConcurrency(err error) bool { return errors.Is(err, eventstore.ErrConcurrency) }
