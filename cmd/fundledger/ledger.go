@@ -1,14 +1,40 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/haixi-hrss/fundledger/eventstore"
+	"github.com/haixi-hrss/fundledger/eventstore/kurrent"
 	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
 )
+
+// errStoreURL marks a --store value that is not a KurrentDB connection
+// string; commands report it as a usage error.
+var errStoreURL = errors.New("--store must be a KurrentDB connection string such as esdb://host:2113?tls=false")
+
+// openReadable opens the ledger a reading command works on: KurrentDB when
+// storeURL is given, otherwise the embedded ledger in dir, which must exist.
+// It returns the store and a name for it in messages.
+func openReadable(ctx context.Context, dir, storeURL string) (eventstore.Store, string, error) {
+	if storeURL == "" {
+		store, err := openExisting(dir)
+		return store, dir, err
+	}
+	if !strings.HasPrefix(storeURL, "esdb://") && !strings.HasPrefix(storeURL, "esdb+discover://") {
+		return nil, "", errStoreURL
+	}
+	store, err := kurrent.Open(ctx, storeURL)
+	if err != nil {
+		return nil, "", fmt.Errorf("open KurrentDB ledger: %w", err)
+	}
+	return store, "KurrentDB", nil
+}
 
 // openExisting opens the embedded ledger in dir, refusing to create one: a
 // command that reads a ledger must not leave an empty ledger behind where

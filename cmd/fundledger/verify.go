@@ -11,10 +11,11 @@ import (
 )
 
 const verifyHelp = `
-Reads every event of the ledger in DIR in commit order and recomputes its
-hash from the stored bytes; checks that stream versions are gapless, that
-each event links to its stream's previous event, and that positions and
-recorded-at times never go back. Prints a summary and the ledger digest, or
+Reads every event of the ledger (in DIR, or on the KurrentDB server given
+by --store) in commit order and recomputes its hash from the stored bytes;
+checks that stream versions are gapless, that each event links to its
+stream's previous event, and that positions and recorded-at times never go
+back. Prints a summary and the ledger digest, or
 the first broken event (stream, version, position, reason) and exits 1.
 
 Record the digest: 'verify --expect DIGEST' later fails if anything at or
@@ -23,15 +24,16 @@ hash chains were recomputed. The ledger is never modified; a missing DIR or
 one that holds no ledger is an error.`
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("verify", "verify --data DIR [--expect DIGEST]", verifyHelp)
-	dir := fs.String("data", "", "the ledger's data `directory` (required)")
+	fs := newFlagSet("verify", "verify (--data DIR | --store URL) [--expect DIGEST]", verifyHelp)
+	dir := fs.String("data", "", "the embedded ledger's data `directory`")
+	storeURL := fs.String("store", "", "a KurrentDB connection `string` (esdb://host:2113?tls=false) instead of --data")
 	expectText := fs.String("expect", "", "a `digest` recorded earlier, as position:root")
 	progress := fs.Bool("progress", false, "report progress on stderr")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
-	if *dir == "" {
-		return usageError(fs, stderr, "--data is required")
+	if (*dir == "") == (*storeURL == "") {
+		return usageError(fs, stderr, "give exactly one of --data and --store")
 	}
 	opts := integrity.Options{}
 	if *expectText != "" {
@@ -47,14 +49,17 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 
-	store, err := openExisting(*dir)
+	store, name, err := openReadable(ctx, *dir, *storeURL)
+	if errors.Is(err, errStoreURL) {
+		return usageError(fs, stderr, err.Error())
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "fundledger verify: %v\n", err)
 		return exitFailure
 	}
 	defer store.Close()
 	rep, err := integrity.Verify(ctx, store, opts)
-	return reportVerify(stdout, stderr, *dir, rep, err)
+	return reportVerify(stdout, stderr, name, rep, err)
 }
 
 // reportVerify prints the outcome of integrity.Verify and returns the exit
