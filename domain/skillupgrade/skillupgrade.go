@@ -54,9 +54,17 @@ const (
 	RuleYearlyCount        = "yearly-count"
 )
 
-// KeyOccupationLevel is the uniqueness rule: one subsidy per person,
-// occupation and level.
-const KeyOccupationLevel = "skill-upgrade-person-occupation-level"
+// The uniqueness rules. KeyOccupationLevel: one subsidy per person,
+// occupation and level. KeyYearSlot and KeyGeneralSlot number the person's
+// subsidies in a year (all of them, and those not for urgently needed
+// occupations): two claims counting the same earlier subsidies reserve the
+// same slot, so only one of them can pass the yearly count, however close
+// together they arrive.
+const (
+	KeyOccupationLevel = "skill-upgrade-person-occupation-level"
+	KeyYearSlot        = "skill-upgrade-person-year-slot"
+	KeyGeneralSlot     = "skill-upgrade-person-year-general-slot"
+)
 
 func (f Facts) validate() error {
 	if _, err := identity.ParsePersonRef("person", string(f.Person)); err != nil {
@@ -102,7 +110,6 @@ func Assess(v policy.Version, effective calendar.Date, f Facts) (eligibility.Ass
 	r.Require(RuleCertificateDate, !f.CertificateDate.After(effective), "certificate dated %s, claim effective %s", f.CertificateDate, effective)
 
 	var same, higher *Prior
-	thisYear, nonUrgentThisYear := 0, 0
 	for i := range f.Prior {
 		pr := &f.Prior[i]
 		if pr.Occupation == f.Occupation && pr.Level == f.Level {
@@ -111,13 +118,8 @@ func Assess(v policy.Version, effective calendar.Date, f Facts) (eligibility.Ass
 		if pr.Occupation == f.Occupation && pr.Level.Rank() > f.Level.Rank() {
 			higher = pr
 		}
-		if pr.Date.Year() == effective.Year() {
-			thisYear++
-			if !pr.Urgent {
-				nonUrgentThisYear++
-			}
-		}
 	}
+	thisYear, nonUrgentThisYear := f.countIn(effective.Year())
 	r.Require(RuleOncePerLevel, same == nil, "occupation %s at level %s subsidised before: %s", f.Occupation, f.Level, priorDate(same))
 	r.Require(RuleNoLowerAfterHigher, higher == nil, "a higher level of occupation %s subsidised before: %s", f.Occupation, priorLevel(higher))
 	checkYearly(&r, p, f.Urgent, thisYear, nonUrgentThisYear, effective.Year())
@@ -162,8 +164,32 @@ func priorLevel(p *Prior) string {
 	return fmt.Sprintf("%s on %s", p.Level, p.Date)
 }
 
-// Keys returns the reservation that makes the subsidy once per person,
-// occupation and level.
-func Keys(f Facts) []uniqueness.Key {
-	return []uniqueness.Key{{Rule: KeyOccupationLevel, Value: fmt.Sprintf("%s|%s|%s", f.Person, f.Occupation, f.Level)}}
+// countIn returns how many earlier subsidies fall in year, and how many of
+// those were not for urgently needed occupations.
+func (f Facts) countIn(year int) (all, nonUrgent int) {
+	for _, pr := range f.Prior {
+		if pr.Date.Year() == year {
+			all++
+			if !pr.Urgent {
+				nonUrgent++
+			}
+		}
+	}
+	return all, nonUrgent
+}
+
+// Keys returns the reservations of a claim effective on the given date: once
+// per person, occupation and level, and the claim's slots in the yearly
+// count (the next after the earlier subsidies the facts list).
+func Keys(effective calendar.Date, f Facts) []uniqueness.Key {
+	year := effective.Year()
+	all, nonUrgent := f.countIn(year)
+	keys := []uniqueness.Key{
+		{Rule: KeyOccupationLevel, Value: fmt.Sprintf("%s|%s|%s", f.Person, f.Occupation, f.Level)},
+		{Rule: KeyYearSlot, Value: fmt.Sprintf("%s|%d|%d", f.Person, year, all+1)},
+	}
+	if !f.Urgent {
+		keys = append(keys, uniqueness.Key{Rule: KeyGeneralSlot, Value: fmt.Sprintf("%s|%d|%d", f.Person, year, nonUrgent+1)})
+	}
+	return keys
 }

@@ -2,13 +2,16 @@ package skillupgrade
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/uniqueness"
 )
 
 var d = calendar.MustParse
@@ -129,11 +132,51 @@ func TestAssessRefusesBadFacts(t *testing.T) {
 }
 
 func TestKeys(t *testing.T) {
-	a, b := Keys(claim(policy.Initial)), Keys(claim(policy.Intermediate))
-	if len(a) != 1 || a[0].Rule != KeyOccupationLevel || a[0].Value != person+"|"+welder+"|initial" {
+	day := calendar.MustNew(2025, time.June, 1)
+	a, b := Keys(day, claim(policy.Initial)), Keys(day, claim(policy.Intermediate))
+	if len(a) != 3 || a[0].Rule != KeyOccupationLevel || a[0].Value != person+"|"+welder+"|initial" {
 		t.Fatalf("Keys = %+v", a)
 	}
 	if a[0].Stream() == b[0].Stream() {
 		t.Fatal("another level must reserve another key")
+	}
+	if a[1] != (uniqueness.Key{Rule: KeyYearSlot, Value: person + "|2025|1"}) ||
+		a[2] != (uniqueness.Key{Rule: KeyGeneralSlot, Value: person + "|2025|1"}) {
+		t.Fatalf("first claim of the year: slots %+v, want year slot 1 and general slot 1", a[1:])
+	}
+	if a[1].Stream() != b[1].Stream() {
+		t.Fatal("two claims counting the same earlier subsidies must compete for the same year slot")
+	}
+}
+
+func TestKeysCountSlotsPerYear(t *testing.T) {
+	day := calendar.MustNew(2025, time.June, 1)
+	f := claim(policy.Intermediate)
+	f.Prior = []Prior{
+		{Occupation: "other", Level: policy.Initial, Date: calendar.MustNew(2024, time.May, 1)},
+		{Occupation: "other", Level: policy.Initial, Date: calendar.MustNew(2025, time.March, 1), Urgent: true},
+		{Occupation: "third", Level: policy.Initial, Date: calendar.MustNew(2025, time.April, 1)},
+	}
+	tests := []struct {
+		name   string
+		urgent bool
+		want   []uniqueness.Key
+	}{
+		{"not urgent: third of the year, second general", false, []uniqueness.Key{
+			{Rule: KeyYearSlot, Value: person + "|2025|3"},
+			{Rule: KeyGeneralSlot, Value: person + "|2025|2"},
+		}},
+		{"urgent: third of the year, no general slot", true, []uniqueness.Key{
+			{Rule: KeyYearSlot, Value: person + "|2025|3"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f.Urgent = tt.urgent
+			got := Keys(day, f)[1:]
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("slots = %+v, want %+v", got, tt.want)
+			}
+		})
 	}
 }

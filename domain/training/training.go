@@ -70,6 +70,12 @@ const KeyOccupationLevel = "training-person-occupation-level"
 // KeySettlement is the uniqueness rule: one settlement per training.
 const KeySettlement = "training-settlement"
 
+// KeySlot numbers a person's subsidised trainings: a claim opening a
+// training reserves the slot after the earlier trainings its facts list, so
+// two claims counting the same history compete for one slot and the
+// per-person maximum holds however close together they arrive.
+const KeySlot = "training-person-slot"
+
 func (f Facts) validate() error {
 	if _, err := identity.ParsePersonRef("person", string(f.Person)); err != nil {
 		return err
@@ -152,19 +158,20 @@ func dateOrNone(d calendar.Date) string {
 
 // Keys returns the reservations of a claim. KeyOccupationLevel makes a
 // training of one occupation and level subsidised once per person; it is
-// reserved by the claim that opens the training (an advance, or a
-// settlement without an advance). KeySettlement makes the settlement once
+// reserved, with the person's next KeySlot, by the claim that opens the
+// training (an advance, or a settlement without an advance). KeySettlement makes the settlement once
 // per training.
 func Keys(f Facts) []uniqueness.Key {
 	value := fmt.Sprintf("%s|%s|%s", f.Person, f.Occupation, f.Level)
 	opening := uniqueness.Key{Rule: KeyOccupationLevel, Value: value}
+	slot := uniqueness.Key{Rule: KeySlot, Value: fmt.Sprintf("%s|%d", f.Person, len(f.Prior)+1)}
 	settlement := uniqueness.Key{Rule: KeySettlement, Value: value}
 	switch {
 	case f.Stage == Advance:
-		return []uniqueness.Key{opening}
+		return []uniqueness.Key{opening, slot}
 	case f.AdvancePaid.IsPositive():
 		return []uniqueness.Key{settlement}
 	default:
-		return []uniqueness.Key{opening, settlement}
+		return []uniqueness.Key{opening, slot, settlement}
 	}
 }

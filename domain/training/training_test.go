@@ -128,9 +128,9 @@ func TestKeys(t *testing.T) {
 		f    Facts
 		want string
 	}{
-		{advance(), KeyOccupationLevel},
+		{advance(), KeyOccupationLevel + "," + KeySlot},
 		{settlement(), KeySettlement},
-		{noAdvance, KeyOccupationLevel + "," + KeySettlement},
+		{noAdvance, KeyOccupationLevel + "," + KeySlot + "," + KeySettlement},
 	}
 	for _, tt := range tests {
 		if got := rules(tt.f); got != tt.want {
@@ -139,5 +139,14 @@ func TestKeys(t *testing.T) {
 	}
 	if Keys(advance())[0].Value != person+"|4-10-01-02|initial" || Keys(advance())[0] != Keys(noAdvance)[0] {
 		t.Errorf("Keys value = %+v", Keys(advance()))
+	}
+	second := advance()
+	second.Occupation = "other"
+	second.Prior = []Prior{{Occupation: "4-10-01-02", Level: policy.Initial}}
+	if got := Keys(advance())[1].Value; got != person+"|1" {
+		t.Errorf("first training slot = %s, want %s|1", got, person)
+	}
+	if got := Keys(second)[1].Value; got != person+"|2" {
+		t.Errorf("second training slot = %s, want %s|2", got, person)
 	}
 }
