@@ -33,34 +33,37 @@ func (s *Service) Reserve(ctx context.Context, key UniqueKey, owner string) erro
 	if err != nil {
 		return err
 	}
-	expected := eventstore.NoStream
-	var next uint64
 	for attempt := 1; ; attempt++ {
-		ev, err := record(reservationID("reserve", stream, owner, next), UniqueKeyReserved{Owner: owner}, eventstore.Metadata{})
-		if err != nil {
-			return err
-		}
-		_, err = s.store.Append(ctx, stream, expected, ev)
-		if err == nil {
-			return nil
-		}
-		if !isConcurrency(err) {
-			return fmt.Errorf("ledger: reserve %s for %s: %w", stream, owner, err)
-		}
-		if attempt >= s.maxAttempts {
-			return &ConflictError{Stream: stream, Attempts: attempt, Last: err}
-		}
+		// Read before appending: an append of owner's first reservation
+		// with NoStream would be acknowledged by the store as a retry
+		// whenever that event is still in the stream, even after owner
+		// released the key.
 		last, err := s.lastReservation(ctx, stream)
 		if err != nil {
 			return err
 		}
+		expected, next := eventstore.NoStream, uint64(0)
 		switch {
+		case !last.exists:
 		case last.released:
 			expected, next = eventstore.Exact(last.version), last.version+1
 		case last.owner == owner:
 			return nil
 		default:
 			return &DuplicateError{Stream: stream, Owner: last.owner}
+		}
+		ev, err := record(reservationID("reserve", stream, owner, next), UniqueKeyReserved{Owner: owner}, eventstore.Metadata{})
+		if err != nil {
+			return err
+		}
+		_, err = s.store.Append(ctx, stream, expected, ev)
+		switch {
+		case err == nil:
+			return nil
+		case !isConcurrency(err):
+			return fmt.Errorf("ledger: reserve %s for %s: %w", stream, owner, err)
+		case attempt >= s.maxAttempts:
+			return &ConflictError{Stream: stream, Attempts: attempt, Last: err}
 		}
 	}
 }

@@ -120,6 +120,32 @@ func TestReleaseThenReserveAgain(t *testing.T) {
 	}
 }
 
+// TestReserveAfterOwnReleaseReallyHolds guards against the store's
+// idempotent-retry rule: the owner's first reservation is still in the
+// stream after its release, and an append that merely repeated it would be
+// acknowledged without making the owner the holder again.
+func TestReserveAfterOwnReleaseReallyHolds(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t, t.TempDir())
+	svc := newService(t, st)
+	key := uniqueness.Key{Rule: "expansion-person", Value: "person-ref-2"}
+
+	for round := range 3 {
+		if err := svc.Reserve(ctx, key, "claim-1"); err != nil {
+			t.Fatalf("round %d: reserve: %v", round, err)
+		}
+		if holder, err := svc.Holder(ctx, key); err != nil || holder != "claim-1" {
+			t.Fatalf("round %d: Holder after reserve = %q (%v), want claim-1", round, holder, err)
+		}
+		if err := svc.Release(ctx, key, "claim-1", "objection upheld"); err != nil {
+			t.Fatalf("round %d: release: %v", round, err)
+		}
+	}
+	if evs := readStream(t, st, key.Stream()); len(evs) != 6 {
+		t.Fatalf("reservation stream has %d events, want 3 reservations and 3 releases", len(evs))
+	}
+}
+
 type badKey string
 
 func (k badKey) Stream() string { return string(k) }

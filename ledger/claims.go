@@ -1,0 +1,193 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/haixi-hrss/fundledger/domain"
+	"github.com/haixi-hrss/fundledger/domain/claim"
+	"github.com/haixi-hrss/fundledger/domain/uniqueness"
+)
+
+// claimAggregate describes claim id's stream to Handle.
+func claimAggregate(id string) Aggregate[claim.State] {
+	return Aggregate[claim.State]{Stream: claim.Stream(id), Evolve: claim.Evolve}
+}
+
+// SubmitClaim submits a claim with its cross-stream uniqueness (design
+// invariant 6). The service's codec must know the claim's event types.
+//
+//  1. The command is decided against an empty claim first, so malformed
+//     input reserves nothing.
+//  2. Each of cmd.UniquenessKeys is reserved for owner claim-<id>, in the
+//     order of their stream names: claims competing for overlapping key
+//     sets meet on the same first key, so one of them wins all its keys
+//     instead of each holding some.
+//  3. A key held by another claim ends the call with an error matching
+//     ErrDuplicate (errors.As gives the *DuplicateError naming the owner),
+//     after the keys reserved in this call are released again.
+//  4. ClaimSubmitted is appended to claim-<id> through Handle.
+//
+// A crash after step 2 leaves the keys held by the claim's own owner
+// name, so a retry of the command (same command ID or idempotency key)
+// reserves them again harmlessly and completes. A claim stream that
+// already exists had its keys reserved before it was written, so a retry
+// that finds it goes straight to Handle, which replays the first result.
+//
+// When Handle fails after the keys were reserved, they stay reserved for
+// the claim: another run of the same claim ID may be the one appending,
+// and releasing under it would let a second claim take the key.
+func SubmitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command) (Result, error) {
+	if err := env.validate(); err != nil {
+		return Result{}, err
+	}
+	if _, err := claim.Decide(claim.State{}, cmd); err != nil {
+		return Result{}, fmt.Errorf("ledger: submit claim %s: %w", cmd.ClaimID, err)
+	}
+	if env.Name == "" {
+		env.Name = "SubmitClaim"
+	}
+	if env.Payload == nil {
+		env.Payload = cmd
+	}
+	agg := claimAggregate(cmd.ClaimID)
+	exists, err := s.streamExists(ctx, agg.Stream)
+	if err != nil {
+		return Result{}, err
+	}
+	if !exists {
+		if err := s.reserveAll(ctx, cmd.UniquenessKeys, agg.Stream); err != nil {
+			return Result{}, fmt.Errorf("ledger: submit claim %s: %w", cmd.ClaimID, err)
+		}
+	}
+	return Handle(ctx, s, agg, env, func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) })
+}
+
+// reserveAll reserves keys for owner in stream-name order; on the first
+// failure it releases what it reserved and returns that failure.
+func (s *Service) reserveAll(ctx context.Context, keys []uniqueness.Key, owner string) error {
+	ordered := slices.SortedFunc(slices.Values(keys), func(a, b uniqueness.Key) int {
+		return strings.Compare(a.Stream(), b.Stream())
+	})
+	for i, key := range ordered {
+		err := s.Reserve(ctx, key, owner)
+		if err == nil {
+			continue
+		}
+		// Undo with a context of its own: a cancelled ctx must not leave
+		// half the claim's keys held by a claim that does not exist.
+		undo := context.WithoutCancel(ctx)
+		for _, held := range ordered[:i] {
+			if rerr := s.Release(undo, held, owner, "claim not submitted: "+err.Error()); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("ledger: undo reservation of %s: %w", held.Stream(), rerr))
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+// RejectClaim records an approver's rejection of claim id, then releases
+// the claim's uniqueness keys (see ReleaseClaimKeys). A retry of the same
+// command replays the rejection and completes a release a crash
+// interrupted.
+func RejectClaim(ctx context.Context, s *Service, id string, cmd claim.Reject, env Command) (Result, error) {
+	return closeClaim(ctx, s, id, cmd, env, "RejectClaim")
+}
+
+// CancelClaim records the cancellation of claim id, then releases its
+// uniqueness keys when ReleaseClaimKeys's rules allow (nothing was paid).
+func CancelClaim(ctx context.Context, s *Service, id string, cmd claim.Cancel, env Command) (Result, error) {
+	return closeClaim(ctx, s, id, cmd, env, "CancelClaim")
+}
+
+func closeClaim(ctx context.Context, s *Service, id string, cmd claim.Command, env Command, name string) (Result, error) {
+	if env.Name == "" {
+		env.Name = name
+	}
+	if env.Payload == nil {
+		env.Payload = cmd
+	}
+	res, err := Handle(ctx, s, claimAggregate(id), env, func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) })
+	if err != nil {
+		return res, err
+	}
+	if _, err := ReleaseClaimKeys(ctx, s, id); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// KeysReleasable reports whether a claim in state st no longer needs its
+// uniqueness keys, and why. The rules:
+//
+//   - rejected (by an approver, or ineligible at the check): nothing was
+//     approved or paid, so the person or employer is free for another
+//     claim — a rejected expansion claim frees the person;
+//   - cancelled with nothing paid: the grant was never received;
+//   - every other status keeps the keys: a submitted, checked, approved or
+//     disclosed claim may still be paid, and a paid claim (or a cancelled
+//     one with any instalment paid) has used its "once ever" for good,
+//     even if money is later clawed back.
+func KeysReleasable(st claim.State) (bool, string) {
+	switch {
+	case st.Status == claim.StatusRejected:
+		return true, "claim rejected"
+	case st.Status == claim.StatusCancelled && st.Paid.IsZero():
+		return true, "claim cancelled before any payment"
+	}
+	return false, ""
+}
+
+// ReleaseClaimKeys releases claim id's uniqueness keys if KeysReleasable
+// allows, and reports whether it did. It is idempotent, so it is also the
+// recovery step for a crash between recording a rejection or cancellation
+// and releasing the keys. A key it does not hold (taken over by another
+// claim after an earlier release, or never reserved because the claim was
+// written without SubmitClaim) is left alone.
+func ReleaseClaimKeys(ctx context.Context, s *Service, id string) (bool, error) {
+	stream := claim.Stream(id)
+	st, err := s.loadClaim(ctx, stream)
+	if err != nil {
+		return false, err
+	}
+	ok, reason := KeysReleasable(st)
+	if !ok {
+		return false, nil
+	}
+	for _, key := range st.UniquenessKeys {
+		err := s.Release(ctx, key, stream, reason)
+		if err != nil && !errors.Is(err, ErrNotOwner) {
+			return false, fmt.Errorf("ledger: release keys of %s: %w", stream, err)
+		}
+	}
+	return true, nil
+}
+
+// loadClaim folds a claim's stream into its state.
+func (s *Service) loadClaim(ctx context.Context, stream string) (claim.State, error) {
+	evs, err := s.store.ReadStream(ctx, stream, 0, 0)
+	if err != nil {
+		return claim.State{}, fmt.Errorf("ledger: read %s: %w", stream, err)
+	}
+	var st claim.State
+	for i := range evs {
+		ev, err := s.codec.Decode(&evs[i])
+		if err != nil {
+			return claim.State{}, fmt.Errorf("ledger: %s version %d: %w", stream, evs[i].Version, err)
+		}
+		st = claim.Evolve(st, ev)
+	}
+	return st, nil
+}
+
+func (s *Service) streamExists(ctx context.Context, stream string) (bool, error) {
+	evs, err := s.store.ReadStreamBackward(ctx, stream, 1)
+	if err != nil {
+		return false, fmt.Errorf("ledger: read %s: %w", stream, err)
+	}
+	return len(evs) > 0, nil
+}
