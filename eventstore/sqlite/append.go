@@ -12,8 +12,7 @@ import (
 )
 
 // ErrEventIDReused matches the *eventstore.InvalidAppendError returned for
-// an event ID that is already recorded somewhere other than an exact retry
-// of its original append, or that appears twice in one request.
+// an event ID that appears twice in one request.
 var ErrEventIDReused = errors.New("event ID already used")
 
 // Request states: the writer moves a request from pending to taken, Append

@@ -241,31 +241,6 @@ func TestCancelAfterTakenReportsTheCommit(t *testing.T) {
 	}
 }
 
-// TestReusedIDRollsBackTheWholeRequest sends two events where the second
-// reuses a recorded ID: nothing of the request may remain, and the next
-// append must take the next position with no hole.
-func TestReusedIDRollsBackTheWholeRequest(t *testing.T) {
-	s := openStore(t, t.TempDir())
-	ctx := context.Background()
-	recorded := newEvent(1)
-	mustAppend(t, s, "claim-1", eventstore.NoStream, recorded)
-
-	fresh := newEvent(2)
-	_, err := s.Append(ctx, "claim-2", eventstore.NoStream, fresh, recorded)
-	var inv *eventstore.InvalidAppendError
-	if !errors.Is(err, ErrEventIDReused) || !errors.As(err, &inv) || inv.Index != 1 || inv.Field != "id" {
-		t.Fatalf("append reusing a recorded ID: %v; want an *InvalidAppendError on event 1, field id, matching ErrEventIDReused", err)
-	}
-	if evs, _ := s.ReadStream(ctx, "claim-2", 0, 0); len(evs) != 0 {
-		t.Fatalf("refused request left %d events in claim-2", len(evs))
-	}
-	res := mustAppend(t, s, "claim-2", eventstore.NoStream, fresh)
-	if res.Position != 2 {
-		t.Errorf("next append landed at position %d, want 2", res.Position)
-	}
-	verifyLog(t, readLog(t, s))
-}
-
 // TestDatabaseErrorAbortsTheBatchOnly makes an insert fail inside SQLite
 // (the file may not grow) and checks the append fails, nothing of it is
 // written, and the store works again once the cause is gone.

@@ -22,14 +22,15 @@
 //
 // Retries: re-appending event IDs that are already committed, in the same
 // order, at the versions the same expected version gives, returns the
-// original AppendResult and writes nothing. Event IDs are unique across the
-// whole ledger. A request that fails its expected version and is not such
-// a retry gets the usual *eventstore.ConcurrencyError, even if some of its
-// IDs are known. A request that passes its expected version but carries an
-// ID already recorded (in another stream, or elsewhere in this one) is
-// refused with an *eventstore.InvalidAppendError on field "id" that matches
-// ErrEventIDReused and names where the ID is recorded; so is a request that
-// repeats an ID within itself.
+// original AppendResult and writes nothing. With Exact or NoStream this is
+// recognised however far the stream has moved on; with Any or
+// StreamExists only while those events are still the last of the stream
+// (see retry.go). A request that fails its expected version and is not
+// such a retry gets the usual *eventstore.ConcurrencyError. Event IDs are
+// not checked for uniqueness across the ledger, which would need an index
+// on them (see docs/storage.md); a request that repeats an ID within
+// itself is refused with an *eventstore.InvalidAppendError on field "id"
+// that matches ErrEventIDReused.
 //
 // RecordedAt is assigned by the writer from the clock (WithClock), in UTC,
 // truncated to microseconds, and never decreases along the global log: a

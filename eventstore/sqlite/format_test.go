@@ -3,6 +3,7 @@ package sqlite
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,22 +62,25 @@ func TestReopenContinuesTheLog(t *testing.T) {
 	verifyLog(t, log)
 }
 
-// TestOpenRefusesNewerFormat writes a ledger, marks it as a format this
-// build does not know, and checks Open refuses it, says which versions, and
-// leaves the file byte for byte as it was.
-func TestOpenRefusesNewerFormat(t *testing.T) {
-	dir := t.TempDir()
-	s := openStore(t, dir)
-	mustAppend(t, s, "fund-1", eventstore.NoStream, newEvent(1))
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	rewriteHeader(t, dir, "PRAGMA user_version = 7")
+// TestOpenRefusesOtherFormats writes a ledger, marks it as a format this
+// build does not read (version 1, which had a UNIQUE index on event_id, and
+// a future 7), and checks Open refuses it, says which versions, and leaves
+// the file byte for byte as it was.
+func TestOpenRefusesOtherFormats(t *testing.T) {
+	for _, version := range []int{1, 7} {
+		dir := t.TempDir()
+		s := openStore(t, dir)
+		mustAppend(t, s, "fund-1", eventstore.NoStream, newEvent(1))
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		rewriteHeader(t, dir, fmt.Sprintf("PRAGMA user_version = %d", version))
 
-	err := expectRefusal(t, dir)
-	for _, want := range []string{"format version 7", "reads format version 1"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not say %q", err, want)
+		err := expectRefusal(t, dir)
+		for _, want := range []string{fmt.Sprintf("format version %d;", version), fmt.Sprintf("reads format version %d only", FormatVersion)} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
 		}
 	}
 }

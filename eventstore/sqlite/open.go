@@ -156,15 +156,15 @@ func configure(c *sqlite3.SQLiteConn, fresh bool) error {
 	steps := []string{
 		"PRAGMA journal_mode = WAL",
 		"PRAGMA synchronous = FULL",
-		// The indexes on stream and event ID are written at random
-		// places; a larger page cache keeps their pages in memory.
+		// The stream index is written at random places; a larger page
+		// cache keeps its pages in memory.
 		"PRAGMA cache_size = -65536",
 		fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walBackstopPages),
 	}
 	if fresh {
 		steps = append(steps,
 			"BEGIN IMMEDIATE",
-			schemaV1,
+			schemaV2,
 			fmt.Sprintf("PRAGMA application_id = %d", ApplicationID),
 			fmt.Sprintf("PRAGMA user_version = %d", FormatVersion),
 			"COMMIT")

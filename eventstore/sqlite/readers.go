@@ -66,8 +66,8 @@ func (p *readerPool) open() (*reader, error) {
 		query string
 	}{
 		{&r.all, "SELECT " + eventColumns + " FROM events WHERE position > ? ORDER BY position LIMIT ?"},
-		{&r.stream, "SELECT " + eventColumns + " FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?"},
-		{&r.backward, "SELECT " + eventColumns + " FROM events WHERE stream = ? ORDER BY version DESC LIMIT ?"},
+		{&r.stream, "SELECT " + eventColumns + " FROM events WHERE stream_id = (SELECT id FROM streams WHERE name = ?) AND version >= ? ORDER BY version LIMIT ?"},
+		{&r.backward, "SELECT " + eventColumns + " FROM events WHERE stream_id = (SELECT id FROM streams WHERE name = ?) ORDER BY version DESC LIMIT ?"},
 	} {
 		if *q.s, err = prepare(c, q.query); err != nil {
 			r.close()

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/google/uuid"
@@ -11,79 +10,70 @@ import (
 	"github.com/haixi-hrss/fundledger/eventstore"
 )
 
-// location is where an event ID is recorded.
-type location struct {
-	stream   string
-	version  uint64
-	position uint64
-}
+// Retries are recognised through the stream index alone, with no index on
+// event_id (which cost every append a rewritten page at a random place): a
+// retry's events can only be at the versions its expected version gives,
+// so the writer reads those versions and compares the IDs.
+//
+// An expected version that names the first version (Exact, NoStream) fails
+// its precondition on a retry, and retryAt then looks where the original
+// landed, however far the stream has moved on. Any and StreamExists name no
+// version: their retry is recognised while the original's events are still
+// the last of the stream (tailRetry); after that a retry is appended again.
+// The ledger appends with Exact or NoStream only.
 
-// recorded looks up r's event IDs. found is true when r is an exact retry of
-// an append already committed, and res is that append's result. err is an
-// *eventstore.InvalidAppendError when some ID is recorded but r is not such
-// a retry. No IDs recorded gives neither.
-func (w *writer) recorded(r *request) (res eventstore.AppendResult, found bool, err error) {
-	locs := make([]location, len(r.events))
-	firstKnown, allKnown := -1, true
-	for i := range r.events {
-		var known bool
-		if locs[i], known, err = w.locate(r.events[i].ID); err != nil {
-			return res, false, err
-		}
-		if known && firstKnown < 0 {
-			firstKnown = i
-		}
-		allKnown = allKnown && known
-	}
-	if firstKnown < 0 {
+// retryAt reports whether r's events are recorded, in order, in r's stream
+// (whose head is h) from version first on; res is then the original
+// append's result.
+func (w *writer) retryAt(r *request, h streamHead, first int64) (res eventstore.AppendResult, found bool, err error) {
+	if first < 0 || h.id == 0 {
 		return res, false, nil
 	}
-	if allKnown && isRetry(r, locs) {
-		n := uint64(len(locs))
-		return eventstore.AppendResult{FirstVersion: locs[0].version, LastVersion: locs[0].version + n - 1,
-			Position: locs[n-1].position}, true, nil
-	}
-	l := locs[firstKnown]
-	return res, false, &eventstore.InvalidAppendError{Stream: r.stream, Index: firstKnown, Field: "id",
-		Err: fmt.Errorf("%w: %s is recorded at stream %q version %d (position %d); only an exact retry of that append may repeat it",
-			ErrEventIDReused, r.events[firstKnown].ID, l.stream, l.version, l.position)}
-}
-
-// isRetry reports whether the recorded locations are r's events, in order,
-// in r's stream, at the versions r's expected version would have given.
-func isRetry(r *request, locs []location) bool {
-	first := locs[0].version
-	for i, l := range locs {
-		if l.stream != r.stream || l.version != first+uint64(i) {
-			return false
-		}
-	}
-	switch v, exact := r.expected.Version(); {
-	case exact:
-		return first == v+1
-	case r.expected.IsNoStream():
-		return first == 0
-	case r.expected.IsStreamExists():
-		return first > 0
-	}
-	return true
-}
-
-func (w *writer) locate(id uuid.UUID) (location, bool, error) {
-	var l location
-	rows, err := w.lookup.query(context.Background(), namedArgs(w.args, id.String()))
+	rows, err := w.versions.query(context.Background(), namedArgs(w.args, h.id, first, int64(len(r.events))))
 	if err != nil {
-		return l, false, err
+		return res, false, err
 	}
 	defer rows.Close()
-	switch err := rows.Next(w.row[:3]); {
-	case errors.Is(err, io.EOF):
-		return l, false, nil
-	case err != nil:
-		return l, false, err
+	var pos int64
+	for i := range r.events {
+		switch err := rows.Next(w.row[:2]); {
+		case errors.Is(err, io.EOF):
+			return res, false, nil
+		case err != nil:
+			return res, false, err
+		}
+		id, err := uuid.Parse(w.row[0].(string))
+		if err != nil || id != r.events[i].ID {
+			return res, false, nil
+		}
+		pos = w.row[1].(int64)
 	}
-	l.stream = w.row[0].(string)
-	l.version = uint64(w.row[1].(int64))
-	l.position = uint64(w.row[2].(int64))
-	return l, true, nil
+	n := uint64(len(r.events))
+	return eventstore.AppendResult{FirstVersion: uint64(first), LastVersion: uint64(first) + n - 1, Position: uint64(pos)}, true, nil
+}
+
+// retryFirst is where the original of r, a request whose precondition
+// failed, would have put its first event; -1 if r names no version.
+func retryFirst(r *request) int64 {
+	if v, exact := r.expected.Version(); exact {
+		return int64(v) + 1
+	}
+	if r.expected.IsNoStream() {
+		return 0
+	}
+	return -1
+}
+
+// tailRetry checks whether r, whose precondition holds against head, is a
+// retry whose events are the last ones of the stream. Comparing the last
+// ID with the cached head first keeps the usual append free of queries.
+func (w *writer) tailRetry(r *request, h streamHead) (res eventstore.AppendResult, found bool, err error) {
+	n := int64(len(r.events))
+	if h.version < 0 || h.lastID != r.events[n-1].ID {
+		return res, false, nil
+	}
+	if _, exact := r.expected.Version(); exact || r.expected.IsNoStream() {
+		return res, false, nil
+	}
+	return w.retryAt(r, h, h.version+1-n)
 }

@@ -15,19 +15,32 @@ const (
 	ApplicationID = 0x464c4447
 	// FormatVersion is the storage format this build reads and writes,
 	// stored as PRAGMA user_version. A new layout gets a new number and an
-	// explicit migration; Open never rewrites a file on its own.
-	FormatVersion = 1
+	// explicit migration; Open never rewrites a file on its own. Version 2
+	// dropped version 1's UNIQUE index on event_id (see retry.go).
+	FormatVersion = 2
 )
 
-// schemaV1 creates format version 1. Every envelope field has its own
+// schemaV2 creates format version 2. Every envelope field has its own
 // column so an auditor can query the ledger with the plain sqlite3 shell;
 // docs/storage.md describes each column.
-const schemaV1 = `
+//
+// The only index besides the position (the rowid) is
+// UNIQUE(stream_id, version), and every event rewrites a page of it at a
+// random place in the file, so its keys are kept short: streams gives each
+// stream name a small integer. The name stays in events too, as the
+// column the hash covers and auditors read; stream_id only serves the
+// index.
+const schemaV2 = `
+CREATE TABLE streams (
+	id   INTEGER PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE
+);
 CREATE TABLE events (
 	position        INTEGER PRIMARY KEY,
 	stream          TEXT    NOT NULL,
+	stream_id       INTEGER NOT NULL REFERENCES streams (id),
 	version         INTEGER NOT NULL,
-	event_id        TEXT    NOT NULL UNIQUE,
+	event_id        TEXT    NOT NULL,
 	type            TEXT    NOT NULL,
 	schema_version  INTEGER NOT NULL,
 	data            TEXT    NOT NULL,
@@ -41,11 +54,11 @@ CREATE TABLE events (
 	recorded_at     INTEGER NOT NULL,
 	prev_hash       TEXT    NOT NULL,
 	hash            TEXT    NOT NULL,
-	UNIQUE (stream, version)
+	UNIQUE (stream_id, version)
 );
 CREATE VIEW stream_heads AS
 	SELECT stream, max(version) AS version, position, hash, recorded_at
-	FROM events GROUP BY stream;
+	FROM events GROUP BY stream_id;
 CREATE VIEW events_readable AS
 	SELECT position, stream, version, event_id, type, schema_version, recorded_at,
 		strftime('%Y-%m-%dT%H:%M:%S', recorded_at / 1000000, 'unixepoch')

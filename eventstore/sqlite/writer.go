@@ -9,6 +9,7 @@ import (
 	"maps"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/mattn/go-sqlite3"
 
 	"github.com/haixi-hrss/fundledger/eventstore"
@@ -20,8 +21,8 @@ type writer struct {
 	clock func() time.Time
 
 	begin, commit, rollback stmt
-	head, insert, undo      stmt
-	lookup, version         stmt
+	head, newStream, insert stmt
+	versions, version       stmt
 
 	lastPos  uint64    // position of the last committed event
 	lastTime time.Time // RecordedAt of the last committed event
@@ -38,15 +39,18 @@ type writer struct {
 	row         []driver.Value
 }
 
-// streamHead is a stream's last version (-1 for none) and its hash.
+// streamHead is a stream's row in streams (id 0 for none yet), its last
+// version (-1 for none), and that event's hash and ID.
 type streamHead struct {
+	id      int64
 	version int64
 	hash    eventstore.Hash
+	lastID  uuid.UUID
 }
 
 func newWriter(c *sqlite3.SQLiteConn, clock func() time.Time) (*writer, error) {
 	w := &writer{c: c, clock: clock, heads: make(map[string]streamHead), cache: make(map[string]streamHead),
-		row: make([]driver.Value, 3)}
+		row: make([]driver.Value, 4)}
 	for _, p := range []struct {
 		s     *stmt
 		query string
@@ -54,12 +58,14 @@ func newWriter(c *sqlite3.SQLiteConn, clock func() time.Time) (*writer, error) {
 		{&w.begin, "BEGIN IMMEDIATE"},
 		{&w.commit, "COMMIT"},
 		{&w.rollback, "ROLLBACK"},
-		{&w.head, "SELECT version, hash FROM events WHERE stream = ? ORDER BY version DESC LIMIT 1"},
-		{&w.insert, `INSERT INTO events (position, stream, version, event_id, type, schema_version, data,
+		{&w.head, `SELECT streams.id, version, hash, event_id FROM streams
+			LEFT JOIN events ON events.stream_id = streams.id
+			WHERE streams.name = ? ORDER BY version DESC LIMIT 1`},
+		{&w.newStream, "INSERT INTO streams (name) VALUES (?) RETURNING id"},
+		{&w.insert, `INSERT INTO events (position, stream, stream_id, version, event_id, type, schema_version, data,
 			actor, role, correlation_id, causation_id, idempotency_key, effective_date, policy_version,
-			recorded_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
-		{&w.undo, "DELETE FROM events WHERE position > ?"},
-		{&w.lookup, "SELECT stream, version, position FROM events WHERE event_id = ?"},
+			recorded_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&w.versions, "SELECT event_id, position FROM events WHERE stream_id = ? AND version >= ? ORDER BY version LIMIT ?"},
 		{&w.version, "PRAGMA data_version"},
 	} {
 		var err error
@@ -95,7 +101,7 @@ func (w *writer) loadTail() error {
 }
 
 func (w *writer) close() {
-	for _, s := range []stmt{w.begin, w.commit, w.rollback, w.head, w.insert, w.undo, w.lookup, w.version} {
+	for _, s := range []stmt{w.begin, w.commit, w.rollback, w.head, w.newStream, w.insert, w.versions, w.version} {
 		s.close()
 	}
 }
@@ -254,14 +260,19 @@ func (w *writer) appendOne(r *request, pos *uint64, now time.Time) (res eventsto
 		// A retry of a committed append fails its precondition, since the
 		// stream has moved on; anything else that fails it, even with
 		// some known IDs, is a plain concurrency conflict.
-		res, found, err := w.recorded(r)
-		if _, fatal := requestErr(err); fatal != nil {
-			return res, nil, fatal
-		}
-		if found {
-			return res, nil, nil
+		res, found, err := w.retryAt(r, h, retryFirst(r))
+		if err != nil || found {
+			return res, nil, err
 		}
 		return res, &eventstore.ConcurrencyError{Stream: r.stream, Expected: r.expected, Actual: h.version}, nil
+	}
+	if res, found, err := w.tailRetry(r, h); err != nil || found {
+		return res, nil, err
+	}
+	if h.id == 0 {
+		if h.id, fatal = w.createStream(r.stream); fatal != nil {
+			return res, nil, fatal
+		}
 	}
 	start, first := *pos, uint64(h.version+1)
 	prev := h.hash
@@ -270,43 +281,15 @@ func (w *writer) appendOne(r *request, pos *uint64, now time.Time) (res eventsto
 		e := eventstore.Event{ID: d.ID, Stream: r.stream, Version: first + uint64(i), Position: start + 1 + uint64(i),
 			Type: d.Type, SchemaVersion: d.SchemaVersion, Data: d.Data, Metadata: d.Metadata, RecordedAt: now}
 		eventstore.Seal(&e, prev)
-		if err := w.insertEvent(&e); err != nil {
-			if !isUniqueViolation(err) {
-				return res, nil, err
-			}
-			// An event ID is already recorded: take this request's rows
-			// back out, then tell a retry from a reuse.
-			if i > 0 {
-				if err := w.undo.exec(context.Background(), namedArgs(w.args, int64(start))); err != nil {
-					return res, nil, err
-				}
-			}
-			res, found, rerr := w.recorded(r)
-			switch {
-			case rerr != nil:
-				refused, fatal := requestErr(rerr)
-				return res, refused, fatal
-			case found:
-				return res, nil, nil
-			}
+		if err := w.insertEvent(h.id, &e); err != nil {
 			return res, nil, err
 		}
 		prev = e.Hash
 	}
 	last := first + uint64(len(r.events)) - 1
 	*pos = start + uint64(len(r.events))
-	w.heads[r.stream] = streamHead{version: int64(last), hash: prev}
+	w.heads[r.stream] = streamHead{id: h.id, version: int64(last), hash: prev, lastID: r.events[len(r.events)-1].ID}
 	return eventstore.AppendResult{FirstVersion: first, LastVersion: last, Position: *pos}, nil, nil
-}
-
-// requestErr sorts an error from recorded: a refusal of the request, or a
-// database failure that aborts the batch.
-func requestErr(err error) (request, fatal error) {
-	var invalid *eventstore.InvalidAppendError
-	if err == nil || errors.As(err, &invalid) {
-		return err, nil
-	}
-	return nil, err
 }
 
 // headOf returns the stream's head as of this point in the batch.
@@ -323,31 +306,48 @@ func (w *writer) headOf(stream string) (streamHead, error) {
 		return h, err
 	}
 	defer rows.Close()
-	switch err := rows.Next(w.row[:2]); {
+	switch err := rows.Next(w.row[:4]); {
 	case errors.Is(err, io.EOF):
 		return h, nil
 	case err != nil:
 		return h, err
 	}
-	h.version = w.row[0].(int64)
-	if h.hash, err = eventstore.ParseHash(w.row[1].(string)); err != nil {
+	h.id = w.row[0].(int64)
+	if w.row[1] == nil {
+		return h, nil // a stream whose events were all deleted by hand
+	}
+	h.version = w.row[1].(int64)
+	if h.hash, err = eventstore.ParseHash(w.row[2].(string)); err != nil {
 		return h, fmt.Errorf("head of %q: %w", stream, err)
+	}
+	if h.lastID, err = uuid.Parse(w.row[3].(string)); err != nil {
+		return h, fmt.Errorf("head of %q: event_id: %w", stream, err)
 	}
 	// Not yet touched by this batch, so this is the committed head.
 	w.cache[stream] = h
 	return h, nil
 }
 
-func (w *writer) insertEvent(e *eventstore.Event) error {
+// createStream adds stream's row to streams and returns its id. A batch
+// that is rolled back takes the row with it; only committed heads, with
+// their ids, reach the cache.
+func (w *writer) createStream(stream string) (int64, error) {
+	rows, err := w.newStream.query(context.Background(), namedArgs(w.args, stream))
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	if err := rows.Next(w.row[:1]); err != nil {
+		return 0, fmt.Errorf("new stream %q: %w", stream, err)
+	}
+	return w.row[0].(int64), nil
+}
+
+func (w *writer) insertEvent(streamID int64, e *eventstore.Event) error {
 	m := &e.Metadata
-	w.args = namedArgs(w.args, int64(e.Position), e.Stream, int64(e.Version), e.ID.String(), e.Type,
+	w.args = namedArgs(w.args, int64(e.Position), e.Stream, streamID, int64(e.Version), e.ID.String(), e.Type,
 		int64(e.SchemaVersion), string(e.Data), m.Actor, m.Role, m.CorrelationID, m.CausationID,
 		m.IdempotencyKey, m.EffectiveDate, m.PolicyVersion, e.RecordedAt.UnixMicro(),
 		e.PrevHash.String(), e.Hash.String())
 	return w.insert.exec(context.Background(), w.args)
-}
-
-func isUniqueViolation(err error) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
 }
