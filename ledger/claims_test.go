@@ -20,6 +20,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/domain/uniqueness"
 	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/ledger"
@@ -71,12 +72,12 @@ func submitExpansion(i int, f expansion.Facts) claim.Submit {
 		ClaimID: expansionClaimID(i), Programme: programme.Expansion,
 		Beneficiary: claim.Beneficiary{Kind: claim.Employer, Ref: string(f.Employer)},
 		Region:      region.Haixi, BudgetLineID: "line-expansion-2025", EffectiveDate: claimEffective,
-		UniquenessKeys: expansion.Keys(f), Actor: "clerk1", Role: claim.RoleClerk, At: claimAt,
+		UniquenessKeys: expansion.Keys(f), Actor: "clerk1", Role: role.Clerk, At: claimAt,
 	}
 }
 
 func envelope(key string) ledger.Command {
-	return ledger.Command{ID: uuid.New(), IdempotencyKey: key, Actor: "clerk1", Role: claim.RoleClerk}
+	return ledger.Command{ID: uuid.New(), IdempotencyKey: key, Actor: "clerk1", Role: role.Clerk}
 }
 
 // onClaim runs any claim command through Handle, as the API will.
@@ -104,21 +105,21 @@ func checkExpansion(t *testing.T, svc *ledger.Service, id string, f expansion.Fa
 	if err != nil || !a.Eligible {
 		t.Fatalf("assessment eligible=%v err=%v, want an eligible hire", a.Eligible, err)
 	}
-	onClaim(t, svc, id, claim.Check{Assessment: a, Policy: v, Actor: "clerk1", Role: claim.RoleClerk, At: claimAt})
+	onClaim(t, svc, id, claim.Check{Assessment: a, Policy: v, Actor: "clerk1", Role: role.Clerk, At: claimAt})
 }
 
 func approveExpansion(t *testing.T, svc *ledger.Service, id string) {
 	t.Helper()
-	onClaim(t, svc, id, claim.Approve{Reason: "evidence complete", Actor: "appr1", Role: claim.RoleApprover, At: claimAt})
+	onClaim(t, svc, id, claim.Approve{Reason: "evidence complete", Actor: "appr1", Role: role.Approver, At: claimAt})
 }
 
 func payExpansion(t *testing.T, svc *ledger.Service, id string) {
 	t.Helper()
-	onClaim(t, svc, id, claim.StartDisclosure{On: claimEffective, Masked: "6328**********1230", Actor: "clerk1", Role: claim.RoleClerk, At: claimAt})
-	onClaim(t, svc, id, claim.CompleteDisclosure{On: claimEffective.AddDays(7), Actor: "clerk1", Role: claim.RoleClerk, At: claimAt})
-	onClaim(t, svc, id, claim.ReleasePayment{Instalment: 1, PaymentID: "pay-1", Actor: "tre1", Role: claim.RoleTreasurer, At: claimAt})
+	onClaim(t, svc, id, claim.StartDisclosure{On: claimEffective, Masked: "6328**********1230", Actor: "clerk1", Role: role.Clerk, At: claimAt})
+	onClaim(t, svc, id, claim.CompleteDisclosure{On: claimEffective.AddDays(7), Actor: "clerk1", Role: role.Clerk, At: claimAt})
+	onClaim(t, svc, id, claim.ReleasePayment{Instalment: 1, PaymentID: "pay-1", Actor: "tre1", Role: role.Treasurer, At: claimAt})
 	onClaim(t, svc, id, claim.RecordPaymentResult{Instalment: 1, PaymentID: "pay-1", Paid: true, BankRef: "B-1",
-		On: claimEffective.AddDays(9), Actor: "tre1", Role: claim.RoleTreasurer, At: claimAt})
+		On: claimEffective.AddDays(9), Actor: "tre1", Role: role.Treasurer, At: claimAt})
 }
 
 func holder(t *testing.T, svc *ledger.Service, key uniqueness.Key) string {
@@ -231,7 +232,7 @@ func TestSubmitClaimAfterRejectionFreesThePerson(t *testing.T) {
 	_, err := ledger.SubmitClaim(ctx, svc, submitExpansion(2, b), envelope(""))
 	wantDuplicate(t, err, claim.Stream(expansionClaimID(1)))
 
-	reject := claim.Reject{Reason: "contract forged", Actor: "appr1", Role: claim.RoleApprover, At: claimAt}
+	reject := claim.Reject{Reason: "contract forged", Actor: "appr1", Role: role.Approver, At: claimAt}
 	env := envelope("reject-1")
 	if _, err := ledger.RejectClaim(ctx, svc, expansionClaimID(1), reject, env); err != nil {
 		t.Fatal(err)
@@ -271,7 +272,7 @@ func TestCancelledUnpaidClaimFreesThePerson(t *testing.T) {
 	}
 	checkExpansion(t, svc, id, a)
 	approveExpansion(t, svc, id)
-	cancel := claim.Cancel{Reason: "employer withdrew", Actor: "appr1", Role: claim.RoleApprover, At: claimAt}
+	cancel := claim.Cancel{Reason: "employer withdrew", Actor: "appr1", Role: role.Approver, At: claimAt}
 	if _, err := ledger.CancelClaim(ctx, svc, id, cancel, envelope("")); err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +312,7 @@ func TestApprovedAndPaidClaimsKeepThePerson(t *testing.T) {
 		wantDuplicate(t, err, owner)
 	}
 	// A paid claim cannot be cancelled, so nothing can release its key.
-	cancel := claim.Cancel{Reason: "try", Actor: "appr1", Role: claim.RoleApprover, At: claimAt}
+	cancel := claim.Cancel{Reason: "try", Actor: "appr1", Role: role.Approver, At: claimAt}
 	if _, err := ledger.CancelClaim(ctx, svc, id, cancel, envelope("")); !errors.Is(err, domain.ErrRejected) {
 		t.Fatalf("cancelling a paid claim: err = %v, want ErrRejected", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/ledger"
 	"github.com/haixi-hrss/fundledger/ledger/codec"
 )
@@ -38,12 +39,12 @@ func TestWiringARealAggregate(t *testing.T) {
 	at := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
 	open := fund.Open{FundID: "es-2025", Name: "海西州就业补助资金", FiscalYear: 2025, Kind: programme.EmploymentSubsidy,
-		Level: fund.Prefecture, Region: region.Haixi, Actor: "admin-1", Role: fund.RoleAdministrator, At: at}
+		Level: fund.Prefecture, Region: region.Haixi, Actor: "admin-1", Role: role.Administrator, At: at}
 	if _, err := ledger.Handle(ctx, svc, agg, ledger.Command{ID: uuid.New(), Name: "OpenFund", Payload: open}, decide(open)); err != nil {
 		t.Fatal(err)
 	}
 	receive := fund.ReceiveTransfer{Document: "财社〔2025〕12号", Amount: money.MustParse("1200000.00"), Source: "青海省财政厅",
-		ReceivedOn: calendar.MustNew(2025, time.March, 1), Actor: "admin-1", Role: fund.RoleAdministrator, At: at}
+		ReceivedOn: calendar.MustNew(2025, time.March, 1), Actor: "admin-1", Role: role.Administrator, At: at}
 	cmd := ledger.Command{ID: uuid.New(), Name: "ReceiveTransfer", IdempotencyKey: "tr-12", Payload: receive}
 	first, err := ledger.Handle(ctx, svc, agg, cmd, decide(receive))
 	if err != nil {

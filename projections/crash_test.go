@@ -16,6 +16,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
 	"github.com/haixi-hrss/fundledger/projections"
@@ -54,10 +55,10 @@ func TestCrashChild(t *testing.T) {
 func appendTransfers(w *world, appends, size int) {
 	w.t.Helper()
 	events := []domain.Event{&fund.Opened{FundID: fundID, Name: "f", FiscalYear: 2025, Kind: programme.EmploymentSubsidy,
-		Level: fund.Prefecture, Region: region.Haixi, Actor: "a", Role: fund.RoleAdministrator, At: at}}
+		Level: fund.Prefecture, Region: region.Haixi, Actor: "a", Role: role.Administrator, At: at}}
 	for i := 1; i < appends*size; i++ {
 		events = append(events, &fund.TransferReceived{Document: fmt.Sprintf("d-%d", i), Amount: money.MustParse(fmt.Sprintf("%d.%02d", i, i%100)),
-			Source: "s", Actor: "a", Role: fund.RoleAdministrator, At: at})
+			Source: "s", Actor: "a", Role: role.Administrator, At: at})
 	}
 	for len(events) > 0 {
 		var batch []eventstore.EventData

@@ -16,6 +16,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
 	"github.com/haixi-hrss/fundledger/ledger"
@@ -105,10 +106,10 @@ func (w *world) budget(line, name string, cmd budget.Command) {
 func (w *world) allocate(id string, p programme.Code, r region.Code, amount string) {
 	w.t.Helper()
 	a := money.MustParse(amount)
-	w.fund("Allocate", "", fund.Allocate{AllocationID: id, Programme: p, Region: r, Amount: a, Actor: "admin-1", Role: fund.RoleAdministrator, At: at})
+	w.fund("Allocate", "", fund.Allocate{AllocationID: id, Programme: p, Region: r, Amount: a, Actor: "admin-1", Role: role.Administrator, At: at})
 	w.budget(budget.LineID(fundID, p, r, 2025), "RecordAllocation", budget.RecordAllocation{AllocationID: id,
 		BudgetLineID: budget.LineID(fundID, p, r, 2025), FundID: fundID, Programme: p, Region: r, FiscalYear: 2025,
-		Amount: a, Actor: "admin-1", Role: budget.RoleAdministrator, At: at})
+		Amount: a, Actor: "admin-1", Role: role.Administrator, At: at})
 }
 
 type uniqKey string
@@ -121,15 +122,15 @@ func (k uniqKey) Stream() string { return "uniq-test-" + string(k) }
 func (w *world) phaseOne() {
 	w.t.Helper()
 	w.fund("OpenFund", "", fund.Open{FundID: fundID, Name: "海西州就业补助资金", FiscalYear: 2025, Kind: programme.EmploymentSubsidy,
-		Level: fund.Prefecture, Region: region.Haixi, Actor: "admin-1", Role: fund.RoleAdministrator, At: at})
+		Level: fund.Prefecture, Region: region.Haixi, Actor: "admin-1", Role: role.Administrator, At: at})
 	w.fund("ReceiveTransfer", "tr-12", fund.ReceiveTransfer{Document: "财社〔2025〕12号", Amount: money.MustParse("1200000.00"),
-		Source: "青海省财政厅", ReceivedOn: calendar.MustNew(2025, time.March, 1), Actor: "admin-1", Role: fund.RoleAdministrator, At: at})
+		Source: "青海省财政厅", ReceivedOn: calendar.MustNew(2025, time.March, 1), Actor: "admin-1", Role: role.Administrator, At: at})
 	w.fund("ReceiveTransfer", "", fund.ReceiveTransfer{Document: "青财社〔2025〕3号", Amount: money.MustParse("300000.50"),
-		Source: "海西州财政局", ReceivedOn: calendar.MustNew(2025, time.March, 1), Actor: "admin-1", Role: fund.RoleAdministrator, At: at})
+		Source: "海西州财政局", ReceivedOn: calendar.MustNew(2025, time.March, 1), Actor: "admin-1", Role: role.Administrator, At: at})
 	w.allocate("al-1", programme.Absorption, region.Golmud, "500000.00")
 	w.allocate("al-2", programme.StartUp, region.Delingha, "200000.00")
 	w.budget(golmud, "Reserve", budget.Reserve{ReservationID: "rs-1", ClaimID: "c1", Amount: money.MustParse("50000.00"),
-		Actor: "appr-1", Role: budget.RoleApprover, At: at})
+		Actor: "appr-1", Role: role.Approver, At: at})
 	if err := w.svc.Reserve(w.ctx, uniqKey("c1"), "claim-c1"); err != nil {
 		w.t.Fatal(err)
 	}
@@ -140,15 +141,15 @@ func (w *world) phaseOne() {
 func (w *world) phaseTwo() {
 	w.t.Helper()
 	w.budget(golmud, "Spend", budget.Spend{PaymentID: "pay-1", ClaimID: "c1", Amount: money.MustParse("30000.00"),
-		Actor: "tr-1", Role: budget.RoleTreasurer, At: at})
+		Actor: "tr-1", Role: role.Treasurer, At: at})
 	w.budget(golmud, "Release", budget.Release{ReleaseID: "rl-1", ClaimID: "c1", Amount: money.MustParse("20000.00"),
-		Reason: "reduced", Actor: "appr-1", Role: budget.RoleApprover, At: at})
+		Reason: "reduced", Actor: "appr-1", Role: role.Approver, At: at})
 	w.budget(golmud, "Reserve", budget.Reserve{ReservationID: "rs-2", ClaimID: "c2", Amount: money.MustParse("10000.25"),
-		Actor: "appr-1", Role: budget.RoleApprover, At: at})
+		Actor: "appr-1", Role: role.Approver, At: at})
 	w.budget(golmud, "Spend", budget.Spend{PaymentID: "pay-2", ClaimID: "c2", Amount: money.MustParse("10000.25"),
-		Actor: "tr-1", Role: budget.RoleTreasurer, At: at})
+		Actor: "tr-1", Role: role.Treasurer, At: at})
 	w.budget(golmud, "Recover", budget.Recover{RecoveryID: "rc-1", ClaimID: "c2", Amount: money.MustParse("2000.10"),
-		Reason: "overpaid", Actor: "tr-1", Role: budget.RoleTreasurer, At: at})
+		Reason: "overpaid", Actor: "tr-1", Role: role.Treasurer, At: at})
 	w.appendRaw("employer-e1", "EmployerRegistered", `{"name":"x"}`)
 }
 

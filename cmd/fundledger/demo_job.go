@@ -14,6 +14,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/ledger"
 	"github.com/haixi-hrss/fundledger/ledger/codec"
 )
@@ -85,14 +86,14 @@ func runDemoJob(ctx context.Context, svc *ledger.Service) (demoTally, error) {
 
 	open := fund.Open{FundID: demoFundID, Name: "海西州就业补助资金 2025 (DEMO)", FiscalYear: demoYear,
 		Kind: programme.EmploymentSubsidy, Level: fund.Prefecture, Region: region.Haixi,
-		Actor: demoActor, Role: fund.RoleAdministrator, At: demoAt(calendar.MustNew(2025, time.January, 2))}
+		Actor: demoActor, Role: role.Administrator, At: demoAt(calendar.MustNew(2025, time.January, 2))}
 	if _, err := demoHandle(ctx, r, fundAgg, "open-fund", "OpenFund", open.Role, open.At, open, decideFund(open)); err != nil {
 		return r.tally, err
 	}
 
 	for i, tr := range demoTransfers {
 		receive := fund.ReceiveTransfer{Document: tr.document, Amount: tr.amount, Source: tr.source,
-			ReceivedOn: tr.receivedOn, Actor: demoActor, Role: fund.RoleAdministrator, At: demoAt(tr.receivedOn)}
+			ReceivedOn: tr.receivedOn, Actor: demoActor, Role: role.Administrator, At: demoAt(tr.receivedOn)}
 		step := fmt.Sprintf("receive/%d", i+1)
 		if _, err := demoHandle(ctx, r, fundAgg, step, "ReceiveTransfer", receive.Role, receive.At, receive, decideFund(receive)); err != nil {
 			return r.tally, err
@@ -103,7 +104,7 @@ func runDemoJob(ctx context.Context, svc *ledger.Service) (demoTally, error) {
 	for _, county := range region.Counties() {
 		allocate := fund.Allocate{AllocationID: fmt.Sprintf("demo-%d-%s-%s", demoYear, demoProgramme, county),
 			Programme: demoProgramme, Region: county, Amount: demoAllocations[county],
-			Actor: demoActor, Role: fund.RoleAdministrator, At: at}
+			Actor: demoActor, Role: role.Administrator, At: at}
 		res, err := demoHandle(ctx, r, fundAgg, "allocate/"+string(county), "Allocate", allocate.Role, at, allocate, decideFund(allocate))
 		if err != nil {
 			return r.tally, err
@@ -120,7 +121,7 @@ func runDemoJob(ctx context.Context, svc *ledger.Service) (demoTally, error) {
 		record := budget.RecordAllocation{AllocationID: allocated.AllocationID, BudgetLineID: allocated.BudgetLineID,
 			FundID: allocated.FundID, Programme: allocated.Programme, Region: allocated.Region,
 			FiscalYear: allocated.FiscalYear, Amount: allocated.Amount,
-			Actor: demoActor, Role: budget.RoleAdministrator, At: at}
+			Actor: demoActor, Role: role.Administrator, At: at}
 		lineAgg := ledger.Aggregate[budget.State]{Stream: budget.Stream(allocated.BudgetLineID), Evolve: budget.Evolve}
 		decideLine := func(s budget.State) ([]domain.Event, error) { return budget.Decide(s, record) }
 		if _, err := demoHandle(ctx, r, lineAgg, "record-allocation/"+string(county), "RecordAllocation", record.Role, at, record, decideLine); err != nil {

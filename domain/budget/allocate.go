@@ -8,6 +8,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // RecordAllocation takes in money its fund allocated (the fund's
@@ -45,7 +46,7 @@ func decideAllocation(s State, c RecordAllocation) ([]domain.Event, error) {
 		return nil, domain.Invalid("fiscalYear", "fiscal-year", "fiscal year %d is outside %d–%d", c.FiscalYear, programme.MinFiscalYear, programme.MaxFiscalYear)
 	}
 	m := movement{opID: c.AllocationID, opField: "allocationId", amount: c.Amount, actor: c.Actor, role: c.Role, at: c.At}
-	repeat, err := m.check(s, opAllocate, RoleAdministrator)
+	repeat, err := m.check(s, opAllocate, role.Administrator)
 	if err != nil || repeat {
 		return nil, err
 	}
@@ -82,7 +83,7 @@ func decideDeallocate(s State, c Deallocate) ([]domain.Event, error) {
 		return nil, domain.Invalid("reason", "required", "a revocation needs a reason")
 	}
 	m := movement{opID: c.RevocationID, opField: "revocationId", amount: c.Amount, actor: c.Actor, role: c.Role, at: c.At}
-	repeat, err := m.check(s, opDeallocate, RoleAdministrator)
+	repeat, err := m.check(s, opDeallocate, role.Administrator)
 	if err != nil || repeat {
 		return nil, err
 	}

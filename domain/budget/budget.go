@@ -9,6 +9,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // LineID names the budget line of a fund for one programme, county and
@@ -20,13 +21,6 @@ func LineID(fundID string, p programme.Code, r region.Code, y programme.FiscalYe
 
 // Stream returns the name of a budget line's stream.
 func Stream(id string) string { return "budget-" + id }
-
-// The roles that act on budget lines.
-const (
-	RoleAdministrator = "administrator"
-	RoleApprover      = "approver"
-	RoleTreasurer     = "treasurer"
-)
 
 // State is a budget line as its events leave it.
 type State struct {
@@ -186,7 +180,7 @@ func (m movement) check(s State, kind string, roles ...string) (repeat bool, err
 	if !m.amount.IsPositive() {
 		return false, domain.Invalid("amount", "positive", "amount %s must be greater than zero", m.amount)
 	}
-	if err := by(m.actor, m.role, m.at, roles...); err != nil {
+	if err := role.Authorize(m.actor, m.role, m.at, roles...); err != nil {
 		return false, err
 	}
 	if prior, seen := s.Ops[m.opID]; seen {
@@ -199,19 +193,4 @@ func (m movement) check(s State, kind string, roles ...string) (repeat bool, err
 		return false, domain.Reject("budget-line-opened", "budgetLineId", "the budget line has received no allocation")
 	}
 	return false, nil
-}
-
-func by(actor, role string, at time.Time, roles ...string) error {
-	if strings.TrimSpace(actor) == "" {
-		return domain.Invalid("actor", "required", "the acting user is missing")
-	}
-	if at.IsZero() {
-		return domain.Invalid("at", "required", "the time of the command is missing")
-	}
-	for _, r := range roles {
-		if role == r {
-			return nil
-		}
-	}
-	return domain.Reject("role-"+strings.Join(roles, "-or-"), "role", "role %q may not do this; it needs %s", role, strings.Join(roles, " or "))
 }

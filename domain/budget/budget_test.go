@@ -10,6 +10,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 var at = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
@@ -22,23 +23,23 @@ func newLog(t *testing.T) *aggregatetest.Log[State, Command] {
 
 func allocation(id, amount string) RecordAllocation {
 	return RecordAllocation{AllocationID: id, BudgetLineID: line, FundID: "f1", Programme: programme.VocationalTraining,
-		Region: region.Golmud, FiscalYear: 2025, Amount: money.MustParse(amount), Actor: "admin1", Role: RoleAdministrator, At: at}
+		Region: region.Golmud, FiscalYear: 2025, Amount: money.MustParse(amount), Actor: "admin1", Role: role.Administrator, At: at}
 }
 
 func reserve(id, claim, amount string) Reserve {
-	return Reserve{ReservationID: id, ClaimID: claim, Amount: money.MustParse(amount), Actor: "appr1", Role: RoleApprover, At: at}
+	return Reserve{ReservationID: id, ClaimID: claim, Amount: money.MustParse(amount), Actor: "appr1", Role: role.Approver, At: at}
 }
 
 func spend(id, claim, amount string) Spend {
-	return Spend{PaymentID: id, ClaimID: claim, Amount: money.MustParse(amount), Actor: "tre1", Role: RoleTreasurer, At: at}
+	return Spend{PaymentID: id, ClaimID: claim, Amount: money.MustParse(amount), Actor: "tre1", Role: role.Treasurer, At: at}
 }
 
 func release(id, claim, amount string) Release {
-	return Release{ReleaseID: id, ClaimID: claim, Amount: money.MustParse(amount), Reason: "rejected", Actor: "appr1", Role: RoleApprover, At: at}
+	return Release{ReleaseID: id, ClaimID: claim, Amount: money.MustParse(amount), Reason: "rejected", Actor: "appr1", Role: role.Approver, At: at}
 }
 
 func recoverFunds(id, claim, amount string) Recover {
-	return Recover{RecoveryID: id, ClaimID: claim, Amount: money.MustParse(amount), Reason: "fraudulent", Actor: "tre1", Role: RoleTreasurer, At: at}
+	return Recover{RecoveryID: id, ClaimID: claim, Amount: money.MustParse(amount), Reason: "fraudulent", Actor: "tre1", Role: role.Treasurer, At: at}
 }
 
 // allocated returns a log of a line holding 1,000.00 yuan.
@@ -117,7 +118,7 @@ func TestReserveOnlyFromAvailable(t *testing.T) {
 		{"zero", reserve("r1", "c1", "0"), domain.ErrInvalid, "positive"},
 		{"no claim", reserve("r1", "", "1"), domain.ErrInvalid, "required"},
 		{"no reservation ID", reserve("", "c1", "1"), domain.ErrInvalid, "required"},
-		{"treasurer", Reserve{ReservationID: "r1", ClaimID: "c1", Amount: money.Yuan(1), Actor: "t", Role: RoleTreasurer, At: at}, domain.ErrRejected, "role-approver"},
+		{"treasurer", Reserve{ReservationID: "r1", ClaimID: "c1", Amount: money.Yuan(1), Actor: "t", Role: role.Treasurer, At: at}, domain.ErrRejected, "role-approver"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,7 +172,7 @@ func TestSpendOnlyWhatIsReserved(t *testing.T) {
 	_, err = l.Do(spend("p3", "c1", "0.01"))
 	wantRule(t, err, domain.ErrRejected, "spend-within-reservation")
 	approver := spend("p3", "c2", "1")
-	approver.Role = RoleApprover
+	approver.Role = role.Approver
 	_, err = l.Do(approver)
 	wantRule(t, err, domain.ErrRejected, "role-treasurer")
 	balances(t, l.State, "1000", "100", "300", "0", "600")
@@ -215,7 +216,7 @@ func TestRecoverAtMostSpent(t *testing.T) {
 func TestDeallocateOnlyUnreserved(t *testing.T) {
 	l := allocated(t)
 	l.Must(reserve("r1", "c1", "300"))
-	dealloc := Deallocate{RevocationID: "v1", Amount: money.MustParse("700.01"), Reason: "slow execution", Actor: "admin1", Role: RoleAdministrator, At: at}
+	dealloc := Deallocate{RevocationID: "v1", Amount: money.MustParse("700.01"), Reason: "slow execution", Actor: "admin1", Role: role.Administrator, At: at}
 	_, err := l.Do(dealloc)
 	wantRule(t, err, domain.ErrRejected, "budget-available")
 	dealloc.Amount = money.MustParse("700.00")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/money"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // Reserve holds Amount of the line's available money for an approved claim.
@@ -60,7 +61,7 @@ func (Recover) budgetCommand() {}
 
 func decideReserve(s State, c Reserve) ([]domain.Event, error) {
 	m := movement{opID: c.ReservationID, opField: "reservationId", claimID: c.ClaimID, amount: c.Amount, actor: c.Actor, role: c.Role, at: c.At}
-	repeat, err := m.check(s, opReserve, RoleApprover)
+	repeat, err := m.check(s, opReserve, role.Approver)
 	if err != nil || repeat {
 		return nil, err
 	}
@@ -75,7 +76,7 @@ func decideReserve(s State, c Reserve) ([]domain.Event, error) {
 
 func decideSpend(s State, c Spend) ([]domain.Event, error) {
 	m := movement{opID: c.PaymentID, opField: "paymentId", claimID: c.ClaimID, amount: c.Amount, actor: c.Actor, role: c.Role, at: c.At}
-	repeat, err := m.check(s, opSpend, RoleTreasurer)
+	repeat, err := m.check(s, opSpend, role.Treasurer)
 	if err != nil || repeat {
 		return nil, err
 	}
@@ -90,7 +91,7 @@ func decideRelease(s State, c Release) ([]domain.Event, error) {
 		return nil, domain.Invalid("reason", "required", "a release needs a reason")
 	}
 	m := movement{opID: c.ReleaseID, opField: "releaseId", claimID: c.ClaimID, amount: c.Amount, actor: c.Actor, role: c.Role, at: c.At}
-	repeat, err := m.check(s, opRelease, RoleApprover, RoleTreasurer)
+	repeat, err := m.check(s, opRelease, role.Approver, role.Treasurer)
 	if err != nil || repeat {
 		return nil, err
 	}
@@ -105,7 +106,7 @@ func decideRecover(s State, c Recover) ([]domain.Event, error) {
 		return nil, domain.Invalid("reason", "required", "a recovery needs a reason")
 	}
 	m := movement{opID: c.RecoveryID, opField: "recoveryId", claimID: c.ClaimID, amount: c.Amount, actor: c.Actor, role: c.Role, at: c.At}
-	repeat, err := m.check(s, opRecover, RoleTreasurer)
+	repeat, err := m.check(s, opRecover, role.Treasurer)
 	if err != nil || repeat {
 		return nil, err
 	}

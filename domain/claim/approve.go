@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/haixi-hrss/fundledger/domain"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // Approve records an approver's approval of a checked claim. The approver
@@ -28,7 +29,7 @@ func (Approve) claimCommand() {}
 func (Reject) claimCommand()  {}
 
 func decideApprove(s State, c Approve) ([]domain.Event, error) {
-	if err := first(required("reason", c.Reason, "the reason for the decision"), by(c.Actor, c.Role, c.At, RoleApprover)); err != nil {
+	if err := first(required("reason", c.Reason, "the reason for the decision"), role.Authorize(c.Actor, c.Role, c.At, role.Approver)); err != nil {
 		return nil, err
 	}
 	if err := in(s, "claim-under-review", StatusChecked); err != nil {
@@ -57,7 +58,7 @@ func decideApprove(s State, c Approve) ([]domain.Event, error) {
 }
 
 func decideReject(s State, c Reject) ([]domain.Event, error) {
-	if err := first(required("reason", c.Reason, "the reason for the decision"), by(c.Actor, c.Role, c.At, RoleApprover)); err != nil {
+	if err := first(required("reason", c.Reason, "the reason for the decision"), role.Authorize(c.Actor, c.Role, c.At, role.Approver)); err != nil {
 		return nil, err
 	}
 	if err := in(s, "claim-under-review", StatusChecked); err != nil {

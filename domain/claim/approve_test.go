@@ -5,6 +5,7 @@ import (
 
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/aggregatetest"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 func TestMakerChecker(t *testing.T) {
@@ -56,7 +57,7 @@ func TestApprovalEvents(t *testing.T) {
 		t.Fatalf("ClaimApproved = %+v", a)
 	}
 	for i, d := range l.State.Approvals {
-		if d.Actor == "" || d.Role != RoleApprover || d.At.IsZero() || d.Reason == "" {
+		if d.Actor == "" || d.Role != role.Approver || d.At.IsZero() || d.Reason == "" {
 			t.Fatalf("approval %d does not record actor, role, time and reason: %+v", i, d)
 		}
 	}
@@ -69,11 +70,11 @@ func TestApproveAndRejectInput(t *testing.T) {
 		target error
 		rule   string
 	}{
-		{"approve without reason", Approve{Actor: "appr1", Role: RoleApprover, At: at}, domain.ErrInvalid, "required"},
-		{"clerk approves", Approve{Reason: "ok", Actor: "clerk2", Role: RoleClerk, At: at}, domain.ErrRejected, "role-approver"},
-		{"treasurer rejects", Reject{Reason: "no", Actor: "tre1", Role: RoleTreasurer, At: at}, domain.ErrRejected, "role-approver"},
-		{"reject without reason", Reject{Actor: "appr1", Role: RoleApprover, At: at}, domain.ErrInvalid, "required"},
-		{"submitter rejects", Reject{Reason: "no", Actor: "clerk1", Role: RoleApprover, At: at}, domain.ErrRejected, "maker-checker"},
+		{"approve without reason", Approve{Actor: "appr1", Role: role.Approver, At: at}, domain.ErrInvalid, "required"},
+		{"clerk approves", Approve{Reason: "ok", Actor: "clerk2", Role: role.Clerk, At: at}, domain.ErrRejected, "role-approver"},
+		{"treasurer rejects", Reject{Reason: "no", Actor: "tre1", Role: role.Treasurer, At: at}, domain.ErrRejected, "role-approver"},
+		{"reject without reason", Reject{Actor: "appr1", Role: role.Approver, At: at}, domain.ErrInvalid, "required"},
+		{"submitter rejects", Reject{Reason: "no", Actor: "clerk1", Role: role.Approver, At: at}, domain.ErrRejected, "maker-checker"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,7 +83,7 @@ func TestApproveAndRejectInput(t *testing.T) {
 		})
 	}
 	l := checkedLog(t, "100")
-	l.Must(Reject{Reason: "documents forged", Actor: "appr1", Role: RoleApprover, At: at})
+	l.Must(Reject{Reason: "documents forged", Actor: "appr1", Role: role.Approver, At: at})
 	wantStatus(t, l.State, StatusRejected)
 	_, err := l.Do(approve("appr2"))
 	wantRule(t, err, domain.ErrRejected, "claim-under-review")

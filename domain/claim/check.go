@@ -10,6 +10,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // Check records the eligibility assessment of a submitted claim, made under
@@ -44,7 +45,7 @@ func (Check) claimCommand() {}
 var monthLabel = regexp.MustCompile(`^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$`)
 
 func decideCheck(s State, c Check) ([]domain.Event, error) {
-	if err := by(c.Actor, c.Role, c.At, RoleClerk); err != nil {
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Clerk); err != nil {
 		return nil, err
 	}
 	if err := in(s, "claim-checked-once", StatusSubmitted); err != nil {

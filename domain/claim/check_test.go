@@ -7,6 +7,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 func TestCheckRecordsPolicyVersionInForce(t *testing.T) {
@@ -37,7 +38,7 @@ func TestCheckRecordsPolicyVersionInForce(t *testing.T) {
 			c.Schedule = []Planned{{Amount: money.Yuan(2500)}, {Amount: money.Yuan(2500)}}
 		}, domain.ErrInvalid, "one-off"},
 		{"schedule not adding up", func(c *Check) { c.Schedule = []Planned{{Amount: money.MustParse("4999.99")}} }, domain.ErrInvalid, "instalments-sum"},
-		{"approver checks", func(c *Check) { c.Role = RoleApprover }, domain.ErrRejected, "role-clerk"},
+		{"approver checks", func(c *Check) { c.Role = role.Approver }, domain.ErrRejected, "role-clerk"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

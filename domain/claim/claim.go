@@ -18,13 +18,6 @@ import (
 // Stream returns the name of a claim's stream.
 func Stream(id string) string { return "claim-" + id }
 
-// The roles that act on claims.
-const (
-	RoleClerk     = "clerk"
-	RoleApprover  = "approver"
-	RoleTreasurer = "treasurer"
-)
-
 // Status is where a claim is in its life.
 type Status string
 
@@ -180,20 +173,6 @@ func Fold(events []domain.Event) State {
 		s = Evolve(s, e)
 	}
 	return s
-}
-
-// by checks who issues a command: an actor, a time, and one of roles.
-func by(actor, role string, at time.Time, roles ...string) error {
-	if strings.TrimSpace(actor) == "" {
-		return domain.Invalid("actor", "required", "the acting user is missing")
-	}
-	if at.IsZero() {
-		return domain.Invalid("at", "required", "the time of the command is missing")
-	}
-	if slices.Contains(roles, role) {
-		return nil
-	}
-	return domain.Reject("role-"+strings.Join(roles, "-or-"), "role", "role %q may not do this; it needs %s", role, strings.Join(roles, " or "))
 }
 
 // in refuses a command unless the claim is in one of statuses.

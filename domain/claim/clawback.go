@@ -7,6 +7,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/money"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // The reasons money is clawed back (追回).
@@ -45,7 +46,7 @@ func decideClawback(s State, c RecordClawback) ([]domain.Event, error) {
 	case c.On.IsZero():
 		return nil, domain.Invalid("on", "required", "the date of the recovery is missing")
 	}
-	if err := by(c.Actor, c.Role, c.At, RoleTreasurer); err != nil {
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Treasurer); err != nil {
 		return nil, err
 	}
 	if slices.Contains(s.Recoveries, c.RecoveryID) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // StartDisclosure records the start of public disclosure (公示) of an
@@ -54,7 +55,7 @@ func decideStartDisclosure(s State, c StartDisclosure) ([]domain.Event, error) {
 	if strings.Count(c.Masked, "*") < minHidden {
 		return nil, domain.Invalid("masked", "masked-identifier", "the disclosed identifier must hide at least %d characters with '*'", minHidden)
 	}
-	if err := by(c.Actor, c.Role, c.At, RoleClerk); err != nil {
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Clerk); err != nil {
 		return nil, err
 	}
 	if err := in(s, "claim-approved", StatusApproved); err != nil {
@@ -64,7 +65,7 @@ func decideStartDisclosure(s State, c StartDisclosure) ([]domain.Event, error) {
 }
 
 func decideObjection(s State, c RaiseObjection) ([]domain.Event, error) {
-	if err := first(required("reason", c.Reason, "the objection"), by(c.Actor, c.Role, c.At, RoleApprover)); err != nil {
+	if err := first(required("reason", c.Reason, "the objection"), role.Authorize(c.Actor, c.Role, c.At, role.Approver)); err != nil {
 		return nil, err
 	}
 	if err := in(s, "claim-in-disclosure", StatusInDisclosure); err != nil {
@@ -81,7 +82,7 @@ func decideCompleteDisclosure(s State, c CompleteDisclosure) ([]domain.Event, er
 	if c.On.IsZero() {
 		return nil, domain.Invalid("on", "required", "the day disclosure ends is missing")
 	}
-	if err := by(c.Actor, c.Role, c.At, RoleClerk); err != nil {
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Clerk); err != nil {
 		return nil, err
 	}
 	if err := in(s, "claim-in-disclosure", StatusInDisclosure); err != nil {

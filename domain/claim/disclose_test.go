@@ -8,12 +8,13 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 func inDisclosure(t *testing.T) *aggregatetest.Log[State, Command] {
 	l := checkedLog(t, "5000")
 	l.Must(approve("appr1"))
-	l.Must(StartDisclosure{On: monday, Masked: "6328**********1230", Actor: "clerk1", Role: RoleClerk, At: at})
+	l.Must(StartDisclosure{On: monday, Masked: "6328**********1230", Actor: "clerk1", Role: role.Clerk, At: at})
 	return l
 }
 
@@ -33,7 +34,7 @@ func TestDisclosureLastsWorkingDays(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := inDisclosure(t)
-			_, err := l.Do(CompleteDisclosure{On: tt.on, Calendar: tt.cal, Actor: "clerk1", Role: RoleClerk, At: at})
+			_, err := l.Do(CompleteDisclosure{On: tt.on, Calendar: tt.cal, Actor: "clerk1", Role: role.Clerk, At: at})
 			if tt.rule == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -48,7 +49,7 @@ func TestDisclosureLastsWorkingDays(t *testing.T) {
 
 func TestStartDisclosure(t *testing.T) {
 	l := checkedLog(t, "5000")
-	start := StartDisclosure{On: monday, Masked: "6328**********1230", Actor: "clerk1", Role: RoleClerk, At: at}
+	start := StartDisclosure{On: monday, Masked: "6328**********1230", Actor: "clerk1", Role: role.Clerk, At: at}
 	_, err := l.Do(start)
 	wantRule(t, err, domain.ErrRejected, "claim-approved")
 	l.Must(approve("appr1"))
@@ -62,9 +63,9 @@ func TestStartDisclosure(t *testing.T) {
 
 func TestObjectionReturnsToReview(t *testing.T) {
 	l := inDisclosure(t)
-	_, err := l.Do(RaiseObjection{Reason: "neighbour reports no business", Actor: "clerk1", Role: RoleClerk, At: at})
+	_, err := l.Do(RaiseObjection{Reason: "neighbour reports no business", Actor: "clerk1", Role: role.Clerk, At: at})
 	wantRule(t, err, domain.ErrRejected, "role-approver")
-	events := l.Must(RaiseObjection{Reason: "neighbour reports no business", Actor: "appr2", Role: RoleApprover, At: at})
+	events := l.Must(RaiseObjection{Reason: "neighbour reports no business", Actor: "appr2", Role: role.Approver, At: at})
 	o := events[0].(*ObjectionRaised)
 	if !o.Release.Equal(money.Yuan(5000)) || o.ReleaseID != "c1/objection/0" {
 		t.Fatalf("objection releases %s under %s, want 5000.00 under c1/objection/0", o.Release, o.ReleaseID)
@@ -73,7 +74,7 @@ func TestObjectionReturnsToReview(t *testing.T) {
 	if l.State.Round != 1 || len(l.State.Approvals) != 0 {
 		t.Fatalf("after objection round %d, approvals %v; want round 1 and none", l.State.Round, l.State.Approvals)
 	}
-	_, err = l.Do(CompleteDisclosure{On: monday.AddDays(7), Actor: "clerk1", Role: RoleClerk, At: at})
+	_, err = l.Do(CompleteDisclosure{On: monday.AddDays(7), Actor: "clerk1", Role: role.Clerk, At: at})
 	wantRule(t, err, domain.ErrRejected, "claim-in-disclosure")
 	events = l.Must(approve("appr1"))
 	if a := events[1].(*Approved); a.ReservationID != "c1/reserve/1" {

@@ -14,6 +14,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/domain/uniqueness"
 	"github.com/shopspring/decimal"
 )
@@ -38,7 +39,7 @@ func submit(p programme.Code) Submit {
 	}
 	return Submit{ClaimID: "c1", Programme: p, Beneficiary: b, Region: region.Golmud, BudgetLineID: "line1",
 		EffectiveDate: effective, UniquenessKeys: []uniqueness.Key{{Rule: "test-once", Value: person}},
-		Actor: "clerk1", Role: RoleClerk, At: at}
+		Actor: "clerk1", Role: role.Clerk, At: at}
 }
 
 // version returns a valid policy version of p in force from 2025-01-01:
@@ -68,11 +69,11 @@ func assessment(p programme.Code, amount string, eligible bool) eligibility.Asse
 
 func check(p programme.Code, amount string, schedule ...Planned) Check {
 	return Check{Assessment: assessment(p, amount, true), Policy: version(p), Schedule: schedule,
-		Actor: "clerk1", Role: RoleClerk, At: at}
+		Actor: "clerk1", Role: role.Clerk, At: at}
 }
 
 func approve(actor string) Approve {
-	return Approve{Reason: "evidence complete", Actor: actor, Role: RoleApprover, At: at}
+	return Approve{Reason: "evidence complete", Actor: actor, Role: role.Approver, At: at}
 }
 
 func months(n int, each string) []Planned {
@@ -98,21 +99,21 @@ func disclosedLog(t *testing.T, p programme.Code, amount string, schedule ...Pla
 	l.Must(submit(p))
 	l.Must(check(p, amount, schedule...))
 	l.Must(approve("appr1"))
-	l.Must(StartDisclosure{On: monday, Masked: "6328**********1230", Actor: "clerk1", Role: RoleClerk, At: at})
-	l.Must(CompleteDisclosure{On: monday.AddDays(7), Actor: "clerk1", Role: RoleClerk, At: at})
+	l.Must(StartDisclosure{On: monday, Masked: "6328**********1230", Actor: "clerk1", Role: role.Clerk, At: at})
+	l.Must(CompleteDisclosure{On: monday.AddDays(7), Actor: "clerk1", Role: role.Clerk, At: at})
 	return l
 }
 
 func release(n int, id string) ReleasePayment {
-	return ReleasePayment{Instalment: n, PaymentID: id, Actor: "tre1", Role: RoleTreasurer, At: at}
+	return ReleasePayment{Instalment: n, PaymentID: id, Actor: "tre1", Role: role.Treasurer, At: at}
 }
 
 func paid(n int, id string) RecordPaymentResult {
-	return RecordPaymentResult{Instalment: n, PaymentID: id, Paid: true, BankRef: "B-" + id, On: monday.AddDays(9), Actor: "tre1", Role: RoleTreasurer, At: at}
+	return RecordPaymentResult{Instalment: n, PaymentID: id, Paid: true, BankRef: "B-" + id, On: monday.AddDays(9), Actor: "tre1", Role: role.Treasurer, At: at}
 }
 
 func failed(n int, id string) RecordPaymentResult {
-	return RecordPaymentResult{Instalment: n, PaymentID: id, Reason: "account closed", On: monday.AddDays(9), Actor: "tre1", Role: RoleTreasurer, At: at}
+	return RecordPaymentResult{Instalment: n, PaymentID: id, Reason: "account closed", On: monday.AddDays(9), Actor: "tre1", Role: role.Treasurer, At: at}
 }
 
 func wantRule(t *testing.T, err error, target error, rule string) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // ReleasePayment sends one instalment to the bank under PaymentID, a new ID
@@ -47,7 +48,7 @@ func (RecordPaymentResult) claimCommand() {}
 func (Cancel) claimCommand()              {}
 
 func decideReleasePayment(s State, c ReleasePayment) ([]domain.Event, error) {
-	if err := first(required("paymentId", c.PaymentID, "the payment ID"), by(c.Actor, c.Role, c.At, RoleTreasurer)); err != nil {
+	if err := first(required("paymentId", c.PaymentID, "the payment ID"), role.Authorize(c.Actor, c.Role, c.At, role.Treasurer)); err != nil {
 		return nil, err
 	}
 	if err := in(s, "claim-disclosed", StatusDisclosed); err != nil {
@@ -78,7 +79,7 @@ func decidePaymentResult(s State, c RecordPaymentResult) ([]domain.Event, error)
 	} else if err := required("reason", c.Reason, "the reason the payment failed"); err != nil {
 		return nil, err
 	}
-	if err := by(c.Actor, c.Role, c.At, RoleTreasurer); err != nil {
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Treasurer); err != nil {
 		return nil, err
 	}
 	i, ok := s.instalment(c.Instalment)
@@ -100,7 +101,7 @@ func decidePaymentResult(s State, c RecordPaymentResult) ([]domain.Event, error)
 }
 
 func decideCancel(s State, c Cancel) ([]domain.Event, error) {
-	if err := first(required("reason", c.Reason, "the reason for cancelling"), by(c.Actor, c.Role, c.At, RoleApprover, RoleTreasurer)); err != nil {
+	if err := first(required("reason", c.Reason, "the reason for cancelling"), role.Authorize(c.Actor, c.Role, c.At, role.Approver, role.Treasurer)); err != nil {
 		return nil, err
 	}
 	if err := in(s, "claim-cancellable", StatusApproved, StatusInDisclosure, StatusDisclosed); err != nil {

@@ -6,11 +6,12 @@ import (
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 func TestPaidAtMostOnce(t *testing.T) {
 	l := disclosedLog(t, programme.StartUp, "5000")
-	_, err := l.Do(ReleasePayment{Instalment: 1, PaymentID: "p1", Actor: "appr1", Role: RoleApprover, At: at})
+	_, err := l.Do(ReleasePayment{Instalment: 1, PaymentID: "p1", Actor: "appr1", Role: role.Approver, At: at})
 	wantRule(t, err, domain.ErrRejected, "role-treasurer")
 	l.Must(release(1, "p1"))
 	_, err = l.Do(release(1, "p2"))
@@ -34,7 +35,7 @@ func TestPaidAtMostOnce(t *testing.T) {
 func TestFailedPaymentRetriedOrCancelled(t *testing.T) {
 	l := disclosedLog(t, programme.StartUp, "5000")
 	l.Must(release(1, "p1"))
-	_, err := l.Do(Cancel{Reason: "applicant withdrew", Actor: "tre1", Role: RoleTreasurer, At: at})
+	_, err := l.Do(Cancel{Reason: "applicant withdrew", Actor: "tre1", Role: role.Treasurer, At: at})
 	wantRule(t, err, domain.ErrRejected, "no-payment-in-flight")
 	noReason := failed(1, "p1")
 	noReason.Reason = ""
@@ -48,7 +49,7 @@ func TestFailedPaymentRetriedOrCancelled(t *testing.T) {
 	if in := l.State.Instalments[0]; in.Attempts != 2 || in.Status != InstalmentFailed {
 		t.Fatalf("instalment after two failures: %+v", in)
 	}
-	events := l.Must(Cancel{Reason: "bank account cannot be fixed", Actor: "tre1", Role: RoleTreasurer, At: at})
+	events := l.Must(Cancel{Reason: "bank account cannot be fixed", Actor: "tre1", Role: role.Treasurer, At: at})
 	if c := events[0].(*Cancelled); !c.Release.Equal(money.Yuan(5000)) || c.ReleaseID != "c1/cancel" {
 		t.Fatalf("cancellation releases %s under %s", c.Release, c.ReleaseID)
 	}
@@ -72,7 +73,7 @@ func TestMonthlyInstalmentsEachPaidOnce(t *testing.T) {
 	_, err = l.Do(release(4, "p4"))
 	wantRule(t, err, domain.ErrInvalid, "instalment-number")
 	wantStatus(t, l.State, StatusDisclosed)
-	events := l.Must(Cancel{Reason: "employee left", Actor: "appr1", Role: RoleApprover, At: at})
+	events := l.Must(Cancel{Reason: "employee left", Actor: "appr1", Role: role.Approver, At: at})
 	if c := events[0].(*Cancelled); !c.Release.Equal(money.MustParse("812.40")) {
 		t.Fatalf("cancelling after two of three months releases %s, want 812.40", c.Release)
 	}
@@ -85,7 +86,7 @@ func TestClawbackAtMostPaid(t *testing.T) {
 	l := disclosedLog(t, programme.StartUp, "5000")
 	claw := func(id, amount string) RecordClawback {
 		return RecordClawback{RecoveryID: id, Amount: money.MustParse(amount), Reason: Fraudulent, Detail: "business never operated",
-			On: monday.AddDays(30), Actor: "tre1", Role: RoleTreasurer, At: at}
+			On: monday.AddDays(30), Actor: "tre1", Role: role.Treasurer, At: at}
 	}
 	_, err := l.Do(claw("k1", "0.01"))
 	wantRule(t, err, domain.ErrRejected, "recovered-within-paid")
@@ -109,7 +110,7 @@ func TestClawbackAtMostPaid(t *testing.T) {
 	_, err = l.Do(bad)
 	wantRule(t, err, domain.ErrInvalid, "clawback-reason")
 	clerk := claw("k3", "1")
-	clerk.Role = RoleClerk
+	clerk.Role = role.Clerk
 	_, err = l.Do(clerk)
 	wantRule(t, err, domain.ErrRejected, "role-treasurer")
 }

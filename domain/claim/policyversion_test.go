@@ -9,6 +9,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // TestClaimRecordsVersionInForceOnEffectiveDate runs a real expansion
@@ -45,9 +46,9 @@ func TestClaimRecordsVersionInForceOnEffectiveDate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = l.Do(Check{Assessment: a, Policy: other, Actor: "clerk1", Role: RoleClerk, At: at})
+			_, err = l.Do(Check{Assessment: a, Policy: other, Actor: "clerk1", Role: role.Clerk, At: at})
 			wantRule(t, err, domain.ErrRejected, "policy-in-force")
-			l.Must(Check{Assessment: a, Policy: v, Actor: "clerk1", Role: RoleClerk, At: at})
+			l.Must(Check{Assessment: a, Policy: v, Actor: "clerk1", Role: role.Clerk, At: at})
 			if l.State.Terms.PolicyVersion != tt.want || l.State.Assessment.PolicyVersion != tt.want {
 				t.Fatalf("recorded version %s / %s, want %s", l.State.Terms.PolicyVersion, l.State.Assessment.PolicyVersion, tt.want)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/domain/uniqueness"
 )
 
@@ -62,7 +63,7 @@ func decideSubmit(s State, c Submit) ([]domain.Event, error) {
 	if c.EffectiveDate.IsZero() {
 		return nil, domain.Invalid("effectiveDate", "required", "the effective date selects the policy version and is required")
 	}
-	if err := by(c.Actor, c.Role, c.At, RoleClerk); err != nil {
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Clerk); err != nil {
 		return nil, err
 	}
 	if s.Status != "" {

@@ -7,6 +7,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/domain/uniqueness"
 )
 
@@ -32,7 +33,7 @@ func TestSubmit(t *testing.T) {
 		{"malformed credit code", func(c *Submit) { c.Beneficiary = Beneficiary{Kind: Employer, Ref: "91350100"} }, domain.ErrInvalid, "credit-code-length"},
 		{"key without value", func(c *Submit) { c.UniquenessKeys = []uniqueness.Key{{Rule: "r"}} }, domain.ErrInvalid, "required"},
 		{"key twice", func(c *Submit) { c.UniquenessKeys = append(c.UniquenessKeys, c.UniquenessKeys[0]) }, domain.ErrInvalid, "distinct"},
-		{"approver submits", func(c *Submit) { c.Role = RoleApprover }, domain.ErrRejected, "role-clerk"},
+		{"approver submits", func(c *Submit) { c.Role = role.Approver }, domain.ErrRejected, "role-clerk"},
 		{"no actor", func(c *Submit) { c.Actor = "" }, domain.ErrInvalid, "required"},
 	}
 	for _, tt := range tests {

@@ -11,6 +11,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // Register records an employer by its unified social credit code.
@@ -96,7 +97,7 @@ func decideRegister(s State, c Register) ([]domain.Event, error) {
 	case !c.Region.Valid():
 		return nil, domain.Invalid("region", "haixi-region", "%q is not Haixi or one of its county-level units", c.Region)
 	}
-	if err := by(c.Actor, c.Role, c.At, RoleClerk); err != nil {
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Clerk); err != nil {
 		return nil, err
 	}
 	if s.Registered {
@@ -114,7 +115,7 @@ func decideConfirm(s State, c ConfirmCreditCode) ([]domain.Event, error) {
 	if err := reason(c.Reason); err != nil {
 		return nil, err
 	}
-	if err := by(c.Actor, c.Role, c.At, RoleApprover); err != nil {
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Approver); err != nil {
 		return nil, err
 	}
 	if err := registered(s); err != nil {
@@ -135,7 +136,7 @@ func decideReportMonth(s State, c ReportMonth) ([]domain.Event, error) {
 	case c.PremiumsPaid.IsNegative():
 		return nil, domain.Invalid("premiumsPaid", "not-negative", "premiums %s are negative", c.PremiumsPaid)
 	}
-	if err := by(c.Actor, c.Role, c.At, RoleClerk); err != nil {
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Clerk); err != nil {
 		return nil, err
 	}
 	if err := registered(s); err != nil {
@@ -158,7 +159,7 @@ func decideLayoffs(s State, c RecordLayoffs) ([]domain.Event, error) {
 	if err := reason(c.Reason); err != nil {
 		return nil, err
 	}
-	if err := by(c.Actor, c.Role, c.At, RoleClerk); err != nil {
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Clerk); err != nil {
 		return nil, err
 	}
 	if err := registered(s); err != nil {
@@ -187,14 +188,14 @@ func decideClear(s State, c ClearDishonesty) ([]domain.Event, error) {
 	return []domain.Event{&DishonestyCleared{On: c.On, Reason: c.Reason, By: By{c.Actor, c.Role, c.At}}}, nil
 }
 
-func flagInput(on calendar.Date, why, actor, role string, at time.Time, s State) error {
+func flagInput(on calendar.Date, why, actor, actingRole string, at time.Time, s State) error {
 	if on.IsZero() {
 		return domain.Invalid("on", "required", "the date of the listing is missing")
 	}
 	if err := reason(why); err != nil {
 		return err
 	}
-	if err := by(actor, role, at, RoleClerk); err != nil {
+	if err := role.Authorize(actor, actingRole, at, role.Clerk); err != nil {
 		return err
 	}
 	return registered(s)

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
@@ -23,12 +22,6 @@ import (
 
 // Stream returns the name of an employer's stream.
 func Stream(code string) string { return "employer-" + code }
-
-// The roles that act on employers.
-const (
-	RoleClerk    = "clerk"
-	RoleApprover = "approver"
-)
 
 // SizeClass is the unit's size per the national statistical
 // classification; the policy says which classes count as large.
@@ -166,19 +159,6 @@ func Decode(eventType string, data []byte) (domain.Event, error) {
 		return nil, fmt.Errorf("decode %s: %w", eventType, err)
 	}
 	return e, nil
-}
-
-func by(actor, role string, at time.Time, want string) error {
-	if strings.TrimSpace(actor) == "" {
-		return domain.Invalid("actor", "required", "the acting user is missing")
-	}
-	if at.IsZero() {
-		return domain.Invalid("at", "required", "the time of the command is missing")
-	}
-	if role != want {
-		return domain.Reject("role-"+want, "role", "role %q may not do this; it needs %s", role, want)
-	}
-	return nil
 }
 
 func registered(s State) error {

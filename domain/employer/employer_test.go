@@ -10,6 +10,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 var at = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
@@ -19,7 +20,7 @@ func newLog(t *testing.T) *aggregatetest.Log[State, Command] {
 }
 
 func register(code string) Register {
-	return Register{CreditCode: code, Name: "格尔木某化工有限公司", SizeClass: Small, Region: region.Golmud, Actor: "clerk1", Role: RoleClerk, At: at}
+	return Register{CreditCode: code, Name: "格尔木某化工有限公司", SizeClass: Small, Region: region.Golmud, Actor: "clerk1", Role: role.Clerk, At: at}
 }
 
 func registeredLog(t *testing.T) *aggregatetest.Log[State, Command] {
@@ -52,9 +53,9 @@ func TestRegister(t *testing.T) {
 		{"lower case is upper-cased", register("91350100m000100y43"), nil, "", false},
 		{"pilot code failing the check", register("91350100M000100Y44"), nil, "", true},
 		{"too short", register("9135010"), domain.ErrInvalid, "credit-code-length", false},
-		{"no name", Register{CreditCode: "91350100M000100Y43", SizeClass: Small, Region: region.Golmud, Actor: "c", Role: RoleClerk, At: at}, domain.ErrInvalid, "required", false},
-		{"unknown size", Register{CreditCode: "91350100M000100Y43", Name: "x", SizeClass: "huge", Region: region.Golmud, Actor: "c", Role: RoleClerk, At: at}, domain.ErrInvalid, "size-class", false},
-		{"approver registers", Register{CreditCode: "91350100M000100Y43", Name: "x", SizeClass: Small, Region: region.Golmud, Actor: "a", Role: RoleApprover, At: at}, domain.ErrRejected, "role-clerk", false},
+		{"no name", Register{CreditCode: "91350100M000100Y43", SizeClass: Small, Region: region.Golmud, Actor: "c", Role: role.Clerk, At: at}, domain.ErrInvalid, "required", false},
+		{"unknown size", Register{CreditCode: "91350100M000100Y43", Name: "x", SizeClass: "huge", Region: region.Golmud, Actor: "c", Role: role.Clerk, At: at}, domain.ErrInvalid, "size-class", false},
+		{"approver registers", Register{CreditCode: "91350100M000100Y43", Name: "x", SizeClass: Small, Region: region.Golmud, Actor: "a", Role: role.Approver, At: at}, domain.ErrRejected, "role-clerk", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,9 +81,9 @@ func TestRegister(t *testing.T) {
 func TestConfirmPilotCode(t *testing.T) {
 	l := newLog(t)
 	l.Must(register("91350100M000100Y44"))
-	confirm := ConfirmCreditCode{Reason: "registry shows a 2015 pilot code", Actor: "appr1", Role: RoleApprover, At: at}
+	confirm := ConfirmCreditCode{Reason: "registry shows a 2015 pilot code", Actor: "appr1", Role: role.Approver, At: at}
 	clerk := confirm
-	clerk.Role = RoleClerk
+	clerk.Role = role.Clerk
 	_, err := l.Do(clerk)
 	wantRule(t, err, domain.ErrRejected, "role-approver")
 	l.Must(confirm)
@@ -96,7 +97,7 @@ func TestConfirmPilotCode(t *testing.T) {
 func TestReportMonth(t *testing.T) {
 	l := registeredLog(t)
 	month := func(m string, n int, premiums string, correction string) ReportMonth {
-		return ReportMonth{Month: m, InsuredHeadcount: n, PremiumsPaid: money.MustParse(premiums), Correction: correction, Actor: "clerk1", Role: RoleClerk, At: at}
+		return ReportMonth{Month: m, InsuredHeadcount: n, PremiumsPaid: money.MustParse(premiums), Correction: correction, Actor: "clerk1", Role: role.Clerk, At: at}
 	}
 	l.Must(month("2024-01", 25, "3120.50", ""))
 	l.Must(month("2024-02", 24, "2995.68", ""))
@@ -117,25 +118,25 @@ func TestReportMonth(t *testing.T) {
 
 func TestLayoffsAndDishonesty(t *testing.T) {
 	l := registeredLog(t)
-	l.Must(RecordLayoffs{On: calendar.MustParse("2024-06-30"), Count: 3, Reason: "line closed", Actor: "clerk1", Role: RoleClerk, At: at})
-	l.Must(RecordLayoffs{On: calendar.MustParse("2025-01-15"), Count: 1, Reason: "contract ended", Actor: "clerk1", Role: RoleClerk, At: at})
-	_, err := l.Do(RecordLayoffs{On: calendar.MustParse("2024-07-01"), Count: 0, Reason: "none", Actor: "clerk1", Role: RoleClerk, At: at})
+	l.Must(RecordLayoffs{On: calendar.MustParse("2024-06-30"), Count: 3, Reason: "line closed", Actor: "clerk1", Role: role.Clerk, At: at})
+	l.Must(RecordLayoffs{On: calendar.MustParse("2025-01-15"), Count: 1, Reason: "contract ended", Actor: "clerk1", Role: role.Clerk, At: at})
+	_, err := l.Do(RecordLayoffs{On: calendar.MustParse("2024-07-01"), Count: 0, Reason: "none", Actor: "clerk1", Role: role.Clerk, At: at})
 	wantRule(t, err, domain.ErrInvalid, "positive")
 	if got := l.State.LaidOffIn(2024); got != 3 {
 		t.Fatalf("laid off in 2024 = %d, want 3", got)
 	}
 	on := calendar.MustParse("2025-02-01")
-	_, err = l.Do(ClearDishonesty{On: on, Reason: "removed", Actor: "clerk1", Role: RoleClerk, At: at})
+	_, err = l.Do(ClearDishonesty{On: on, Reason: "removed", Actor: "clerk1", Role: role.Clerk, At: at})
 	wantRule(t, err, domain.ErrRejected, "dishonesty-flag-set")
-	_, err = l.Do(FlagDishonesty{On: on, Actor: "clerk1", Role: RoleClerk, At: at})
+	_, err = l.Do(FlagDishonesty{On: on, Actor: "clerk1", Role: role.Clerk, At: at})
 	wantRule(t, err, domain.ErrInvalid, "required")
-	l.Must(FlagDishonesty{On: on, Reason: "listed by the credit authority", Actor: "clerk1", Role: RoleClerk, At: at})
-	_, err = l.Do(FlagDishonesty{On: on, Reason: "again", Actor: "clerk1", Role: RoleClerk, At: at})
+	l.Must(FlagDishonesty{On: on, Reason: "listed by the credit authority", Actor: "clerk1", Role: role.Clerk, At: at})
+	_, err = l.Do(FlagDishonesty{On: on, Reason: "again", Actor: "clerk1", Role: role.Clerk, At: at})
 	wantRule(t, err, domain.ErrRejected, "dishonesty-flag-clear")
 	if !l.State.Dishonest || l.State.DishonestReason != "listed by the credit authority" {
 		t.Fatalf("state %+v", l.State)
 	}
-	l.Must(ClearDishonesty{On: on.AddDays(90), Reason: "credit repaired", Actor: "clerk1", Role: RoleClerk, At: at})
+	l.Must(ClearDishonesty{On: on.AddDays(90), Reason: "credit repaired", Actor: "clerk1", Role: role.Clerk, At: at})
 	if l.State.Dishonest {
 		t.Fatal("flag not cleared")
 	}

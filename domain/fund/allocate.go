@@ -9,6 +9,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // Allocate moves money from the fund's unallocated remainder to the budget
@@ -41,7 +42,7 @@ func decideAllocate(s State, c Allocate) ([]domain.Event, error) {
 	if err := positive("amount", c.Amount); err != nil {
 		return nil, err
 	}
-	if err := by(c.Actor, c.Role, c.At); err != nil {
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Administrator); err != nil {
 		return nil, err
 	}
 	if err := opened(s); err != nil {

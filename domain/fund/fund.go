@@ -1,9 +1,6 @@
 package fund
 
 import (
-	"strings"
-	"time"
-
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
@@ -31,9 +28,6 @@ func (l Level) valid() bool {
 	}
 	return false
 }
-
-// RoleAdministrator is the only role that manages funds.
-const RoleAdministrator = "administrator"
 
 // State is a fund as its events leave it.
 type State struct {
@@ -128,21 +122,6 @@ func clone[K comparable, V any](m map[K]V) map[K]V {
 		c[k] = v
 	}
 	return c
-}
-
-// by checks who issues a fund command: every one needs an actor acting as
-// administrator, and a time.
-func by(actor, role string, at time.Time) error {
-	if strings.TrimSpace(actor) == "" {
-		return domain.Invalid("actor", "required", "the acting user is missing")
-	}
-	if at.IsZero() {
-		return domain.Invalid("at", "required", "the time of the command is missing")
-	}
-	if role != RoleAdministrator {
-		return domain.Reject("role-administrator", "role", "only an administrator manages funds, not %q", role)
-	}
-	return nil
 }
 
 func opened(s State) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 var (
@@ -25,22 +26,22 @@ func newLog(t *testing.T) *aggregatetest.Log[State, Command] {
 
 func open() Open {
 	return Open{FundID: "f1", Name: "海西州就业补助资金", FiscalYear: 2025, Kind: programme.EmploymentSubsidy,
-		Level: Prefecture, Region: region.Haixi, Actor: "admin1", Role: RoleAdministrator, At: at}
+		Level: Prefecture, Region: region.Haixi, Actor: "admin1", Role: role.Administrator, At: at}
 }
 
 func receive(doc, amount string) ReceiveTransfer {
 	return ReceiveTransfer{Document: doc, Amount: money.MustParse(amount), Source: "青海省财政厅",
-		ReceivedOn: calendar.MustParse("2025-03-01"), Actor: "admin1", Role: RoleAdministrator, At: at}
+		ReceivedOn: calendar.MustParse("2025-03-01"), Actor: "admin1", Role: role.Administrator, At: at}
 }
 
 func allocate(id, amount string) Allocate {
 	return Allocate{AllocationID: id, Programme: programme.VocationalTraining,
-		Region: region.Golmud, Amount: money.MustParse(amount), Actor: "admin1", Role: RoleAdministrator, At: at}
+		Region: region.Golmud, Amount: money.MustParse(amount), Actor: "admin1", Role: role.Administrator, At: at}
 }
 
 func revoke(id, amount string) RecordRevocation {
 	return RecordRevocation{RevocationID: id, BudgetLineID: line, Amount: money.MustParse(amount),
-		Reason: "slow execution", Actor: "admin1", Role: RoleAdministrator, At: at}
+		Reason: "slow execution", Actor: "admin1", Role: role.Administrator, At: at}
 }
 
 // funded returns a log of an open fund that received 1,000.00 yuan.

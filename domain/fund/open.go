@@ -8,6 +8,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // Open opens a fund for one fiscal year and fund kind at one level.
@@ -48,7 +49,7 @@ func decideOpen(s State, c Open) ([]domain.Event, error) {
 	if !c.Region.Valid() {
 		return nil, domain.Invalid("region", "haixi-region", "%q is not Haixi or one of its county-level units", c.Region)
 	}
-	if err := by(c.Actor, c.Role, c.At); err != nil {
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Administrator); err != nil {
 		return nil, err
 	}
 	if s.Opened {

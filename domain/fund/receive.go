@@ -8,6 +8,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/money"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // ReceiveTransfer records money transferred into the fund from a higher
@@ -42,7 +43,7 @@ func decideReceive(s State, c ReceiveTransfer) ([]domain.Event, error) {
 	if c.ReceivedOn.IsZero() {
 		return nil, domain.Invalid("receivedOn", "required", "the date the transfer was received is missing")
 	}
-	if err := by(c.Actor, c.Role, c.At); err != nil {
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Administrator); err != nil {
 		return nil, err
 	}
 	if err := opened(s); err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/money"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // RecordRevocation takes back money a budget line has already given up from
@@ -37,7 +38,7 @@ func decideRevocation(s State, c RecordRevocation) ([]domain.Event, error) {
 	if strings.TrimSpace(c.Reason) == "" {
 		return nil, domain.Invalid("reason", "required", "a revocation needs a reason")
 	}
-	if err := by(c.Actor, c.Role, c.At); err != nil {
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Administrator); err != nil {
 		return nil, err
 	}
 	if err := opened(s); err != nil {

@@ -9,10 +9,11 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
+	roles "github.com/haixi-hrss/fundledger/domain/role"
 )
 
 var actors = []struct{ name, role string }{
-	{"clerk1", claim.RoleClerk}, {"appr1", claim.RoleApprover}, {"appr2", claim.RoleApprover}, {"tre1", claim.RoleTreasurer},
+	{"clerk1", roles.Clerk}, {"appr1", roles.Approver}, {"appr2", roles.Approver}, {"tre1", roles.Treasurer},
 }
 
 // pickClaim picks a claim, usually one whose life is not over.
@@ -61,7 +62,7 @@ func (x *sim) advanceClaim(src *source, c int) {
 		on := s.DisclosureStart.AddDays(src.intn(12))
 		_, err := a.do(x, claim.CompleteDisclosure{On: on, Actor: actor.name, Role: actor.role, At: x.at})
 		days := calendar.WorkCalendar{}.WorkingDaysBetween(s.DisclosureStart, on.AddDays(-1))
-		if s.Status == claim.StatusInDisclosure && actor.role == claim.RoleClerk && (err == nil) != (days >= 5) {
+		if s.Status == claim.StatusInDisclosure && actor.role == roles.Clerk && (err == nil) != (days >= 5) {
 			x.failf("%s: completing disclosure after %d working days decided %v", s.ID, days, err)
 		}
 	case 6:
@@ -142,7 +143,7 @@ func (x *sim) approve(c int, actor, role string) {
 		}
 		l := x.lines[x.claimLine[c]]
 		available, opened := l.state.Available(), l.state.Opened
-		reserve := budget.Reserve{ReservationID: ok.ReservationID, ClaimID: a.state.ID, Amount: ok.Amount, Actor: actor, Role: budget.RoleApprover, At: x.at}
+		reserve := budget.Reserve{ReservationID: ok.ReservationID, ClaimID: a.state.ID, Amount: ok.Amount, Actor: actor, Role: roles.Approver, At: x.at}
 		_, err := l.do(x, reserve)
 		if fits := opened && !ok.Amount.GreaterThan(available); (err == nil) != fits {
 			x.failf("reserving %s of %s available (line opened: %v) decided %v", ok.Amount, available, opened, err)
@@ -160,8 +161,8 @@ func (x *sim) release(c int, id string, amount money.Amount, actor, role string)
 	if !amount.IsPositive() {
 		return
 	}
-	if role != budget.RoleTreasurer {
-		role = budget.RoleApprover
+	if role != roles.Treasurer {
+		role = roles.Approver
 	}
 	x.claimStep(c, budget.Release{ReleaseID: id, ClaimID: x.claims[c].state.ID, Amount: amount, Reason: "claim released it", Actor: actor, Role: role, At: x.at})
 }
@@ -189,7 +190,7 @@ func (x *sim) paymentResult(src *source, c int, actor, role string) {
 		return
 	}
 	p := events[0].(*claim.InstalmentPaid)
-	x.claimStep(c, budget.Spend{PaymentID: p.SpendID, ClaimID: a.state.ID, Amount: p.Amount, Actor: "tre1", Role: budget.RoleTreasurer, At: x.at})
+	x.claimStep(c, budget.Spend{PaymentID: p.SpendID, ClaimID: a.state.ID, Amount: p.Amount, Actor: "tre1", Role: roles.Treasurer, At: x.at})
 }
 
 func (x *sim) clawback(src *source, c int, actor, role string) {
@@ -200,14 +201,14 @@ func (x *sim) clawback(src *source, c int, actor, role string) {
 	fresh := !slices.Contains(a.state.Recoveries, id)
 	events, err := a.do(x, claim.RecordClawback{RecoveryID: id, Amount: amount, Reason: claim.Fraudulent, Detail: "found on audit",
 		On: x.today(), Actor: actor, Role: role, At: x.at})
-	if fits := role == claim.RoleTreasurer && fresh && !amount.GreaterThan(left); (err == nil) != fits {
+	if fits := role == roles.Treasurer && fresh && !amount.GreaterThan(left); (err == nil) != fits {
 		x.failf("%s: clawing back %s of %s paid and unrecovered (ID %s fresh: %v) decided %v", a.state.ID, amount, left, id, fresh, err)
 	}
 	if err != nil {
 		return
 	}
 	k := events[0].(*claim.ClawedBack)
-	x.claimStep(c, budget.Recover{RecoveryID: k.RecoverID, ClaimID: a.state.ID, Amount: k.Amount, Reason: k.Reason, Actor: "tre1", Role: budget.RoleTreasurer, At: x.at})
+	x.claimStep(c, budget.Recover{RecoveryID: k.RecoverID, ClaimID: a.state.ID, Amount: k.Amount, Reason: k.Reason, Actor: "tre1", Role: roles.Treasurer, At: x.at})
 }
 
 // claimStep runs the budget side of a claim event, which the line must

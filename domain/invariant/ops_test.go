@@ -13,6 +13,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	roles "github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/domain/uniqueness"
 	"github.com/shopspring/decimal"
 )
@@ -68,7 +69,7 @@ func (x *sim) receive(src *source) {
 	_, dup := x.fund.state.Documents[doc]
 	x.logf("receive %s %s", doc, amount)
 	_, err := x.fund.do(x, fund.ReceiveTransfer{Document: doc, Amount: amount, Source: "青海省财政厅", ReceivedOn: x.today(),
-		Actor: "admin", Role: fund.RoleAdministrator, At: x.at})
+		Actor: "admin", Role: roles.Administrator, At: x.at})
 	if (err == nil) == dup {
 		x.failf("transfer %s (already received: %v) decided %v", doc, dup, err)
 	}
@@ -84,7 +85,7 @@ func (x *sim) allocate(src *source) {
 	id := x.id("alloc")
 	x.logf("allocate %s %s to line %d (unallocated %s)", id, amount, i, unallocated)
 	events, err := x.fund.do(x, fund.Allocate{AllocationID: id, Programme: x.specs[i].programme,
-		Region: region.Golmud, Amount: amount, Actor: "admin", Role: fund.RoleAdministrator, At: x.at})
+		Region: region.Golmud, Amount: amount, Actor: "admin", Role: roles.Administrator, At: x.at})
 	if fits := !amount.GreaterThan(unallocated); (err == nil) != fits {
 		x.failf("allocating %s of %s unallocated decided %v", amount, unallocated, err)
 	}
@@ -94,7 +95,7 @@ func (x *sim) allocate(src *source) {
 	a := events[0].(*fund.Allocated)
 	x.pendingAlloc = append(x.pendingAlloc, budget.RecordAllocation{AllocationID: a.AllocationID, BudgetLineID: a.BudgetLineID,
 		FundID: a.FundID, Programme: a.Programme, Region: a.Region, FiscalYear: a.FiscalYear, Amount: a.Amount,
-		Actor: "admin", Role: budget.RoleAdministrator, At: x.at})
+		Actor: "admin", Role: roles.Administrator, At: x.at})
 	if src.byte()%4 != 0 {
 		x.finishAllocation(len(x.pendingAlloc) - 1)
 	}
@@ -185,13 +186,13 @@ func (x *sim) deallocate(src *source) {
 	amount := src.near(available)
 	id := x.id("revoke")
 	x.logf("deallocate %s %s from line %d (available %s)", id, amount, i, available)
-	_, err := l.do(x, budget.Deallocate{RevocationID: id, Amount: amount, Reason: "slow execution", Actor: "admin", Role: budget.RoleAdministrator, At: x.at})
+	_, err := l.do(x, budget.Deallocate{RevocationID: id, Amount: amount, Reason: "slow execution", Actor: "admin", Role: roles.Administrator, At: x.at})
 	if fits := opened && !amount.GreaterThan(available); (err == nil) != fits {
 		x.failf("deallocating %s of %s available (line opened: %v) decided %v", amount, available, opened, err)
 	}
 	if err == nil {
 		x.pendingRevoke = append(x.pendingRevoke, pendingRevocation{line: i, cmd: fund.RecordRevocation{RevocationID: id,
-			BudgetLineID: x.specs[i].id, Amount: amount, Reason: "slow execution", Actor: "admin", Role: fund.RoleAdministrator, At: x.at}})
+			BudgetLineID: x.specs[i].id, Amount: amount, Reason: "slow execution", Actor: "admin", Role: roles.Administrator, At: x.at}})
 		if src.byte()%4 != 0 {
 			x.finishRevocation(len(x.pendingRevoke) - 1)
 		}
@@ -209,7 +210,7 @@ func (x *sim) submit(src *source) {
 	c.must(x, claim.Submit{ClaimID: id, Programme: x.specs[i].programme,
 		Beneficiary: claim.Beneficiary{Kind: claim.Employer, Ref: "91350100M000100Y43"},
 		Region:      region.Golmud, BudgetLineID: x.specs[i].id, EffectiveDate: effective,
-		UniquenessKeys: []uniqueness.Key{{Rule: "sim", Value: id}}, Actor: "clerk1", Role: claim.RoleClerk, At: x.at})
+		UniquenessKeys: []uniqueness.Key{{Rule: "sim", Value: id}}, Actor: "clerk1", Role: roles.Clerk, At: x.at})
 	x.claims = append(x.claims, c)
 	x.claimLine = append(x.claimLine, i)
 }
@@ -225,15 +226,15 @@ func (x *sim) probeBudget(src *source) {
 	var cmd budget.Command
 	switch src.byte() % 5 {
 	case 0:
-		cmd = budget.Reserve{ReservationID: x.id("probe"), ClaimID: "ghost", Amount: l.state.Available().Add(one), Actor: "appr1", Role: budget.RoleApprover, At: x.at}
+		cmd = budget.Reserve{ReservationID: x.id("probe"), ClaimID: "ghost", Amount: l.state.Available().Add(one), Actor: "appr1", Role: roles.Approver, At: x.at}
 	case 1:
-		cmd = budget.Spend{PaymentID: x.id("probe"), ClaimID: claimID, Amount: h.Pending.Add(one), Actor: "tre1", Role: budget.RoleTreasurer, At: x.at}
+		cmd = budget.Spend{PaymentID: x.id("probe"), ClaimID: claimID, Amount: h.Pending.Add(one), Actor: "tre1", Role: roles.Treasurer, At: x.at}
 	case 2:
-		cmd = budget.Release{ReleaseID: x.id("probe"), ClaimID: claimID, Amount: h.Pending.Add(one), Reason: "probe", Actor: "tre1", Role: budget.RoleTreasurer, At: x.at}
+		cmd = budget.Release{ReleaseID: x.id("probe"), ClaimID: claimID, Amount: h.Pending.Add(one), Reason: "probe", Actor: "tre1", Role: roles.Treasurer, At: x.at}
 	case 3:
-		cmd = budget.Recover{RecoveryID: x.id("probe"), ClaimID: claimID, Amount: h.Spent.Sub(h.Recovered).Add(one), Reason: "probe", Actor: "tre1", Role: budget.RoleTreasurer, At: x.at}
+		cmd = budget.Recover{RecoveryID: x.id("probe"), ClaimID: claimID, Amount: h.Spent.Sub(h.Recovered).Add(one), Reason: "probe", Actor: "tre1", Role: roles.Treasurer, At: x.at}
 	default:
-		cmd = budget.Deallocate{RevocationID: x.id("probe"), Amount: l.state.Available().Add(one), Reason: "probe", Actor: "admin", Role: budget.RoleAdministrator, At: x.at}
+		cmd = budget.Deallocate{RevocationID: x.id("probe"), Amount: l.state.Available().Add(one), Reason: "probe", Actor: "admin", Role: roles.Administrator, At: x.at}
 	}
 	x.logf("probe line %d with %T", i, cmd)
 	if _, err := l.do(x, cmd); err == nil {

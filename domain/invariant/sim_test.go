@@ -14,6 +14,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	roles "github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/shopspring/decimal"
 )
 
@@ -126,7 +127,7 @@ func newSim(t testing.TB) *sim {
 		x.lines = append(x.lines, &agg[budget.State, budget.Command]{name: "budget " + id, decide: budget.Decide, evolve: budget.Evolve, decode: budget.Decode})
 	}
 	x.fund.must(x, fund.Open{FundID: "f1", Name: "海西州就业补助资金", FiscalYear: 2025, Kind: programme.EmploymentSubsidy,
-		Level: fund.Prefecture, Region: region.Haixi, Actor: "admin", Role: fund.RoleAdministrator, At: x.at})
+		Level: fund.Prefecture, Region: region.Haixi, Actor: "admin", Role: roles.Administrator, At: x.at})
 	return x
 }
 

@@ -15,13 +15,11 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/domain/outcome"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // Stream returns the name of a hire's stream.
 func Stream(id string) string { return "hire-" + id }
-
-// RoleClerk is the only role that records outcomes.
-const RoleClerk = "clerk"
 
 // Status is the insured status found at a checkpoint.
 type Status struct {
@@ -124,7 +122,7 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 		case c.AsOf.IsZero():
 			return nil, domain.Invalid("asOf", "required", "the date of the finding is missing")
 		}
-		if err := by(c.Actor, c.Role, c.At); err != nil {
+		if err := role.Authorize(c.Actor, c.Role, c.At, role.Clerk); err != nil {
 			return nil, err
 		}
 		if s.ID == "" {
@@ -154,19 +152,7 @@ func validRecord(c Record) error {
 	if _, err := identity.ParseCreditCode("employer", c.Employer); err != nil && !errors.Is(err, identity.ErrNeedsReview) {
 		return err
 	}
-	return by(c.Actor, c.Role, c.At)
-}
-
-func by(actor, role string, at time.Time) error {
-	switch {
-	case strings.TrimSpace(actor) == "":
-		return domain.Invalid("actor", "required", "the acting user is missing")
-	case at.IsZero():
-		return domain.Invalid("at", "required", "the time of the command is missing")
-	case role != RoleClerk:
-		return domain.Reject("role-clerk", "role", "only a clerk records outcomes, not %q", role)
-	}
-	return nil
+	return role.Authorize(c.Actor, c.Role, c.At, role.Clerk)
 }
 
 // Evolve returns s with e applied; s itself is left unchanged.

@@ -8,6 +8,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/aggregatetest"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 var (
@@ -17,7 +18,7 @@ var (
 )
 
 func status(months int, asOf string, insured bool) RecordInsuredStatus {
-	return RecordInsuredStatus{Months: months, AsOf: calendar.MustParse(asOf), Insured: insured, Actor: "clerk1", Role: RoleClerk, At: at}
+	return RecordInsuredStatus{Months: months, AsOf: calendar.MustParse(asOf), Insured: insured, Actor: "clerk1", Role: role.Clerk, At: at}
 }
 
 func wantRule(t *testing.T, err error, target error, rule string) {
@@ -33,7 +34,7 @@ func TestHireCheckpoints(t *testing.T) {
 	l := aggregatetest.New(t, aggregatetest.Aggregate[State, Command]{Decide: Decide, Evolve: Evolve, Decode: Decode})
 	_, err := l.Do(status(3, "2025-04-30", true))
 	wantRule(t, err, domain.ErrRejected, "hire-recorded")
-	rec := Record{HireID: "h1", Person: person, Employer: "91350100m000100y43", HiredOn: hired, Insured: true, ClaimID: "c1", Actor: "clerk1", Role: RoleClerk, At: at}
+	rec := Record{HireID: "h1", Person: person, Employer: "91350100m000100y43", HiredOn: hired, Insured: true, ClaimID: "c1", Actor: "clerk1", Role: role.Clerk, At: at}
 	plain := rec
 	plain.Person = "632801199903151230"
 	_, err = l.Do(plain)

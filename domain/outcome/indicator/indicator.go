@@ -15,15 +15,13 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/outcome"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // Stream returns the name of a county's indicator stream for a year.
 func Stream(r region.Code, y programme.FiscalYear) string {
 	return fmt.Sprintf("indicator-%s-%d", r, y)
 }
-
-// RoleClerk is the only role that records indicators.
-const RoleClerk = "clerk"
 
 // State is a county's indicators for a year: for each indicator, the value
 // recorded for each month ("2025-03").
@@ -101,7 +99,7 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 		return nil, domain.Invalid("actor", "required", "the acting user is missing")
 	case c.At.IsZero():
 		return nil, domain.Invalid("at", "required", "the time of the command is missing")
-	case c.Role != RoleClerk:
+	case c.Role != role.Clerk:
 		return nil, domain.Reject("role-clerk", "role", "only a clerk records indicators, not %q", c.Role)
 	case s.Region != "" && (c.Region != s.Region || c.Year != s.Year):
 		return nil, domain.Reject("indicator-stream", "region", "this stream holds %s %d, not %s %d", s.Region, s.Year, c.Region, c.Year)

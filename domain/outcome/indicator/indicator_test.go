@@ -10,6 +10,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/outcome"
 	"github.com/haixi-hrss/fundledger/domain/outcome/target"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 var at = time.Date(2025, 4, 2, 9, 0, 0, 0, time.UTC)
@@ -19,7 +20,7 @@ func newLog(t *testing.T) *aggregatetest.Log[State, Command] {
 }
 
 func record(i outcome.Indicator, month string, v int64) Record {
-	return Record{Region: region.Haixi, Year: 2025, Indicator: i, Month: month, Value: v, Actor: "clerk1", Role: RoleClerk, At: at}
+	return Record{Region: region.Haixi, Year: 2025, Indicator: i, Month: month, Value: v, Actor: "clerk1", Role: role.Clerk, At: at}
 }
 
 // TestHaixiFirstQuarter reproduces the source document's two lines from
@@ -39,7 +40,7 @@ func TestHaixiFirstQuarter(t *testing.T) {
 	}
 	targets := aggregatetest.New(t, aggregatetest.Aggregate[target.State, target.Command]{Decide: target.Decide, Evolve: target.Evolve, Decode: target.Decode})
 	for i, v := range map[outcome.Indicator]int64{outcome.NewUrbanJobs: 11300, outcome.LabourTransfer: 80000} {
-		targets.Must(target.SetTarget{Region: region.Haixi, Year: 2025, Indicator: i, Value: v, Actor: "admin1", Role: target.RoleAdministrator, At: at})
+		targets.Must(target.SetTarget{Region: region.Haixi, Year: 2025, Indicator: i, Value: v, Actor: "admin1", Role: role.Administrator, At: at})
 	}
 	for _, tt := range []struct {
 		indicator outcome.Indicator

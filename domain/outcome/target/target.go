@@ -13,13 +13,11 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/outcome"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // Stream returns the name of a county's target stream for a year.
 func Stream(r region.Code, y programme.FiscalYear) string { return fmt.Sprintf("target-%s-%d", r, y) }
-
-// RoleAdministrator is the only role that sets targets.
-const RoleAdministrator = "administrator"
 
 // State is a county's targets for a year.
 type State struct {
@@ -81,7 +79,7 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 		return nil, domain.Invalid("actor", "required", "the acting user is missing")
 	case c.At.IsZero():
 		return nil, domain.Invalid("at", "required", "the time of the command is missing")
-	case c.Role != RoleAdministrator:
+	case c.Role != role.Administrator:
 		return nil, domain.Reject("role-administrator", "role", "only an administrator sets targets, not %q", c.Role)
 	case s.Region != "" && (c.Region != s.Region || c.Year != s.Year):
 		return nil, domain.Reject("target-stream", "region", "this stream holds %s %d, not %s %d", s.Region, s.Year, c.Region, c.Year)

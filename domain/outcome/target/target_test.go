@@ -9,12 +9,13 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/aggregatetest"
 	"github.com/haixi-hrss/fundledger/domain/outcome"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 var at = time.Date(2025, 1, 6, 9, 0, 0, 0, time.UTC)
 
 func set(i outcome.Indicator, v int64, reason string) SetTarget {
-	return SetTarget{Region: region.Golmud, Year: 2025, Indicator: i, Value: v, Reason: reason, Actor: "admin1", Role: RoleAdministrator, At: at}
+	return SetTarget{Region: region.Golmud, Year: 2025, Indicator: i, Value: v, Reason: reason, Actor: "admin1", Role: role.Administrator, At: at}
 }
 
 func TestSetTarget(t *testing.T) {
@@ -29,7 +30,7 @@ func TestSetTarget(t *testing.T) {
 		{"change without reason", set(outcome.NewUrbanJobs, 4300, ""), domain.ErrRejected, "target-change-reason"},
 		{"zero", set(outcome.LabourTransfer, 0, ""), domain.ErrInvalid, "positive"},
 		{"clerk", SetTarget{Region: region.Golmud, Year: 2025, Indicator: outcome.Reemployment, Value: 5, Actor: "c", Role: "clerk", At: at}, domain.ErrRejected, "role-administrator"},
-		{"another year", SetTarget{Region: region.Golmud, Year: 2026, Indicator: outcome.Reemployment, Value: 5, Actor: "a", Role: RoleAdministrator, At: at}, domain.ErrRejected, "target-stream"},
+		{"another year", SetTarget{Region: region.Golmud, Year: 2026, Indicator: outcome.Reemployment, Value: 5, Actor: "a", Role: role.Administrator, At: at}, domain.ErrRejected, "target-stream"},
 	} {
 		_, err := l.Do(tt.cmd)
 		var fe *domain.FieldError

@@ -15,13 +15,11 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/domain/policy"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 // Stream returns the name of a trainee's stream.
 func Stream(id string) string { return "trainee-" + id }
-
-// RoleClerk is the only role that records outcomes.
-const RoleClerk = "clerk"
 
 // State is a trainee as its events leave it.
 type State struct {
@@ -114,7 +112,7 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 		if _, err := identity.ParsePersonRef("person", c.Person); err != nil {
 			return nil, err
 		}
-		if err := by(c.Actor, c.Role, c.At); err != nil {
+		if err := role.Authorize(c.Actor, c.Role, c.At, role.Clerk); err != nil {
 			return nil, err
 		}
 		if s.ID != "" {
@@ -132,7 +130,7 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 		case c.WindowMonths < 1:
 			return nil, domain.Invalid("windowMonths", "positive", "a placement window of %d months is not a window", c.WindowMonths)
 		}
-		if err := by(c.Actor, c.Role, c.At); err != nil {
+		if err := role.Authorize(c.Actor, c.Role, c.At, role.Clerk); err != nil {
 			return nil, err
 		}
 		switch {
@@ -148,18 +146,6 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 			Actor: c.Actor, Role: c.Role, At: c.At}}, nil
 	}
 	return nil, domain.Invalid("command", "known-command", "unknown trainee command %T", cmd)
-}
-
-func by(actor, role string, at time.Time) error {
-	switch {
-	case strings.TrimSpace(actor) == "":
-		return domain.Invalid("actor", "required", "the acting user is missing")
-	case at.IsZero():
-		return domain.Invalid("at", "required", "the time of the command is missing")
-	case role != RoleClerk:
-		return domain.Reject("role-clerk", "role", "only a clerk records outcomes, not %q", role)
-	}
-	return nil
 }
 
 // Evolve returns s with e applied.

@@ -9,6 +9,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/aggregatetest"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/policy"
+	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
 var (
@@ -28,12 +29,12 @@ func wantRule(t *testing.T, err error, target error, rule string) {
 
 func certifiedLog(t *testing.T) *aggregatetest.Log[State, Command] {
 	l := aggregatetest.New(t, aggregatetest.Aggregate[State, Command]{Decide: Decide, Evolve: Evolve, Decode: Decode})
-	l.Must(Certify{TraineeID: "t1", Person: person, Occupation: "电工", Level: policy.Intermediate, On: certified, Actor: "clerk1", Role: RoleClerk, At: at})
+	l.Must(Certify{TraineeID: "t1", Person: person, Occupation: "电工", Level: policy.Intermediate, On: certified, Actor: "clerk1", Role: role.Clerk, At: at})
 	return l
 }
 
 func place(on string) Place {
-	return Place{Employer: "91350100M000100Y43", On: calendar.MustParse(on), WindowMonths: 6, Actor: "clerk1", Role: RoleClerk, At: at}
+	return Place{Employer: "91350100M000100Y43", On: calendar.MustParse(on), WindowMonths: 6, Actor: "clerk1", Role: role.Clerk, At: at}
 }
 
 func TestPlacementWindow(t *testing.T) {
@@ -60,9 +61,9 @@ func TestPlacementRules(t *testing.T) {
 	l.Must(place("2025-05-01"))
 	_, err = l.Do(place("2025-06-01"))
 	wantRule(t, err, domain.ErrRejected, "trainee-placed-once")
-	_, err = l.Do(Certify{TraineeID: "t1", Person: person, Occupation: "电工", Level: policy.Intermediate, On: certified, Actor: "clerk1", Role: RoleClerk, At: at})
+	_, err = l.Do(Certify{TraineeID: "t1", Person: person, Occupation: "电工", Level: policy.Intermediate, On: certified, Actor: "clerk1", Role: role.Clerk, At: at})
 	wantRule(t, err, domain.ErrRejected, "trainee-certified-once")
-	_, err = certifiedLog(t).Do(Certify{TraineeID: "t2", Person: person, Occupation: "电工", Level: "master", On: certified, Actor: "c", Role: RoleClerk, At: at})
+	_, err = certifiedLog(t).Do(Certify{TraineeID: "t2", Person: person, Occupation: "电工", Level: "master", On: certified, Actor: "c", Role: role.Clerk, At: at})
 	wantRule(t, err, domain.ErrInvalid, "certificate-level")
 	empty := aggregatetest.New(t, aggregatetest.Aggregate[State, Command]{Decide: Decide, Evolve: Evolve, Decode: Decode})
 	_, err = empty.Do(place("2025-05-01"))
