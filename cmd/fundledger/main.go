@@ -33,6 +33,7 @@ func commands() []command {
 	return []command{
 		{"demo", "build a small Haixi demo ledger and verify it", runDemo},
 		{"verify", "verify a ledger's hash chains and print its digest", runVerify},
+		{"rebuild", "replay every read model from the log and save their snapshot", runRebuild},
 		{"bench", "measure the embedded store (bench store)", runBench},
 	}
 }

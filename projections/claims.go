@@ -1,0 +1,225 @@
+package projections
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/haixi-hrss/fundledger/domain"
+	"github.com/haixi-hrss/fundledger/domain/claim"
+	"github.com/haixi-hrss/fundledger/domain/money"
+	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
+	"github.com/haixi-hrss/fundledger/eventstore"
+)
+
+// ClaimRow is an officer's view of one claim in the queue. It holds no
+// personal data: a person beneficiary is named only by the keyed reference
+// the claim was submitted with.
+type ClaimRow struct {
+	ID        string         `json:"id"`
+	Programme programme.Code `json:"programme"`
+	// County is the region the claim was filed in.
+	County region.Code `json:"county"`
+	// Beneficiary is who is paid: an employer or provider by credit code,
+	// a person by keyed reference.
+	Beneficiary claim.Beneficiary `json:"beneficiary"`
+	// Employer is the beneficiary's credit code when it is an employer,
+	// empty otherwise.
+	Employer      string       `json:"employer,omitempty"`
+	Status        claim.Status `json:"status"`
+	Approved      money.Amount `json:"approved"`
+	Paid          money.Amount `json:"paid"`
+	Recovered     money.Amount `json:"recovered"`
+	PolicyVersion string       `json:"policyVersion,omitempty"`
+	SubmittedBy   string       `json:"submittedBy"`
+	// Approvers are those who approved in the current review round; an
+	// objection starts a new round without them.
+	Approvers   []string           `json:"approvers"`
+	Instalments []claim.Instalment `json:"instalments"`
+	// LastChange is when the claim's latest event was recorded.
+	LastChange time.Time `json:"lastChange"`
+}
+
+// ClaimFilter selects claims; a zero field matches every claim.
+type ClaimFilter struct {
+	Status    claim.Status
+	Programme programme.Code
+	County    region.Code
+	Employer  string
+}
+
+func (f ClaimFilter) match(r *ClaimRow) bool {
+	return (f.Status == "" || r.Status == f.Status) && (f.Programme == "" || r.Programme == f.Programme) &&
+		(f.County == "" || r.County == f.County) && (f.Employer == "" || r.Employer == f.Employer)
+}
+
+// Claims is the officers' claim queue. It folds each claim's stream with
+// the domain's own claim.Evolve, so the queue cannot drift from what the
+// claim aggregate decides on. It is not safe for concurrent use; while a
+// Runner feeds it, query it inside Runner.Read.
+type Claims struct {
+	claims map[string]*claimEntry
+}
+
+// claimEntry is one claim's folded state and when it last changed.
+type claimEntry struct {
+	State      claim.State `json:"state"`
+	LastChange time.Time   `json:"lastChange"`
+}
+
+// NewClaims returns an empty model.
+func NewClaims() *Claims {
+	c := &Claims{}
+	c.Reset()
+	return c
+}
+
+// Name implements Projection.
+func (c *Claims) Name() string { return "claims" }
+
+// Reset implements Projection.
+func (c *Claims) Reset() { c.claims = map[string]*claimEntry{} }
+
+// Apply implements Projection. Claim events name their claim only through
+// their stream, claim-<ID>.
+func (c *Claims) Apply(ev domain.Event, env *eventstore.Event) error {
+	prefix := claim.Stream("")
+	if !strings.HasPrefix(env.Stream, prefix) {
+		return nil
+	}
+	id := strings.TrimPrefix(env.Stream, prefix)
+	e, ok := c.claims[id]
+	if _, submitted := ev.(*claim.Submitted); submitted {
+		if ok {
+			return fmt.Errorf("%s in %s: claim %q was already submitted", env.Type, env.Stream, id)
+		}
+		e = &claimEntry{}
+		c.claims[id] = e
+	} else if !ok {
+		return fmt.Errorf("%s in %s: claim %q was never submitted", env.Type, env.Stream, id)
+	}
+	e.State = claim.Evolve(e.State, ev)
+	e.LastChange = env.RecordedAt.UTC()
+	return nil
+}
+
+// Claim returns claim id.
+func (c *Claims) Claim(id string) (ClaimRow, bool) {
+	e, ok := c.claims[id]
+	if !ok {
+		return ClaimRow{}, false
+	}
+	return e.row(), true
+}
+
+// Find returns the claims f selects, in queue order: least recently
+// changed first, ties by ID.
+func (c *Claims) Find(f ClaimFilter) []ClaimRow {
+	return c.selectRows(func(r *ClaimRow) bool { return f.match(r) })
+}
+
+// NextWork returns, in queue order, the claims actor, acting in role r,
+// may take the next step on:
+//
+//   - clerk: check a submitted claim, start the disclosure of an approved
+//     one, complete a disclosure in progress;
+//   - approver: approve or reject a checked claim that actor neither
+//     submitted nor already approved in the current round (maker-checker,
+//     two different approvers);
+//   - treasurer: release a disclosed claim's scheduled or failed
+//     instalment, or record the bank's result of one in flight.
+//
+// Other roles have no queue. The domain still decides each command; this
+// is the list to offer, not a permission.
+func (c *Claims) NextWork(r, actor string) []ClaimRow {
+	if strings.TrimSpace(actor) == "" {
+		return nil
+	}
+	var can func(*ClaimRow) bool
+	switch r {
+	case role.Clerk:
+		can = func(x *ClaimRow) bool {
+			return x.Status == claim.StatusSubmitted || x.Status == claim.StatusApproved || x.Status == claim.StatusInDisclosure
+		}
+	case role.Approver:
+		can = func(x *ClaimRow) bool {
+			return x.Status == claim.StatusChecked && x.SubmittedBy != actor && !slices.Contains(x.Approvers, actor)
+		}
+	case role.Treasurer:
+		can = func(x *ClaimRow) bool {
+			return x.Status == claim.StatusDisclosed && slices.ContainsFunc(x.Instalments, func(in claim.Instalment) bool {
+				return in.Status == claim.InstalmentScheduled || in.Status == claim.InstalmentFailed || in.Status == claim.InstalmentInFlight
+			})
+		}
+	default:
+		return nil
+	}
+	return c.selectRows(can)
+}
+
+func (c *Claims) selectRows(keep func(*ClaimRow) bool) []ClaimRow {
+	var out []ClaimRow
+	for _, e := range c.claims {
+		if r := e.row(); keep(&r) {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b ClaimRow) int {
+		if n := a.LastChange.Compare(b.LastChange); n != 0 {
+			return n
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out
+}
+
+func (e *claimEntry) row() ClaimRow {
+	s := e.State
+	r := ClaimRow{
+		ID: s.ID, Programme: s.Programme, County: s.Region, Beneficiary: s.Beneficiary, Status: s.Status,
+		Approved: s.Approved, Paid: s.Paid, Recovered: s.Recovered, PolicyVersion: s.Terms.PolicyVersion,
+		SubmittedBy: s.SubmittedBy, Approvers: []string{}, Instalments: slices.Clone(s.Instalments), LastChange: e.LastChange,
+	}
+	if s.Beneficiary.Kind == claim.Employer {
+		r.Employer = s.Beneficiary.Ref
+	}
+	for _, d := range s.Approvals {
+		r.Approvers = append(r.Approvers, d.Actor)
+	}
+	if r.Instalments == nil {
+		r.Instalments = []claim.Instalment{}
+	}
+	return r
+}
+
+// MarshalState implements Projection: the claims' states by ID, so equal
+// models marshal to equal bytes.
+func (c *Claims) MarshalState() ([]byte, error) {
+	ids := make([]string, 0, len(c.claims))
+	for id := range c.claims {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	out := make([]claimEntry, len(ids))
+	for i, id := range ids {
+		out[i] = *c.claims[id]
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalState implements Projection.
+func (c *Claims) UnmarshalState(data []byte) error {
+	var s []claimEntry
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("claims: %w", err)
+	}
+	c.Reset()
+	for i := range s {
+		c.claims[s[i].State.ID] = &s[i]
+	}
+	return nil
+}
