@@ -91,15 +91,17 @@ func (s *Service) reserveAll(ctx context.Context, keys []uniqueness.Key, owner s
 }
 
 // RejectClaim records an approver's rejection of claim id, then releases
-// the claim's uniqueness keys (see ReleaseClaimKeys). A retry of the same
+// any money it holds on its budget line (see ReconcileClaim) and its
+// uniqueness keys (see ReleaseClaimKeys). A retry of the same
 // command replays the rejection and completes a release a crash
 // interrupted.
 func RejectClaim(ctx context.Context, s *Service, id string, cmd claim.Reject, env Command) (Result, error) {
 	return closeClaim(ctx, s, id, cmd, env, "RejectClaim")
 }
 
-// CancelClaim records the cancellation of claim id, then releases its
-// uniqueness keys when ReleaseClaimKeys's rules allow (nothing was paid).
+// CancelClaim records the cancellation of claim id, then releases the money
+// it holds on its budget line and, when ReleaseClaimKeys's rules allow
+// (nothing was paid), its uniqueness keys.
 func CancelClaim(ctx context.Context, s *Service, id string, cmd claim.Cancel, env Command) (Result, error) {
 	return closeClaim(ctx, s, id, cmd, env, "CancelClaim")
 }
@@ -113,6 +115,12 @@ func closeClaim(ctx context.Context, s *Service, id string, cmd claim.Command, e
 	}
 	res, err := Handle(ctx, s, claimAggregate(id), env, func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) })
 	if err != nil {
+		return res, err
+	}
+	// The money first: a rejected or cancelled claim must hold nothing on
+	// its budget line. Both steps are idempotent, so a retry after a crash
+	// between them completes the rest.
+	if _, err := ReconcileClaim(ctx, s, id); err != nil {
 		return res, err
 	}
 	if _, err := ReleaseClaimKeys(ctx, s, id); err != nil {

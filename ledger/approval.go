@@ -1,0 +1,110 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/haixi-hrss/fundledger/domain"
+	"github.com/haixi-hrss/fundledger/domain/budget"
+	"github.com/haixi-hrss/fundledger/domain/claim"
+)
+
+// budgetAggregate describes budget line id's stream to Handle.
+func budgetAggregate(id string) Aggregate[budget.State] {
+	return Aggregate[budget.State]{Stream: budget.Stream(id), Evolve: budget.Evolve}
+}
+
+// ApproveClaim records an approver's approval of claim id and, when it is
+// the approval the claim needs, reserves the approved amount on the
+// claim's budget line (design invariant 7). The service's codec must know
+// the claim and budget event types.
+//
+//  1. The approval is decided on the claim's current state without
+//     appending, so a refused approval (maker-checker, wrong status, role)
+//     reserves nothing.
+//  2. If the decision approves the claim, its amount is reserved on the
+//     budget line under the claim-scoped reservation ID (claim.State's
+//     ReservationID) through Handle; the reservation's causation ID is
+//     env.ID, which recovery uses to complete the approval. A line that
+//     cannot cover the amount ends the call with the budget's rule error
+//     and the claim unchanged.
+//  3. The approval is appended to the claim through Handle.
+//
+// If step 3 is refused (another decision reached the claim first), the
+// line is made to agree with the claim (ReconcileClaim): a rejected claim
+// gets its reservation released, a claim approved by someone else keeps
+// the same reservation. A crash or other failure after step 2 leaves a
+// reservation that a retry of the same command (same env.ID or idempotency
+// key) or ReconcileClaim completes.
+func ApproveClaim(ctx context.Context, s *Service, id string, cmd claim.Approve, env Command) (Result, error) {
+	if err := env.validate(); err != nil {
+		return Result{}, err
+	}
+	if env.Name == "" {
+		env.Name = "ApproveClaim"
+	}
+	if env.Payload == nil {
+		env.Payload = cmd
+	}
+	agg := claimAggregate(id)
+	decide := func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) }
+	st, err := s.loadClaim(ctx, agg.Stream)
+	if err != nil {
+		return Result{}, err
+	}
+	decided, err := claim.Decide(st, cmd)
+	if err != nil {
+		// Either a retry of a command already applied, which Handle
+		// replays by its ID or key, or a refusal Handle repeats.
+		return Handle(ctx, s, agg, env, decide)
+	}
+	approved := approvalIn(decided)
+	if approved != nil {
+		if err := s.reserveApproved(ctx, st.ID, approved, env); err != nil {
+			return Result{}, fmt.Errorf("ledger: approve claim %s: %w", id, err)
+		}
+	}
+	res, err := Handle(ctx, s, agg, env, decide)
+	if err != nil && approved != nil && (errors.Is(err, domain.ErrRejected) || errors.Is(err, domain.ErrInvalid)) {
+		// Compensate with a context of its own: a cancelled ctx must not
+		// leave money held for a claim another decision closed.
+		if _, rerr := ReconcileClaim(context.WithoutCancel(ctx), s, id); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}
+	return res, err
+}
+
+// approvalIn returns the Approved event among evs, if any.
+func approvalIn(evs []domain.Event) *claim.Approved {
+	for _, ev := range evs {
+		if a, ok := ev.(*claim.Approved); ok {
+			return a
+		}
+	}
+	return nil
+}
+
+// reserveApproved reserves an approval's amount on its budget line. The
+// command ID derives from cause, so a retry appends nothing new; the
+// budget's operation ID makes a repeat decide nothing anyway.
+func (s *Service) reserveApproved(ctx context.Context, claimID string, a *claim.Approved, cause Command) error {
+	cmd := budget.Reserve{
+		ReservationID: a.ReservationID, ClaimID: claimID, Amount: a.Amount,
+		Actor: a.Actor, Role: a.Role, At: a.At,
+	}
+	env := Command{
+		ID:   uuid.NewSHA1(cause.ID, []byte("reserve/"+a.ReservationID)),
+		Name: "ReserveForApproval", Actor: a.Actor, Role: a.Role,
+		CorrelationID: cause.CorrelationID, CausationID: cause.ID.String(),
+		EffectiveDate: cause.EffectiveDate, PolicyVersion: cause.PolicyVersion,
+		Payload: cmd,
+	}
+	_, err := Handle(ctx, s, budgetAggregate(a.BudgetLineID), env, func(st budget.State) ([]domain.Event, error) {
+		return budget.Decide(st, cmd)
+	})
+	return err
+}
