@@ -14,7 +14,7 @@ import (
 
 // budgetAggregate describes budget line id's stream to Handle.
 func budgetAggregate(id string) Aggregate[budget.State] {
-	return Aggregate[budget.State]{Stream: budget.Stream(id), Evolve: budget.Evolve}
+	return Aggregate[budget.State]{Stream: budget.Stream(id), Evolve: budget.Evolve, Fold: budget.FoldFrom}
 }
 
 // ApproveClaim records an approver's approval of claim id and, when it is

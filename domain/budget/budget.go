@@ -87,22 +87,23 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 }
 
 // Evolve returns s with e applied; s itself is left unchanged.
-func Evolve(s State, e domain.Event) State {
+func Evolve(s State, e domain.Event) State { return FoldFrom(s, e) }
+
+// FoldFrom returns s with events applied in order; s itself is left
+// unchanged. It copies s's maps once for the whole run, so folding a line
+// with many claims costs time linear in its events, where one Evolve per
+// event would copy the maps every time.
+func FoldFrom(s State, events ...domain.Event) State {
 	s.Claims = clone(s.Claims)
 	s.Ops = clone(s.Ops)
-	s.apply(e)
-	return s
-}
-
-// Fold replays events from the zero state. It applies them in place, so
-// replaying a line with many claims costs time linear in its events.
-func Fold(events []domain.Event) State {
-	s := State{Claims: map[string]Hold{}, Ops: map[string]Op{}}
 	for _, e := range events {
 		s.apply(e)
 	}
 	return s
 }
+
+// Fold replays events from the zero state.
+func Fold(events []domain.Event) State { return FoldFrom(State{}, events...) }
 
 func (s *State) apply(e domain.Event) {
 	switch e := e.(type) {

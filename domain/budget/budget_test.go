@@ -238,3 +238,22 @@ func TestFoldMatchesEvolve(t *testing.T) {
 		t.Fatalf("Fold = %s\nEvolve = %s", got, want)
 	}
 }
+
+// TestFoldFromLeavesItsInputAlone: folding the rest of a history onto a
+// state equals folding it all, and the state folded onto is not changed.
+func TestFoldFromLeavesItsInputAlone(t *testing.T) {
+	l := allocated(t)
+	l.Must(reserve("r1", "c1", "300"))
+	l.Must(spend("p1", "c1", "120.50"))
+	l.Must(reserve("r2", "c2", "100"))
+	l.Must(release("x2", "c2", "100"))
+	half := Fold(l.History[:2])
+	before := aggregatetest.Canonical(t, half)
+	got := FoldFrom(half, l.History[2:]...)
+	if string(aggregatetest.Canonical(t, got)) != string(aggregatetest.Canonical(t, l.State)) {
+		t.Fatalf("FoldFrom = %s\nwant %s", aggregatetest.Canonical(t, got), aggregatetest.Canonical(t, l.State))
+	}
+	if after := aggregatetest.Canonical(t, half); string(after) != string(before) {
+		t.Fatalf("FoldFrom changed its input:\nbefore %s\nafter  %s", before, after)
+	}
+}
