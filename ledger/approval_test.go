@@ -244,12 +244,11 @@ func TestApproveClaimRefusedReservesNothing(t *testing.T) {
 	checkAgreement(t, svc, st, 1)
 }
 
-// TestApproveClaimsConcurrently races 200 approvals of 200 claims for a
-// line covering 100. 1,000 for 500 passes too but took 69 s under -race
-// on 2 cores, too long for the suite; without -race it took 13.5 s, 64% of
-// the CPU in budget.Evolve copying the line's maps for every event folded.
+// TestApproveClaimsConcurrently races 1,000 approvals of 1,000 claims for
+// a line covering 500, the proof (about 15 s under -race on 2
+// cores since budget lines fold with one copy of their maps per read).
 func TestApproveClaimsConcurrently(t *testing.T) {
-	const claims, covered = 200, 100
+	const claims, covered = 1000, 500
 	st := openStore(t, t.TempDir())
 	svc := approvalService(t, st, ledger.WithMaxAttempts(10_000))
 	setUpClaims(t, svc, covered, claims)
