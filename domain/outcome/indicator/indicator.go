@@ -95,13 +95,11 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 		return nil, domain.Invalid("month", "month-of-year", "%q is not a month of %d such as %d-03", c.Month, c.Year, c.Year)
 	case c.Value < 0:
 		return nil, domain.Invalid("value", "not-negative", "a value of %d is negative", c.Value)
-	case strings.TrimSpace(c.Actor) == "":
-		return nil, domain.Invalid("actor", "required", "the acting user is missing")
-	case c.At.IsZero():
-		return nil, domain.Invalid("at", "required", "the time of the command is missing")
-	case c.Role != role.Clerk:
-		return nil, domain.Reject("role-clerk", "role", "only a clerk records indicators, not %q", c.Role)
-	case s.Region != "" && (c.Region != s.Region || c.Year != s.Year):
+	}
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Clerk); err != nil {
+		return nil, err
+	}
+	if s.Region != "" && (c.Region != s.Region || c.Year != s.Year) {
 		return nil, domain.Reject("indicator-stream", "region", "this stream holds %s %d, not %s %d", s.Region, s.Year, c.Region, c.Year)
 	}
 	if _, done := s.Values[c.Indicator][c.Month]; done && strings.TrimSpace(c.Correction) == "" {

@@ -75,13 +75,11 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 		return nil, domain.Invalid("indicator", "indicator", "%q is not an indicator", c.Indicator)
 	case c.Value <= 0:
 		return nil, domain.Invalid("value", "positive", "a target of %d is not a target", c.Value)
-	case strings.TrimSpace(c.Actor) == "":
-		return nil, domain.Invalid("actor", "required", "the acting user is missing")
-	case c.At.IsZero():
-		return nil, domain.Invalid("at", "required", "the time of the command is missing")
-	case c.Role != role.Administrator:
-		return nil, domain.Reject("role-administrator", "role", "only an administrator sets targets, not %q", c.Role)
-	case s.Region != "" && (c.Region != s.Region || c.Year != s.Year):
+	}
+	if err := role.Authorize(c.Actor, c.Role, c.At, role.Administrator); err != nil {
+		return nil, err
+	}
+	if s.Region != "" && (c.Region != s.Region || c.Year != s.Year) {
 		return nil, domain.Reject("target-stream", "region", "this stream holds %s %d, not %s %d", s.Region, s.Year, c.Region, c.Year)
 	}
 	previous, replaces := s.Targets[c.Indicator]
