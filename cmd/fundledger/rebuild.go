@@ -7,11 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/haixi-hrss/fundledger/domain/budget"
-	"github.com/haixi-hrss/fundledger/domain/claim"
-	"github.com/haixi-hrss/fundledger/domain/fund"
-	"github.com/haixi-hrss/fundledger/ledger"
-	"github.com/haixi-hrss/fundledger/ledger/codec"
+	"github.com/haixi-hrss/fundledger/ledger/schema"
 	"github.com/haixi-hrss/fundledger/projections"
 )
 
@@ -43,12 +39,7 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitFailure
 	}
 	defer store.Close()
-	c, err := codec.New(codec.Types(fund.EventTypes()), codec.Types(budget.EventTypes()),
-		codec.Types(claim.EventTypes()), codec.Types(ledger.Records()))
-	if err != nil {
-		fmt.Fprintf(stderr, "fundledger rebuild: %v\n", err)
-		return exitFailure
-	}
+	c := schema.Codec()
 	budgets, claims := projections.NewBudgets(), projections.NewClaims()
 	r, err := projections.NewRunner(store, c, *dir, budgets, claims)
 	if err != nil {

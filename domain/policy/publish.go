@@ -81,3 +81,11 @@ func sameContent(a, b Version) bool {
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }
+
+// EventTypes is the registry of the policy stream's event types. The event
+// is a value, not a pointer, because Evolve switches on the value type.
+func EventTypes() map[string]func() domain.Event {
+	return map[string]func() domain.Event{
+		"PolicyVersionPublished": func() domain.Event { return PolicyVersionPublished{} },
+	}
+}
