@@ -2,9 +2,15 @@ package projections
 
 import (
 	"context"
+	"time"
 
 	"github.com/haixi-hrss/fundledger/eventstore"
 )
+
+// SaveInterval is how often Run saves the snapshot while events arrive.
+// A restart replays at most this much of the log; saving on every burst
+// instead would cost a whole snapshot per command under steady load.
+const SaveInterval = time.Second
 
 type delivery struct {
 	ev  eventstore.Event
@@ -13,15 +19,30 @@ type delivery struct {
 
 // Run catches up, then follows the log live through the store's
 // subscription from the checkpoint until ctx is done or an error occurs,
-// which it returns (ctx.Err() on cancellation). It saves whenever it has
-// drained every delivered event, or after DefaultBatch events, so a burst
-// of appends costs one save, not one per event.
+// which it returns (ctx.Err() on cancellation). It saves at most once per
+// SaveInterval while events arrive, and once more on the way out. Sync may
+// run beside it: each applies only events past the checkpoint.
 func (r *Runner) Run(ctx context.Context) error {
-	r.feed.Lock()
-	defer r.feed.Unlock()
-	if _, err := r.catchUp(ctx); err != nil {
+	if _, err := r.CatchUp(ctx); err != nil {
 		return err
 	}
+	// Sync may have applied events that no save holds yet, so the first
+	// save writes whatever the checkpoint.
+	saved := ^uint64(0)
+	save := func() error {
+		r.feed.Lock()
+		defer r.feed.Unlock()
+		if r.Checkpoint() == saved {
+			return nil
+		}
+		at := r.Checkpoint()
+		if err := r.save(); err != nil {
+			return err
+		}
+		saved = at
+		return nil
+	}
+
 	ctx, cancel := context.WithCancel(ctx)
 	ch := make(chan delivery, DefaultBatch)
 	go func() {
@@ -42,25 +63,66 @@ func (r *Runner) Run(ctx context.Context) error {
 		for range ch { // let the subscription goroutine end
 		}
 	}()
-	var pending Progress
-	for d := range ch {
-		if d.err != nil {
-			if pending.Events > 0 {
-				if err := r.save(); err != nil {
-					return err
-				}
+	tick := time.NewTicker(SaveInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case d, ok := <-ch:
+			if !ok {
+				return firstErr(save(), ctx.Err())
 			}
-			return d.err
-		}
-		if err := r.apply(&d.ev, &pending); err != nil {
-			return err
-		}
-		if len(ch) == 0 || pending.Events >= DefaultBatch {
-			if err := r.save(); err != nil {
+			if d.err != nil {
+				return firstErr(save(), d.err)
+			}
+			ended, err := r.applyDelivered(d.ev, ch)
+			if err != nil {
 				return err
 			}
-			pending = Progress{}
+			if ended != nil {
+				return firstErr(save(), ended)
+			}
+		case <-tick.C:
+			if err := save(); err != nil {
+				return err
+			}
 		}
 	}
-	return ctx.Err()
+}
+
+// applyDelivered applies ev and every delivery already buffered behind it
+// under one hold of the feed, skipping events Sync has applied already. It
+// returns the subscription's end (its error, or ctx's when the channel
+// closed) separately from a failure to apply.
+func (r *Runner) applyDelivered(ev eventstore.Event, ch <-chan delivery) (ended, err error) {
+	r.feed.Lock()
+	defer r.feed.Unlock()
+	var pr Progress
+	for {
+		if ev.Position > r.Checkpoint() {
+			if err := r.apply(&ev, &pr); err != nil {
+				return nil, err
+			}
+		}
+		if len(ch) == 0 {
+			return nil, nil
+		}
+		d, ok := <-ch
+		if !ok {
+			return nil, nil
+		}
+		if d.err != nil {
+			return d.err, nil
+		}
+		ev = d.ev
+	}
+}
+
+// firstErr returns the first non-nil error.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
