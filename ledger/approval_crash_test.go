@@ -8,12 +8,18 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/claim"
+	"github.com/haixi-hrss/fundledger/domain/money"
+	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
 	"github.com/haixi-hrss/fundledger/ledger"
 )
@@ -180,4 +186,191 @@ func runAndKill(t *testing.T, dir string, acked map[int]bool, d time.Duration) b
 	}
 	_ = child.Wait() // killed: the error is expected
 	return finished
+}
+
+// The payment crash child's settings: the data directory, the step it
+// runs for every claim ("pay" or "clawback"), and the claim whose claim
+// event it stops after, waiting to be killed (-1: none).
+const (
+	paymentCrashDirEnv  = "FUNDLEDGER_PAYMENT_CRASH_DIR"
+	paymentCrashStepEnv = "FUNDLEDGER_PAYMENT_CRASH_STEP"
+	paymentCrashAtEnv   = "FUNDLEDGER_PAYMENT_CRASH_AT"
+	paymentCrashClaims  = 6
+)
+
+// paymentCrashSpace derives the child's command IDs, so each life retries
+// the same commands.
+var paymentCrashSpace = uuid.MustParse("0d6f3c1e-3a4b-4f7e-8a1d-5c2b9e7f6a10")
+
+// windowStore lets appends through and, after the append of an event of
+// type watchType to stream watch is durable, prints "window" and stops the
+// caller for good: the process is then between a claim event and its
+// budget step, where the parent kills it.
+type windowStore struct {
+	eventstore.Store
+	watch, watchType string
+}
+
+func (w *windowStore) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	res, err := w.Store.Append(ctx, stream, expected, events...)
+	if err == nil && stream == w.watch {
+		for _, ev := range events {
+			if ev.Type == w.watchType {
+				fmt.Println("window")
+				time.Sleep(time.Hour) // a sleeping goroutine, not a deadlock: wait for the kill
+			}
+		}
+	}
+	return res, err
+}
+
+// TestPaymentCrashChild records the bank's payment (or a clawback of
+// 500.00) for every claim in order, printing "ack <i>" for each.
+func TestPaymentCrashChild(t *testing.T) {
+	dir := os.Getenv(paymentCrashDirEnv)
+	if dir == "" {
+		t.Skip("helper process of TestKill9BetweenClaimEventAndBudgetStep")
+	}
+	at, err := strconv.Atoi(os.Getenv(paymentCrashAtEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := os.Getenv(paymentCrashStepEnv)
+	w := &windowStore{Store: st, watch: claim.Stream(expansionClaimID(at)), watchType: (claim.InstalmentPaid{}).EventType()}
+	if step == "clawback" {
+		w.watchType = (claim.ClawedBack{}).EventType()
+	}
+	svc := paymentService(t, w)
+	ctx := context.Background()
+	for i := range paymentCrashClaims {
+		id := expansionClaimID(i)
+		env := treasurerEnv()
+		env.ID = uuid.NewSHA1(paymentCrashSpace, []byte(step+"/"+id))
+		if step == "clawback" {
+			_, err = ledger.RecordClawback(ctx, svc, id, clawback("r-"+id, "500.00"), env)
+		} else {
+			_, err = ledger.RecordPaymentResult(ctx, svc, id, bankPaid(payID(i)), env)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("ack %d\n", i)
+	}
+	fmt.Println("done")
+}
+
+// TestKill9BetweenClaimEventAndBudgetStep SIGKILLs a process right after
+// it durably recorded a claim's payment (ClaimInstalmentPaid) and before
+// the budget line's spend, twice; then right after a clawback
+// (ClaimClawedBack) and before the line's credit, twice. After each kill
+// the line is shown to lack exactly that step; Reconcile over every claim
+// applies it, and the line's spent and recovered money equals what the
+// claims paid and recovered, with invariant 5 intact (checkPayments).
+func TestKill9BetweenClaimEventAndBudgetStep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills processes")
+	}
+	dir := t.TempDir()
+	func() {
+		st := openStore(t, dir)
+		releasedClaims(t, paymentService(t, st), paymentCrashClaims, paymentCrashClaims)
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	ids := make([]string, paymentCrashClaims)
+	for i := range ids {
+		ids[i] = expansionClaimID(i)
+	}
+	half := money.MustParse("500.00")
+	for _, step := range []string{"pay", "clawback"} {
+		for _, at := range []int{1, 4, -1} {
+			killed := runPaymentChild(t, dir, step, at)
+			st, err := sqlite.Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc := paymentService(t, st)
+			if killed {
+				// The kill landed in the window: the claim has the step,
+				// its budget line does not.
+				c, h := claimState(t, st, ids[at]), lineState(t, svc, st).Claims[ids[at]]
+				if step == "pay" && (!c.Paid.Equal(grant) || !h.Spent.IsZero()) {
+					t.Fatalf("after the kill claim %s paid %s, line spent %s; want paid, not spent", ids[at], c.Paid, h.Spent)
+				}
+				if step == "clawback" && (!c.Recovered.Equal(half) || !h.Recovered.IsZero()) {
+					t.Fatalf("after the kill claim %s recovered %s, line %s; want recovered, not credited", ids[at], c.Recovered, h.Recovered)
+				}
+			}
+			n, err := ledger.Reconcile(context.Background(), svc, ids)
+			if err != nil {
+				st.Close()
+				t.Fatal(err)
+			}
+			want := ledger.Repairs{Claims: paymentCrashClaims}
+			if killed && step == "pay" {
+				want.Spent = 1
+			} else if killed {
+				want.Recovered = 1
+			}
+			if n != want {
+				t.Errorf("%s, killed at claim %d: repairs %+v, want %+v", step, at, n, want)
+			}
+			paid, recovered := checkPayments(t, svc, st, paymentCrashClaims)
+			t.Logf("%s, kill at claim %d (%v): paid %s, recovered %s, repairs %+v", step, at, killed, paid, recovered, n)
+			if err := st.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	st := openStore(t, dir)
+	paid, recovered := checkPayments(t, paymentService(t, st), st, paymentCrashClaims)
+	if !paid.Equal(times(paymentCrashClaims)) || !recovered.Equal(money.Yuan(500*paymentCrashClaims)) {
+		t.Errorf("in the end paid %s, recovered %s; want every claim paid once and 500.00 recovered from each", paid, recovered)
+	}
+}
+
+// runPaymentChild runs the payment crash child on dir and kills it with
+// SIGKILL when it reports the window; it reports whether it did. With at
+// -1 the child runs to the end.
+func runPaymentChild(t *testing.T, dir, step string, at int) bool {
+	t.Helper()
+	child := exec.Command(os.Args[0], "-test.run=^TestPaymentCrashChild$", "-test.count=1")
+	child.Env = append(os.Environ(), paymentCrashDirEnv+"="+dir, paymentCrashStepEnv+"="+step, paymentCrashAtEnv+"="+strconv.Itoa(at))
+	out, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	child.Stderr = os.Stderr
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(out)
+	killed, done := false, false
+	for lines.Scan() {
+		switch lines.Text() {
+		case "window":
+			if err := child.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			killed = true
+		case "done":
+			done = true
+		}
+	}
+	err = child.Wait()
+	var exit *exec.ExitError
+	switch {
+	case killed && (!errors.As(err, &exit) || exit.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL):
+		t.Fatalf("%s child at claim %d ended with %v, want death by SIGKILL", step, at, err)
+	case at >= 0 && !killed:
+		t.Fatalf("%s child never reached the window at claim %d: %v", step, at, err)
+	case at < 0 && (!done || err != nil):
+		t.Fatalf("%s child did not finish: %v", step, err)
+	}
+	return killed
 }

@@ -24,18 +24,27 @@ type Repair struct {
 	// Released: money was held for a rejected or cancelled claim, or one
 	// sent back by an objection, and was released.
 	Released bool
+	// Spent: a payment the claim records as paid had not been spent on
+	// the line, and was.
+	Spent bool
+	// Recovered: a clawback the claim records had not been credited back
+	// to the line, and was.
+	Recovered bool
 }
 
 // ReconcileClaim makes claim id and its budget line agree, idempotently,
-// and reports what it did. It is the release step after a rejection,
-// cancellation or objection and the recovery step after a crash inside
-// ApproveClaim:
+// and reports what it did. It is the budget step after a rejection,
+// cancellation, objection, payment or clawback, and the recovery step
+// after a crash inside any of them or inside ApproveClaim:
 //
 //   - every budget movement the claim's events name (the reservation of
-//     an approval, the release of an objection or cancellation) is
-//     applied; a movement already applied decides nothing, and a closed
-//     (rejected or cancelled) claim whose reservation never reached the
-//     line gets neither the reservation nor its release;
+//     an approval, the release of an objection or cancellation, the spend
+//     of a paid instalment, the credit of a clawback) is applied in the
+//     order of the claim's events, so a payment is spent before its
+//     clawback is credited; a movement already applied (by its operation
+//     ID) decides nothing, and a closed (rejected or cancelled) claim
+//     whose reservation never reached the line gets neither the
+//     reservation nor its release;
 //   - a reservation for the current review round of a claim still under
 //     review means ApproveClaim reserved and stopped before the approval
 //     was appended. The approval is completed: re-decided with the
@@ -49,7 +58,6 @@ type Repair struct {
 //     because the approver's own text is not in the log;
 //   - money still held for a rejected claim is released.
 //
-// Payments (spend, recover) are the payment process's and left alone.
 // Cost: two stream reads, the claim and its whole budget line, plus one
 // more read per repair.
 func ReconcileClaim(ctx context.Context, s *Service, id string) (Repair, error) {
@@ -72,6 +80,11 @@ func ReconcileClaim(ctx context.Context, s *Service, id string) (Repair, error) 
 			moves = append(moves, releaseMove(st.ID, e.BudgetLineID, e.ReleaseID, e.Release, "claim cancelled: "+e.Reason, e.By))
 		case *claim.Rejected:
 			moves = append(moves, budgetStep{opID: st.ReservationID() + "/release", line: st.BudgetLineID, rejected: &e.By})
+		case *claim.InstalmentPaid:
+			moves = append(moves, budgetStep{cmd: budget.Spend{PaymentID: e.SpendID, ClaimID: st.ID, Amount: e.Amount, Actor: e.Actor, Role: e.Role, At: e.At}, opID: e.SpendID, line: e.BudgetLineID})
+		case *claim.ClawedBack:
+			moves = append(moves, budgetStep{cmd: budget.Recover{RecoveryID: e.RecoverID, ClaimID: st.ID, Amount: e.Amount,
+				Reason: "clawback (" + e.Reason + "): " + e.Detail, Actor: e.Actor, Role: e.Role, At: e.At}, opID: e.RecoverID, line: e.BudgetLineID})
 		}
 	}
 	if st.ID == "" || st.BudgetLineID == "" {
@@ -109,9 +122,14 @@ func ReconcileClaim(ctx context.Context, s *Service, id string) (Repair, error) 
 		if err := s.moveBudget(ctx, m.line, stream, m.opID, cmd); err != nil {
 			return rep, fmt.Errorf("ledger: reconcile %s: %w", stream, err)
 		}
-		if _, ok := cmd.(budget.Reserve); ok {
+		switch cmd.(type) {
+		case budget.Reserve:
 			rep.Reserved = true
-		} else {
+		case budget.Spend:
+			rep.Spent = true
+		case budget.Recover:
+			rep.Recovered = true
+		default:
 			rep.Released = true
 		}
 		if line, err = s.loadLine(ctx, st.BudgetLineID); err != nil {
@@ -217,7 +235,7 @@ func Reconcile(ctx context.Context, s *Service, ids []string) (Repairs, error) {
 
 // Repairs counts what Reconcile did.
 type Repairs struct {
-	Claims, Reserved, Completed, Released int
+	Claims, Reserved, Completed, Released, Spent, Recovered int
 }
 
 func (n *Repairs) add(r Repair) {
@@ -229,6 +247,12 @@ func (n *Repairs) add(r Repair) {
 	}
 	if r.Released {
 		n.Released++
+	}
+	if r.Spent {
+		n.Spent++
+	}
+	if r.Recovered {
+		n.Recovered++
 	}
 }
 

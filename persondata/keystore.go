@@ -1,10 +1,23 @@
-// Package persondata keeps people's plaintext identities out of the log.
-// Events carry a keyed person reference and the derived facts the rules
-// need; the identity itself travels in events only as ciphertext sealed
-// under a per-person key kept here, in a SQLite file of its own beside the
-// ledger. Erasing a person destroys the key (crypto-shredding): the
-// ciphertext in the log becomes noise, while the hash chain still verifies
-// and the money still adds up.
+// Package persondata keeps people's plaintext identities out of the log
+// (design invariant 13). Events carry a keyed person reference and the
+// derived facts the rules need; the identity itself is sealed under a
+// per-person key kept here and never enters the log.
+//
+// A data directory holds two files of personal data beside the ledger:
+//
+//   - persondata.db (FileName), a SQLite file: one random AES-256 key per
+//     person, the identity sealed under it with AES-256-GCM (Put, Get),
+//     and the references of erased people, so none is keyed again.
+//   - person.key (SecretFileName): the ledger's secret, the HMAC key that
+//     turns a resident ID into its person reference. OpenSecret creates it
+//     (mode 0600, 256 random bits) when a ledger is first opened.
+//
+// The log can be archived and handed to auditors as it is; these two files
+// cannot: back them up apart from it, with the care personal data needs. Erase destroys a person's key and sealed
+// identity (crypto-shredding): any copy of the ciphertext becomes noise,
+// while the log's hash chains still verify and the money still adds up.
+// A backup of persondata.db taken before an erasure still holds the key,
+// so such backups must expire or be erased from as well.
 package persondata
 
 import (
@@ -65,6 +78,10 @@ CREATE TABLE IF NOT EXISTS person_key (
 CREATE TABLE IF NOT EXISTS erased (
 	person    TEXT PRIMARY KEY,
 	erased_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS sealed_identity (
+	person TEXT PRIMARY KEY,
+	sealed BLOB NOT NULL
 ) STRICT;`
 	// One connection: key operations are tiny, and no read transaction of
 	// our own can then hold back the checkpoint Erase relies on.
@@ -122,8 +139,8 @@ func (s *KeyStore) Open(ctx context.Context, ref identity.PersonRef, ciphertext 
 	return plain, nil
 }
 
-// Erase destroys ref's key and remembers that ref was erased. The row is
-// deleted under secure_delete and the write-ahead log is checkpointed and
+// Erase destroys ref's key and the identity Put kept for ref, and
+// remembers that ref was erased. The rows are deleted under secure_delete and the write-ahead log is checkpointed and
 // truncated, so the key's bytes leave both files before Erase returns.
 // Erasing an erased or unknown person is not an error.
 func (s *KeyStore) Erase(ctx context.Context, ref identity.PersonRef) error {
@@ -133,6 +150,11 @@ func (s *KeyStore) Erase(ctx context.Context, ref identity.PersonRef) error {
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM person_key WHERE person = ?`, string(ref)); err != nil {
+		return fmt.Errorf("persondata: erase: %w", err)
+	}
+	// The ciphertext is noise without the key; it goes too, so the file
+	// does not keep growing with the sealed identities of erased people.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sealed_identity WHERE person = ?`, string(ref)); err != nil {
 		return fmt.Errorf("persondata: erase: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO erased (person, erased_at) VALUES (?, ?)`,

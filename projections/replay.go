@@ -2,17 +2,15 @@ package projections
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/ledger/codec"
 )
 
-// DefaultBatch is how many events one read of the log returns, and the most
-// a runner applies between two saves.
+// DefaultBatch is how many events one read of the log returns; a runner
+// applies a whole batch between two looks at its save schedule.
 const DefaultBatch = 1000
 
 // ledgerStreams are the prefixes of the ledger's own record streams
@@ -27,7 +25,8 @@ type Progress struct {
 	Position uint64
 	// Events counts the events read.
 	Events int
-	// Applied counts the events handed to the projections; the rest were
+	// Applied counts the events of known types outside the ledger's own
+	// record streams, which the projections were offered; the rest were
 	// skipped (ledger records and types the codec does not know).
 	Applied int
 }
@@ -39,7 +38,7 @@ func Rebuild(ctx context.Context, store eventstore.Store, c *codec.Codec, progre
 	for _, p := range projs {
 		p.Reset()
 	}
-	return replay(ctx, store, c, 0, nil, progress, projs)
+	return replay(ctx, store, newFeeder(c, projs), 0, nil, progress)
 }
 
 // AsOf empties projs and folds into them only the events recorded at or
@@ -50,64 +49,38 @@ func AsOf(ctx context.Context, store eventstore.Store, c *codec.Codec, t time.Ti
 		p.Reset()
 	}
 	after := func(ev *eventstore.Event) bool { return ev.RecordedAt.After(t) }
-	return replay(ctx, store, c, 0, after, nil, projs)
+	return replay(ctx, store, newFeeder(c, projs), 0, after, nil)
 }
 
-// replay folds the events after position from into projs until the log
-// ends or stop reports an event that must not be applied. progress is
-// called after each batch.
-func replay(ctx context.Context, store eventstore.Store, c *codec.Codec, from uint64, stop func(*eventstore.Event) bool,
-	progress func(Progress), projs []Projection) (Progress, error) {
+// replay folds the events after position from into f's projections until
+// the log ends or stop reports an event that must not be applied.
+// progress is called after each batch. The log is read and decoded ahead
+// of the projections on other goroutines.
+func replay(ctx context.Context, store eventstore.Store, f *feeder, from uint64, stop func(*eventstore.Event) bool,
+	progress func(Progress)) (Progress, error) {
 	pr := Progress{Position: from}
-	for {
-		evs, err := store.ReadAll(ctx, pr.Position, DefaultBatch)
-		if err != nil {
-			return pr, fmt.Errorf("projections: read the log after %d: %w", pr.Position, err)
+	batches, done := f.readAhead(ctx, store, from)
+	defer done()
+	for b := range batches {
+		if b.err != nil {
+			return pr, b.err
 		}
-		if len(evs) == 0 {
-			return pr, nil
-		}
-		for i := range evs {
-			if stop != nil && stop(&evs[i]) {
+		for i := range b.evs {
+			if stop != nil && stop(&b.evs[i]) {
 				return pr, nil
 			}
-			applied, err := applyEvent(c, projs, &evs[i])
-			if err != nil {
+			if err := f.apply(&b, i, &pr); err != nil {
 				return pr, err
-			}
-			pr.Position = evs[i].Position
-			pr.Events++
-			if applied {
-				pr.Applied++
 			}
 		}
 		if progress != nil {
 			progress(pr)
 		}
 	}
+	return pr, ctx.Err()
 }
 
-// applyEvent decodes ev and hands it to every projection. It reports false
-// for an event it skips: a ledger record, or a type c does not know. A
-// payload that does not decode is an error, never skipped, because a read
-// model that silently missed money would be wrong without anyone knowing.
-func applyEvent(c *codec.Codec, projs []Projection, ev *eventstore.Event) (bool, error) {
-	for _, prefix := range ledgerStreams {
-		if strings.HasPrefix(ev.Stream, prefix) {
-			return false, nil
-		}
-	}
-	d, err := c.Decode(ev)
-	if errors.Is(err, codec.ErrUnknownType) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("projections: decode %s version %d (position %d): %w", ev.Stream, ev.Version, ev.Position, err)
-	}
-	for _, p := range projs {
-		if err := p.Apply(d, ev); err != nil {
-			return false, fmt.Errorf("projections: %s: apply %s at position %d: %w", p.Name(), ev.Type, ev.Position, err)
-		}
-	}
-	return true, nil
+// errApply wraps a projection's failure to apply an event.
+func errApply(p Projection, ev *eventstore.Event, err error) error {
+	return fmt.Errorf("projections: %s: apply %s at position %d: %w", p.Name(), ev.Type, ev.Position, err)
 }

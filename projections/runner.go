@@ -2,10 +2,10 @@ package projections
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/ledger/codec"
@@ -16,15 +16,20 @@ import (
 // CatchUp, Run and Rebuild exclude one another.
 type Runner struct {
 	store eventstore.Store
-	codec *codec.Codec
-	path  string
-	projs []Projection
+	// feeder decodes events for projs and applies them.
+	feeder *feeder
+	path   string
+	projs  []Projection
 
-	// feed serialises the writers of the models (catch-up, run, rebuild).
+	// feed serialises the writers of the models (catch-up, run, rebuild,
+	// sync).
 	feed sync.Mutex
 	// mu guards the models and the checkpoint against queries.
 	mu         sync.RWMutex
 	checkpoint uint64
+	// lastSave is how long the last save took; a long catch-up saves less
+	// often when saves are slow (see saveDue).
+	lastSave time.Duration
 }
 
 // NewRunner returns a runner over store that keeps its snapshot in dir
@@ -40,7 +45,7 @@ func NewRunner(store eventstore.Store, c *codec.Codec, dir string, projs ...Proj
 		}
 		seen[p.Name()] = true
 	}
-	r := &Runner{store: store, codec: c, path: filepath.Join(dir, SnapshotFile), projs: projs}
+	r := &Runner{store: store, feeder: newFeeder(c, projs), path: filepath.Join(dir, SnapshotFile), projs: projs}
 	if err := r.restore(); err != nil {
 		return nil, err
 	}
@@ -49,28 +54,18 @@ func NewRunner(store eventstore.Store, c *codec.Codec, dir string, projs ...Proj
 
 // restore sets the models and the checkpoint to the saved snapshot.
 func (r *Runner) restore() error {
-	s, err := loadSnapshot(r.path)
-	if err != nil {
-		return err
-	}
 	r.checkpoint = 0
 	for _, p := range r.projs {
 		p.Reset()
 	}
-	for _, p := range r.projs {
-		if _, ok := s.Models[p.Name()]; !ok {
-			for _, q := range r.projs {
-				q.Reset()
-			}
-			return nil
+	cp, err := loadSnapshot(r.path, r.projs)
+	if err != nil {
+		for _, p := range r.projs {
+			p.Reset()
 		}
+		return err
 	}
-	for _, p := range r.projs {
-		if err := p.UnmarshalState(s.Models[p.Name()]); err != nil {
-			return fmt.Errorf("projections: restore %s: %w", p.Name(), err)
-		}
-	}
-	r.checkpoint = s.Checkpoint
+	r.checkpoint = cp
 	return nil
 }
 
@@ -90,66 +85,127 @@ func (r *Runner) Read(fn func(checkpoint uint64)) {
 	fn(r.checkpoint)
 }
 
-// CatchUp applies every event after the checkpoint, saving after each
-// batch, and returns what it read in this call. On an error the models and
-// the checkpoint are back at the last save, so nothing half-applied stays.
+// CatchUp applies every event after the checkpoint and returns what it
+// read in this call. It saves as it goes (see saveDue) and once at the
+// end. On an error the models and the checkpoint are back at the last
+// save, so nothing half-applied stays.
 func (r *Runner) CatchUp(ctx context.Context) (Progress, error) {
 	r.feed.Lock()
 	defer r.feed.Unlock()
-	return r.catchUp(ctx)
+	return r.catchUp(ctx, nil)
 }
 
-func (r *Runner) catchUp(ctx context.Context) (Progress, error) {
-	var total Progress
-	for {
-		pr, err := r.catchUpBatch(ctx)
-		total.Position, total.Events, total.Applied = pr.Position, total.Events+pr.Events, total.Applied+pr.Applied
-		if err != nil || pr.Events == 0 {
-			return total, err
+// catchUp feeds the models from the checkpoint to the end of the log,
+// reading and decoding ahead of them, calling progress after each batch.
+func (r *Runner) catchUp(ctx context.Context, progress func(Progress)) (Progress, error) {
+	pr := Progress{Position: r.Checkpoint()}
+	batches, done := r.feeder.readAhead(ctx, r.store, pr.Position)
+	defer done()
+	saved, unsaved := time.Now(), false
+	for b := range batches {
+		if b.err != nil {
+			return pr, r.unsavedFailure(unsaved, b.err)
+		}
+		if err := r.applyBatch(&b, &pr); err != nil {
+			return pr, err
+		}
+		unsaved = true
+		if progress != nil {
+			progress(pr)
+		}
+		if r.saveDue(saved) {
+			if err := r.save(); err != nil {
+				return pr, err
+			}
+			saved, unsaved = time.Now(), false
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return pr, r.unsavedFailure(unsaved, err)
+	}
+	if unsaved {
+		return pr, r.save()
+	}
+	return pr, nil
+}
+
+// unsavedFailure ends a catch-up that could not read on: what was applied
+// is whole and is saved, so the next catch-up resumes after it.
+func (r *Runner) unsavedFailure(unsaved bool, err error) error {
+	if unsaved {
+		if serr := r.save(); serr != nil {
+			return fmt.Errorf("%w (and saving what was applied failed: %v)", err, serr)
+		}
+	}
+	return err
+}
+
+// catchUpSaveInterval is how often a long catch-up or rebuild saves: a
+// crash then costs at most this much replay again. A snapshot of a
+// large ledger takes seconds to write (about 4 s at 1,000,000 events), so
+// saving every SaveInterval would make replaying it take several times as
+// long.
+const catchUpSaveInterval = 10 * time.Second
+
+// saveDue reports whether a catch-up that last saved at last should save
+// now: after catchUpSaveInterval, and never spending more than about an
+// eighth of its time saving.
+func (r *Runner) saveDue(last time.Time) bool {
+	return time.Since(last) >= max(catchUpSaveInterval, 8*r.lastSave)
+}
+
+// applyBatch folds b into the models under one hold of the lock and
+// advances the checkpoint (in memory; save persists it). On an error it
+// restores the last save.
+func (r *Runner) applyBatch(b *batch, pr *Progress) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range b.evs {
+		if err := r.feeder.apply(b, i, pr); err != nil {
+			return r.failed(err)
+		}
+		r.checkpoint = b.evs[i].Position
+	}
+	return nil
 }
 
 // apply folds one event into the models and advances the checkpoint
 // (in memory; save persists it). On an error it restores the last save.
 func (r *Runner) apply(ev *eventstore.Event, pr *Progress) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	applied, err := applyEvent(r.codec, r.projs, ev)
-	if err != nil {
-		if rerr := r.restore(); rerr != nil {
-			return fmt.Errorf("%w (and restoring the snapshot failed: %v)", err, rerr)
-		}
-		return err
+	b := batch{evs: []eventstore.Event{*ev}}
+	r.feeder.decode(&b)
+	return r.applyBatch(&b, pr)
+}
+
+// failed restores the last save after err; the caller holds mu.
+func (r *Runner) failed(err error) error {
+	if rerr := r.restore(); rerr != nil {
+		return fmt.Errorf("%w (and restoring the snapshot failed: %v)", err, rerr)
 	}
-	r.checkpoint = ev.Position
-	pr.Position = ev.Position
-	pr.Events++
-	if applied {
-		pr.Applied++
-	}
-	return nil
+	return err
 }
 
 // save persists every model with the checkpoint.
 func (r *Runner) save() error {
+	start := time.Now()
 	r.mu.RLock()
-	s := snapshot{Format: snapshotFormat, Checkpoint: r.checkpoint, Models: make(map[string]json.RawMessage, len(r.projs))}
-	for _, p := range r.projs {
-		data, err := p.MarshalState()
-		if err != nil {
-			r.mu.RUnlock()
-			return fmt.Errorf("projections: marshal %s: %w", p.Name(), err)
-		}
-		s.Models[p.Name()] = data
-	}
+	models, err := marshalModels(r.projs)
+	cp := r.checkpoint
 	r.mu.RUnlock()
-	return saveSnapshot(r.path, s)
+	if err != nil {
+		return err
+	}
+	if err := saveSnapshot(r.path, cp, r.projs, models); err != nil {
+		return err
+	}
+	r.lastSave = time.Since(start)
+	return nil
 }
 
-// Rebuild empties the models and replays the whole log into them, saving
-// after each batch and calling progress (if not nil) after each save.
-// Each save holds a consistent prefix, so a crash mid-rebuild resumes it.
+// Rebuild empties the models and replays the whole log into them, calling
+// progress (if not nil) after each batch. It saves the empty models first,
+// then as CatchUp does, so a crash mid-rebuild leaves a consistent prefix
+// that the next catch-up resumes from.
 func (r *Runner) Rebuild(ctx context.Context, progress func(Progress)) (Progress, error) {
 	r.feed.Lock()
 	defer r.feed.Unlock()
@@ -162,33 +218,5 @@ func (r *Runner) Rebuild(ctx context.Context, progress func(Progress)) (Progress
 	if err := r.save(); err != nil {
 		return Progress{}, err
 	}
-	var total Progress
-	for {
-		pr, err := r.catchUpBatch(ctx)
-		total.Position, total.Events, total.Applied = pr.Position, total.Events+pr.Events, total.Applied+pr.Applied
-		if err != nil || pr.Events == 0 {
-			return total, err
-		}
-		if progress != nil {
-			progress(total)
-		}
-	}
-}
-
-// catchUpBatch applies and saves one batch.
-func (r *Runner) catchUpBatch(ctx context.Context) (Progress, error) {
-	pr := Progress{Position: r.Checkpoint()}
-	evs, err := r.store.ReadAll(ctx, pr.Position, DefaultBatch)
-	if err != nil {
-		return pr, fmt.Errorf("projections: read the log after %d: %w", pr.Position, err)
-	}
-	for i := range evs {
-		if err := r.apply(&evs[i], &pr); err != nil {
-			return pr, err
-		}
-	}
-	if len(evs) == 0 {
-		return pr, nil
-	}
-	return pr, r.save()
+	return r.catchUp(ctx, progress)
 }

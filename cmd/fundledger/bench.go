@@ -7,9 +7,11 @@ import (
 )
 
 const benchHelp = `
-Measures a storage backend. Subcommands:
+Measures the ledger on this machine. Subcommands:
 
-  store   append throughput and read speed of the embedded SQLite store`
+  store        append throughput and read speed of the embedded SQLite store
+  projections  rebuild, restart and officer queries on a generated ledger
+  batch        the stabilization batch run over generated employers`
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("bench", "bench <subcommand> [flags]", benchHelp)
@@ -19,6 +21,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	switch args[0] {
 	case "store":
 		return runBenchStore(ctx, args[1:], stdout, stderr)
+	case "projections":
+		return runBenchProjections(ctx, args[1:], stdout, stderr)
+	case "batch":
+		return runBenchBatch(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fs.SetOutput(stdout)
 		fs.Usage()

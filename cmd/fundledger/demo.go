@@ -7,29 +7,47 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"text/tabwriter"
+	"time"
 
-	"github.com/haixi-hrss/fundledger/domain/fund"
-	"github.com/haixi-hrss/fundledger/eventstore"
+	"github.com/haixi-hrss/fundledger/cmd/fundledger/haixi"
+	"github.com/haixi-hrss/fundledger/domain/claim"
+	"github.com/haixi-hrss/fundledger/domain/money"
+	"github.com/haixi-hrss/fundledger/domain/region"
 	"github.com/haixi-hrss/fundledger/eventstore/integrity"
-	"github.com/haixi-hrss/fundledger/ledger"
-	"github.com/haixi-hrss/fundledger/ledger/codec"
+	"github.com/haixi-hrss/fundledger/ledger/datadir"
+	"github.com/haixi-hrss/fundledger/projections"
 )
 
 const demoHelp = `
-Builds a small demo ledger for Haixi Prefecture in DIR (created if needed)
-through the same command path the service uses: the prefecture's 2025
-employment subsidy fund opened, two transfers received, and vocational-
-training money allocated from the fund to the budget lines of its seven
-county-level units, each allocation then recorded on its line. Then it
-verifies the ledger and prints its digest.
+Builds a realistic demo ledger of Haixi Prefecture's first quarter of 2025
+in DIR (created if needed) through the same command path the service uses:
+the employment subsidy fund and the unemployment-insurance fund with their
+transfers and allocations to all seven county-level units, the published
+policy versions, employers with monthly headcounts and premiums, claims of
+every programme in every state (rejections, an objection, a failed payment,
+a cancellation, a clawback), the outcomes they bought, and the year's
+targets with the monthly indicators.
 
-Every command has a fixed ID and idempotency key (recorded in the ledger
-beside the events), so running the demo again appends nothing. Amounts and
-document numbers are illustrative and marked DEMO, not official figures.`
+It then prints an evaluator's report, read from the ledger's projections:
+per programme and county the money allocated and spent, who was paid and
+the outcomes bought (jobs retained, hires still insured, trainees placed),
+and the prefecture's indicator lines against the year's targets. It
+verifies the ledger and prints its digest, creates one API token per role
+(stored hashed in DIR/tokens.json, shown once), and tells how to start the
+server on the ledger and what to try with each token. People are named in
+the log by references keyed with the ledger's secret, DIR/person.key
+(created on first use, mode 0600), which the server needs too.
+
+Every command has a fixed ID and idempotency key, so running the demo again
+appends nothing and creates no tokens. Names, document numbers and amounts
+are illustrative and marked 演示 (demo); the indicator totals and targets
+are the prefecture's published figures.`
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("demo", "demo [--data DIR]", demoHelp)
+	fs := newFlagSet("demo", "demo [--data DIR] [--store URL]", demoHelp)
 	dir := fs.String("data", "", "the ledger's data `directory` (default: the user cache directory's fundledger/demo)")
+	storeURL := fs.String("store", "", "a KurrentDB connection `string` (esdb://host:2113?tls=false) to hold the events; the data directory then keeps the read models' snapshot, the tokens and the person key")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -40,79 +58,268 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		*dir = filepath.Join(cache, "fundledger", "demo")
 	}
-	store, err := openOrCreate(*dir)
-	if err != nil {
+	// Checked before anything is created: a mistyped URL must not leave
+	// an empty data directory behind.
+	if *storeURL != "" && !strings.HasPrefix(*storeURL, "esdb://") && !strings.HasPrefix(*storeURL, "esdb+discover://") {
+		return usageError(fs, stderr, datadir.ErrStoreURL.Error())
+	}
+	fail := func(err error) int {
 		fmt.Fprintf(stderr, "fundledger demo: %v\n", err)
 		return exitFailure
 	}
-	defer store.Close()
+	l, err := datadir.Open(ctx, *dir, datadir.Options{StoreURL: *storeURL})
+	if err != nil {
+		return fail(err)
+	}
+	defer l.Close()
 
-	c, err := demoCodec()
+	// A ledger that began with anything but the demo's first step holds
+	// someone else's history: the demo must not write its people and money
+	// into it.
+	prior, err := l.Store.ReadAll(ctx, 0, 1)
 	if err != nil {
-		fmt.Fprintf(stderr, "fundledger demo: %v\n", err)
-		return exitFailure
+		return fail(err)
 	}
-	// A failure on a ledger that already held events may come from events
-	// that are not this demo's: the hint says so, without claiming it.
-	prior, err := store.ReadAll(ctx, 0, 1)
+	if len(prior) > 0 && !haixi.Began(prior[0]) {
+		return fail(fmt.Errorf("the ledger in %s already held events that are not this demo's (the first is %s in %s); "+
+			"build the demo in an empty --data directory", l.StoreName, prior[0].Type, prior[0].Stream))
+	}
+	tally, err := buildDemo(ctx, l)
 	if err != nil {
-		fmt.Fprintf(stderr, "fundledger demo: %v\n", err)
-		return exitFailure
+		return fail(err)
 	}
-	tally, err := runDemoJob(ctx, ledger.New(store, c))
+	rep, err := readReport(ctx, l)
 	if err != nil {
-		fmt.Fprintf(stderr, "fundledger demo: %v\n", err)
-		if len(prior) > 0 {
-			fmt.Fprintf(stderr, "fundledger demo: the ledger in %s already held events; if they are not this demo's, "+
-				"build the demo in an empty --data directory\n", *dir)
-		}
-		return exitFailure
+		return fail(err)
 	}
-	fmt.Fprintf(stdout, "demo ledger: %d commands, %d events appended, %d already present\n",
-		tally.commands, tally.appended, tally.present)
-	if err := printFund(ctx, stdout, store, c); err != nil {
-		fmt.Fprintf(stderr, "fundledger demo: %v\n", err)
-		return exitFailure
-	}
+	fmt.Fprintf(stdout, "Haixi Prefecture (海西州), January–March 2025: demo ledger in %s\n", l.StoreName)
+	fmt.Fprintf(stdout, "%d commands, %d events appended, %d already present\n\n", tally.Commands, tally.Appended, tally.Present)
+	printReport(stdout, rep)
+
+	vrep, err := integrity.Verify(ctx, l.Store, integrity.Options{})
 	fmt.Fprintln(stdout)
+	if code := reportVerify(stdout, stderr, l.StoreName, vrep, err); code != exitOK {
+		return code
+	}
+	fmt.Fprintf(stdout, "\nVerify it again at any time (exits 1 if a byte changed):\n  fundledger verify %s --expect %s\n",
+		ledgerFlags(*dir, *storeURL), vrep.Digest)
 
-	rep, err := integrity.Verify(ctx, store, integrity.Options{})
-	code := reportVerify(stdout, stderr, *dir, rep, err)
-	if code == exitOK {
-		fmt.Fprintf(stdout, "\nVerify it again at any time (exits 1 if a byte changed):\n"+
-			"  fundledger verify --data %s --expect %s\n", shellQuote(*dir), rep.Digest)
+	tokens, err := ensureTokens(tokensPath(*dir), time.Now())
+	if err != nil {
+		return fail(err)
+	}
+	printNextSteps(stdout, *dir, *storeURL, tokens)
+	return exitOK
+}
+
+// printReport prints the evaluator's report.
+func printReport(w io.Writer, rep demoReport) {
+	fmt.Fprintln(w, "Funds (yuan)")
+	tw := tabwriter.NewWriter(w, 2, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "fund\tkind\t%15s\t%15s\t%15s\n", "received", "allocated", "unallocated")
+	for _, f := range rep.funds {
+		fmt.Fprintf(tw, "%s\t%s\t%15s\t%15s\t%15s\n", f.ID, f.Kind, yuan(f.Received), yuan(f.Allocated), yuan(f.Unallocated))
+	}
+	tw.Flush()
+
+	fmt.Fprintf(w, "\nMoney spent and outcomes bought, by programme and county (yuan, %s)\n", demoPeriod)
+	tw = tabwriter.NewWriter(w, 2, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "programme\tcounty\t%13s\t%13s\t%9s\tpaid\toutcome\t%s\n", "allocated", "net spent", "execution", "cost per outcome")
+	for _, r := range append(rep.rows, rep.total) {
+		fmt.Fprintf(tw, "%s\t%s\t%13s\t%13s\t%9s\t%s\t%s\t%s\n", r.Programme, countyName(r.County), yuan(r.AllocatedToDate), yuan(r.NetSpentToDate),
+			rate(r.ExecutionRate), paid(r), outcomeText(r), costText(r))
+	}
+	tw.Flush()
+
+	fmt.Fprint(w, "\nClaims by status:")
+	for _, s := range []claim.Status{claim.StatusSubmitted, claim.StatusChecked, claim.StatusApproved, claim.StatusInDisclosure,
+		claim.StatusDisclosed, claim.StatusPaid, claim.StatusRejected, claim.StatusCancelled} {
+		fmt.Fprintf(w, " %s %d", s, rep.statuses[s])
+	}
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "\nHaixi Prefecture indicators, January–March 2025")
+	for _, ind := range rep.indicators {
+		fmt.Fprintf(w, " - %s\n", ind.Line)
+	}
+}
+
+// countyName names a county-level unit, the prefecture, or "all".
+func countyName(code string) string {
+	if name := region.Code(code).NameEN(); name != "" {
+		return name
 	}
 	return code
 }
 
-// printFund prints what the demo fund received and allocated, folded with
-// fund.Evolve from the events its stream recorded.
-func printFund(ctx context.Context, w io.Writer, store eventstore.Store, c *codec.Codec) error {
-	s, err := foldFund(ctx, store, c)
-	if err != nil {
-		return err
+// rate is an execution rate with its percent sign, "-" when none.
+func rate(r string) string {
+	if r == "" {
+		return "-"
 	}
-	fmt.Fprintf(w, "%s: received %s yuan, allocated %s to %d budget lines, %s unallocated\n",
-		fund.Stream(demoFundID), s.Received, s.Allocated, len(s.Lines), s.Unallocated())
-	return nil
+	return r + "%"
 }
 
-// foldFund reads the demo fund's stream and folds it into its state.
-func foldFund(ctx context.Context, store eventstore.Store, c *codec.Codec) (fund.State, error) {
-	stream := fund.Stream(demoFundID)
-	events, err := store.ReadStream(ctx, stream, 0, 0)
-	if err != nil {
-		return fund.State{}, fmt.Errorf("read %s: %w", stream, err)
+// paid says who was paid: people, employers, or both.
+func paid(r projections.PerformanceRow) string {
+	var parts []string
+	if r.PeoplePaid > 0 {
+		parts = append(parts, plural(r.PeoplePaid, "person", "people"))
 	}
-	var s fund.State
-	for i := range events {
-		e, err := c.Decode(&events[i])
-		if err != nil {
-			return fund.State{}, fmt.Errorf("%s version %d: %w", stream, events[i].Version, err)
+	if r.EmployersPaid > 0 {
+		parts = append(parts, plural(r.EmployersPaid, "employer", "employers"))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// plural is n and the noun in the number n asks for.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// outcomeText says what the money bought, in the measures the row holds:
+// jobs retained by refund recipients, subsidised hires and how many were
+// still insured at a checkpoint, trainees placed within the policy's window.
+func outcomeText(r projections.PerformanceRow) string {
+	var parts []string
+	if r.RefundRecipients > 0 {
+		parts = append(parts, fmt.Sprintf("%s jobs retained", thousands(int64(r.JobsRetained))))
+	}
+	if r.Hires > 0 {
+		parts = append(parts, plural(r.Hires, "hire", "hires"))
+	}
+	for _, c := range r.Checkpoints {
+		if c.Checked > 0 {
+			parts = append(parts, fmt.Sprintf("%d of %d insured at +%d months", c.StillInsured, c.Checked, c.Months))
 		}
-		s = fund.Evolve(s, e)
 	}
-	return s, nil
+	if r.TraineesCertified > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d trainees placed", r.TraineesPlacedWithin, r.TraineesCertified))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// costText is the row's cost per outcome, where the model computes one.
+func costText(r projections.PerformanceRow) string {
+	switch {
+	case r.CostPerRetainedJob != nil:
+		return yuan(*r.CostPerRetainedJob) + " per job retained"
+	case r.CostPerAbsorbedPerson != nil:
+		return yuan(*r.CostPerAbsorbedPerson) + " per person still insured"
+	case r.CostPerPlacedTrainee != nil:
+		return yuan(*r.CostPerPlacedTrainee) + " per trainee placed"
+	}
+	return "-"
+}
+
+// printNextSteps tells how to start the server on the demo ledger and
+// gives each role's token and a request to try.
+func printNextSteps(w io.Writer, dir, storeURL string, tokens []demoToken) {
+	q := shellQuote(dir)
+	fmt.Fprintf(w, "\nAPI tokens, one per role (stored hashed in %s):\n", tokensPath(dir))
+	created := false
+	for _, t := range tokens {
+		if t.plaintext != "" {
+			created = true
+			fmt.Fprintf(w, "  %-13s %-20s %s\n", t.role, t.principal, t.plaintext)
+		} else {
+			fmt.Fprintf(w, "  %-13s %-20s (created earlier, token %s; it is shown only once)\n", t.role, t.principal, t.id)
+		}
+	}
+	if created {
+		fmt.Fprintln(w, "Keep them now: the file holds only their hashes, so they cannot be shown again.")
+	} else {
+		fmt.Fprintf(w, "Lost one? Create another: fundledger tokens create --data %s --principal NAME --role ROLE\n", q)
+	}
+	fmt.Fprintf(w, "\nStart the server on this ledger (with the ledger's person key, so the resident IDs clerks send match the demo's people):\n"+
+		"  fundledger serve --data %s%s --tokens %s --person-secret-file %s\n", q, storeArg(storeURL), shellQuote(tokensPath(dir)), shellQuote(personKeyPath(dir)))
+	fmt.Fprintln(w, "\nThen try, in another terminal:")
+	for _, t := range tokens {
+		token := t.plaintext
+		if token == "" {
+			token = "$" + strings.ToUpper(t.role) + "_TOKEN"
+		}
+		fmt.Fprintf(w, "  # %s\n  curl -s -H \"Authorization: Bearer %s\" 'http://127.0.0.1:8080%s'\n", demoTry[t.role], token, demoPaths[t.role])
+	}
+}
+
+// ledgerFlags names the demo's ledger on a command line: the KurrentDB
+// server when it holds the events, the data directory otherwise.
+func ledgerFlags(dir, storeURL string) string {
+	if storeURL != "" {
+		return "--store " + shellQuote(storeURL)
+	}
+	return "--data " + shellQuote(dir)
+}
+
+// storeArg is the --store flag of a server whose events are in KurrentDB.
+func storeArg(storeURL string) string {
+	if storeURL == "" {
+		return ""
+	}
+	return " --store " + shellQuote(storeURL)
+}
+
+// demoPaths is a request worth trying for each role, and demoTry says what
+// it shows.
+var (
+	demoPaths = map[string]string{
+		"administrator": "/v1/funds/" + haixi.EmploymentSubsidyFund,
+		"clerk":         "/v1/queue",
+		"approver":      "/v1/queue",
+		"treasurer":     "/v1/queue",
+		"auditor":       "/v1/audit/verify",
+		"evaluator":     "/v1/evaluation/indicators/632800?period=" + demoPeriod,
+	}
+	demoTry = map[string]string{
+		"administrator": "administrator: the employment subsidy fund, received and allocated",
+		"clerk":         "clerk (Golmud): claims to check, disclose or complete",
+		"approver":      "approver (Golmud): claims awaiting a decision",
+		"treasurer":     "treasurer: disclosed claims to release, payments awaiting the bank",
+		"auditor":       "auditor: verify every hash chain and get the digest",
+		"evaluator":     "evaluator: the prefecture's indicators against the year's targets, to the end of March",
+	}
+)
+
+// yuan prints an amount with thousands separators: 1,008,288.00.
+func yuan(a money.Amount) string {
+	s := a.String()
+	whole, frac, _ := strings.Cut(s, ".")
+	neg := strings.HasPrefix(whole, "-")
+	whole = strings.TrimPrefix(whole, "-")
+	out := groupThousands(whole) + "." + frac
+	if neg {
+		return "-" + out
+	}
+	return out
+}
+
+// thousands prints n with thousands separators: 31,091.
+func thousands(n int64) string {
+	if n < 0 {
+		return "-" + groupThousands(fmt.Sprint(-n))
+	}
+	return groupThousands(fmt.Sprint(n))
+}
+
+func groupThousands(digits string) string {
+	var b strings.Builder
+	for i, r := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // shellQuote quotes s for a POSIX shell if it needs quoting.

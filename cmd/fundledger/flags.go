@@ -34,20 +34,36 @@ func hasFlags(fs *flag.FlagSet) bool {
 // usage error (message and usage on stderr, exit 2). Commands take no
 // positional arguments.
 func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (code int, done bool) {
+	_, code, done = parseFlagsArgs(fs, args, 0, stdout, stderr)
+	return code, done
+}
+
+// parseFlagsArgs is parseFlags for a command that takes exactly n
+// positional arguments, before, between or after its flags; it returns
+// them.
+func parseFlagsArgs(fs *flag.FlagSet, args []string, n int, stdout, stderr io.Writer) (pos []string, code int, done bool) {
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
-	if err == nil && fs.NArg() > 0 {
+	// flag stops at the first positional argument: take it and parse on.
+	for err == nil && fs.NArg() > 0 && len(pos) < n {
+		pos = append(pos, fs.Arg(0))
+		err = fs.Parse(fs.Args()[1:])
+	}
+	switch {
+	case err == nil && fs.NArg() > 0:
 		err = fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case err == nil && len(pos) < n:
+		err = fmt.Errorf("%d argument(s) required, %d given", n, len(pos))
 	}
 	switch {
 	case err == nil:
-		return exitOK, false
+		return pos, exitOK, false
 	case errors.Is(err, flag.ErrHelp):
 		fs.SetOutput(stdout)
 		fs.Usage()
-		return exitOK, true
+		return nil, exitOK, true
 	default:
-		return usageError(fs, stderr, err.Error()), true
+		return nil, usageError(fs, stderr, err.Error()), true
 	}
 }
 

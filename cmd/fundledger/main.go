@@ -1,6 +1,7 @@
 // Command fundledger is the command line of the fundledger event-sourced
-// ledger: it builds a demo ledger, verifies a ledger's integrity and
-// measures the embedded store.
+// ledger: it serves the HTTP API, builds a demo ledger, verifies a ledger's
+// integrity, rebuilds and replays its read models, manages API tokens,
+// imports batches and measures the embedded store.
 //
 // Exit codes: 0 success, 1 failure (e.g. a broken ledger), 2 usage error.
 package main
@@ -31,15 +32,25 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"demo", "build a small Haixi demo ledger and verify it", runDemo},
+		{"serve", "serve the HTTP API of a ledger", runServe},
+		{"demo", "build a Haixi demo ledger (the first quarter of 2025) and verify it", runDemo},
 		{"verify", "verify a ledger's hash chains and print its digest", runVerify},
 		{"rebuild", "replay every read model from the log and save their snapshot", runRebuild},
+		{"replay", "print a read model as it stood at an instant (replay --as-of)", runReplay},
+		{"tokens", "create, list and revoke the API's bearer tokens", runTokens},
+		{"import", "import a batch (import stabilization: a CSV of employers)", runImport},
 		{"bench", "measure the embedded store (bench store)", runBench},
 	}
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal asks the command to stop cleanly; restoring the
+	// default handling then lets a second one end the process at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

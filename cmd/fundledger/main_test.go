@@ -183,3 +183,20 @@ func TestProcessExitCodes(t *testing.T) {
 	process(t, "verify", "--data", filepath.Join(dir, "missing")).wantCode(t, exitFailure)
 	process(t, "verify").wantCode(t, exitUsage)
 }
+
+// wantOutFields is wantOut with runs of spaces in stdout and parts taken
+// as one, for tables whose column widths follow their content.
+func (r result) wantOutFields(t *testing.T, parts ...string) {
+	t.Helper()
+	out := squeeze(r.stdout)
+	for _, p := range parts {
+		if !strings.Contains(out, squeeze(p)) {
+			t.Errorf("stdout lacks %q:\n%s", p, r.stdout)
+		}
+	}
+}
+
+// squeeze replaces each run of spaces in s with one.
+func squeeze(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' }), " ")
+}

@@ -2,63 +2,59 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
-	"github.com/haixi-hrss/fundledger/ledger/schema"
+	"github.com/haixi-hrss/fundledger/ledger/datadir"
 	"github.com/haixi-hrss/fundledger/projections"
 )
 
 const rebuildHelp = `
-Empties the read models (budgets and funds, the claim queue) of the
-embedded ledger in DIR and replays the whole log into them from position 0,
-then writes their snapshot (DIR/projections.json) and prints a summary:
-events read, applied and skipped (the ledger's own records and event types
-this build does not know), budget lines, funds and claims.
+Empties the read models (budgets and funds, the claim queue, the auditors'
+trail) of the ledger in DIR and replays the whole log into them from
+position 0, then writes their snapshot (DIR/projections.json) and prints a
+summary: events read, applied and skipped (the ledger's own records and
+event types this build does not know), budget lines, funds and claims.
 
 The log is only read. A snapshot is saved after each batch, so an
 interrupted rebuild leaves a consistent prefix that the next run or the
-service resumes from. When stderr is a terminal, a progress line is shown
-there. A missing DIR, or one that holds no ledger, is an error and nothing
-is created.`
+service resumes from. When stderr is a terminal a progress counter is
+shown there. A missing DIR, or one that holds no ledger, is an error and
+nothing is created. With --store the events are read from KurrentDB and DIR
+holds only the snapshot.
+
+Examples:
+  fundledger rebuild --data /var/lib/fundledger
+  fundledger rebuild --data /var/lib/fundledger --store esdb://kurrent:2113?tls=false`
 
 func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("rebuild", "rebuild --data DIR", rebuildHelp)
-	dir := fs.String("data", "", "the embedded ledger's data `directory`")
+	fs := newFlagSet("rebuild", "rebuild --data DIR [--store URL]", rebuildHelp)
+	dir := fs.String("data", "", "the ledger's data `directory`, which holds the snapshot (required)")
+	storeURL := storeFlag(fs, "holding the events; the data directory then keeps only the read models' snapshot")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
 	if *dir == "" {
 		return usageError(fs, stderr, "--data is required")
 	}
-	store, err := openExisting(*dir)
+	l, err := openLedger(ctx, *dir, *storeURL, false)
+	if errors.Is(err, datadir.ErrStoreURL) {
+		return usageError(fs, stderr, err.Error())
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "fundledger rebuild: %v\n", err)
 		return exitFailure
 	}
-	defer store.Close()
-	c := schema.Codec()
-	budgets, claims := projections.NewBudgets(), projections.NewClaims()
-	r, err := projections.NewRunner(store, c, *dir, budgets, claims)
-	if err != nil {
-		fmt.Fprintf(stderr, "fundledger rebuild: %v\n", err)
-		return exitFailure
-	}
+	defer l.Close()
 
-	var progress func(projections.Progress)
-	if isTerminal(stderr) {
-		progress = func(p projections.Progress) {
-			// \r rewrites one line; the log's length is not known in
-			// advance, so it counts instead of drawing a bar.
-			fmt.Fprintf(stderr, "\rrebuilding: %d events read, %d applied, position %d", p.Events, p.Applied, p.Position)
-		}
-	}
-	pr, err := r.Rebuild(ctx, progress)
-	if progress != nil {
-		fmt.Fprintln(stderr)
-	}
+	// The log's length is not known in advance, so progress counts
+	// events instead of drawing a bar towards an end.
+	bar := newProgress(stderr, -1, "rebuilding", "events")
+	pr, err := l.Runner.Rebuild(ctx, func(p projections.Progress) { bar.Set(int64(p.Events)) })
+	bar.Finish()
 	if err != nil {
 		fmt.Fprintf(stderr, "fundledger rebuild: %v\n", err)
 		return exitFailure
@@ -68,7 +64,8 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fmt.Fprintf(stdout, "  events read     %d\n", pr.Events)
 	fmt.Fprintf(stdout, "  applied         %d\n", pr.Applied)
 	fmt.Fprintf(stdout, "  skipped         %d (ledger records and unknown types)\n", pr.Events-pr.Applied)
-	r.Read(func(uint64) {
+	budgets, claims := l.Views.Budgets, l.Views.Claims
+	l.Runner.Read(func(uint64) {
 		fmt.Fprintf(stdout, "  budget lines    %d\n", len(budgets.Lines()))
 		fmt.Fprintf(stdout, "  funds           %d\n", len(budgets.Funds()))
 		fmt.Fprintf(stdout, "  claims          %d\n", len(claims.Find(projections.ClaimFilter{})))

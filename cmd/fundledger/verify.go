@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/haixi-hrss/fundledger/eventstore/integrity"
+	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
 )
 
 const verifyHelp = `
@@ -20,8 +21,10 @@ the first broken event (stream, version, position, reason) and exits 1.
 
 Record the digest: 'verify --expect DIGEST' later fails if anything at or
 before the digest's position was changed, deleted or inserted, even if the
-hash chains were recomputed. The ledger is never modified; a missing DIR or
-one that holds no ledger is an error.`
+hash chains were recomputed. The ledger is never modified: DIR is opened
+read-only (no file is created, not even SQLite's WAL files), so verify may
+run while another process has the ledger open for writing. A missing DIR
+or one that holds no ledger is an error.`
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("verify", "verify (--data DIR | --store URL) [--expect DIGEST]", verifyHelp)
@@ -49,17 +52,32 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 
-	store, name, err := openReadable(ctx, *dir, *storeURL)
+	name, rep, opened, err := verifyOnce(ctx, *dir, *storeURL, opts)
+	if errors.Is(err, sqlite.ErrChangedWhileReading) {
+		// A writer opened the closed ledger and checkpointed into it while
+		// it was read; opened again, the ledger is read beside that writer.
+		name, rep, opened, err = verifyOnce(ctx, *dir, *storeURL, opts)
+	}
 	if errors.Is(err, errStoreURL) {
 		return usageError(fs, stderr, err.Error())
 	}
-	if err != nil {
+	if !opened {
 		fmt.Fprintf(stderr, "fundledger verify: %v\n", err)
 		return exitFailure
 	}
-	defer store.Close()
-	rep, err := integrity.Verify(ctx, store, opts)
 	return reportVerify(stdout, stderr, name, rep, err)
+}
+
+// verifyOnce opens the ledger read-only, verifies it and closes it; opened
+// reports whether the ledger could be opened at all.
+func verifyOnce(ctx context.Context, dir, storeURL string, opts integrity.Options) (name string, rep integrity.Report, opened bool, err error) {
+	store, name, err := openReadOnly(ctx, dir, storeURL)
+	if err != nil {
+		return name, rep, false, err
+	}
+	defer store.Close()
+	rep, err = integrity.Verify(ctx, store, opts)
+	return name, rep, true, err
 }
 
 // reportVerify prints the outcome of integrity.Verify and returns the exit

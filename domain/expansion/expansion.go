@@ -45,8 +45,10 @@ type Facts struct {
 	// PriorGrant is whether the real-name register shows an expansion
 	// grant for the person already, from any employer.
 	PriorGrant bool `json:"priorGrant"`
-	// OneTimeAbsorptionReceived is whether the person already brought an
-	// employer a one-time absorption subsidy, which excludes this grant.
+	// OneTimeAbsorptionReceived is whether the real-name register shows a
+	// one-time absorption subsidy for the person, which excludes this
+	// grant. The ledger's own claims are excluded by the shared key (see
+	// Keys); this fact covers subsidies recorded elsewhere.
 	OneTimeAbsorptionReceived bool `json:"oneTimeAbsorptionReceived"`
 }
 
@@ -136,7 +138,15 @@ func Assess(v policy.Version, effective calendar.Date, f Facts) (eligibility.Ass
 }
 
 // Keys returns the reservations that make the grant once per person ever,
-// across employers, years, regions and channels.
+// across employers, years, regions and channels (KeyPerson, first), and
+// exclude a one-time absorption subsidy for the same person
+// (uniqueness.HireOneTimeSubsidy, which absorption.OneTimeKeys returns
+// too). KeyPerson stays although the shared key alone would make the grant
+// once per person: grants claimed before the shared key existed hold only
+// KeyPerson.
 func Keys(f Facts) []uniqueness.Key {
-	return []uniqueness.Key{{Rule: KeyPerson, Value: string(f.Person)}}
+	return []uniqueness.Key{
+		{Rule: KeyPerson, Value: string(f.Person)},
+		uniqueness.HireOneTimeSubsidy(string(f.Person)),
+	}
 }

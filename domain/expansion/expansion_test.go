@@ -3,6 +3,7 @@ package expansion
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/uniqueness"
 )
 
 var person = identity.PersonRef(strings.Repeat("ab", 32))
@@ -161,11 +163,21 @@ func TestKeysOncePerPersonEver(t *testing.T) {
 	b.Employer = code("91")
 	b.ContractDate = calendar.MustParse("2025-09-09")
 	ka, kb := Keys(a), Keys(b)
-	if len(ka) != 1 || ka[0].Rule != KeyPerson || ka[0].Value != string(person) {
-		t.Fatalf("Keys = %+v", ka)
+	want := []uniqueness.Key{{Rule: KeyPerson, Value: string(person)}, {Rule: uniqueness.RuleHireOneTimeSubsidy, Value: string(person)}}
+	if !slices.Equal(ka, want) {
+		t.Fatalf("Keys = %+v, want %+v", ka, want)
 	}
-	if ka[0].Stream() != kb[0].Stream() {
-		t.Fatal("two hires of one person must reserve the same stream whatever the employer or date")
+	for i := range ka {
+		if ka[i].Stream() != kb[i].Stream() {
+			t.Fatal("two hires of one person must reserve the same streams whatever the employer or date")
+		}
+	}
+	other := graduate()
+	other.Person = identity.PersonRef(strings.Repeat("cd", 32))
+	for i, k := range Keys(other) {
+		if k.Stream() == ka[i].Stream() {
+			t.Fatalf("two people share the stream of %s", k.Rule)
+		}
 	}
 }
 

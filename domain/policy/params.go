@@ -83,14 +83,53 @@ type Absorption struct {
 	// HardshipCategories are the groups of people with employment
 	// difficulty (就业困难人员) the province recognises.
 	HardshipCategories []string `json:"hardshipCategories"`
+	// OneTime is the one-time absorption subsidy offered under this
+	// version, or nil where the version offers none.
+	OneTime *OneTimeAbsorption `json:"oneTime,omitempty"`
 }
 
 func (p *Absorption) validate() error {
 	const b = "absorption."
-	return first(
+	err := first(
 		atLeast(b+"maxMonths", p.MaxMonths, 1),
 		atLeast(b+"nearRetirementYears", p.NearRetirementYears, 0),
 		nonEmpty(b+"hardshipCategories", p.HardshipCategories),
+	)
+	if err == nil && p.OneTime != nil {
+		err = p.OneTime.validate()
+	}
+	return err
+}
+
+// OneTimeAbsorption parameterises the one-time absorption subsidy
+// (一次性吸纳就业补贴): a fixed sum to an enterprise per college graduate
+// it hires on a contract of at least MinContractMonths. It is not combined
+// with the one-time expansion grant for the same person.
+type OneTimeAbsorption struct {
+	Amount                money.Amount `json:"amount"`
+	GraduationWindowYears int          `json:"graduationWindowYears"`
+	MinContractMonths     int          `json:"minContractMonths"`
+	// MinInsuredMonths is how many months of premiums the employer must
+	// have paid for the person.
+	MinInsuredMonths int `json:"minInsuredMonths"`
+	// ContractFrom and ContractTo bound the signing date of the labour
+	// contract (inclusive).
+	ContractFrom    calendar.Date `json:"contractFrom"`
+	ContractTo      calendar.Date `json:"contractTo"`
+	EnterprisesOnly bool          `json:"enterprisesOnly"`
+	// SmallAndMediumOnly limits the subsidy to small, medium and micro
+	// enterprises (中小微企业).
+	SmallAndMediumOnly bool `json:"smallAndMediumOnly"`
+}
+
+func (p *OneTimeAbsorption) validate() error {
+	const b = "absorption.oneTime."
+	return first(
+		positive(b+"amount", p.Amount),
+		atLeast(b+"graduationWindowYears", p.GraduationWindowYears, 1),
+		atLeast(b+"minContractMonths", p.MinContractMonths, 1),
+		atLeast(b+"minInsuredMonths", p.MinInsuredMonths, 0),
+		dateRange(b+"contractFrom", b+"contractTo", p.ContractFrom, p.ContractTo),
 	)
 }
 

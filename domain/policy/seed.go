@@ -78,22 +78,18 @@ func strictDecode(data []byte, v any) error {
 	return dec.Decode(v)
 }
 
-// checkVerifyPaths confirms that each "block.field" or "field" in verify
-// is present in the version's JSON object.
+// checkVerifyPaths confirms that each "field", "block.field" or deeper
+// path such as "absorption.oneTime.amount" in verify names a field present
+// in the version's JSON object.
 func checkVerifyPaths(raw json.RawMessage, verify []string) error {
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return domain.Invalid("verify", "policy-json", "%v", err)
-	}
 	for _, path := range verify {
-		block, field, nested := strings.Cut(path, ".")
-		val, ok := obj[block]
-		if ok && nested {
-			var inner map[string]json.RawMessage
-			ok = json.Unmarshal(val, &inner) == nil && inner[field] != nil
-		}
-		if !ok {
-			return domain.Invalid("verify", "verify-path", "%q names no field of the version", path)
+		val := raw
+		for _, name := range strings.Split(path, ".") {
+			var obj map[string]json.RawMessage
+			if json.Unmarshal(val, &obj) != nil || obj[name] == nil {
+				return domain.Invalid("verify", "verify-path", "%q names no field of the version", path)
+			}
+			val = obj[name]
 		}
 	}
 	return nil

@@ -78,6 +78,13 @@ func TestSeedYearlyFigures(t *testing.T) {
 	if got := at(programme.SocialInsurance, "2025-05-01").SocialInsurance.MaxShare; got != (Ratio{2, 3}) {
 		t.Errorf("social-insurance share = %s, want 2/3", got)
 	}
+	for _, year := range []string{"2023", "2024", "2025"} {
+		o := at(programme.Absorption, year+"-05-01").Absorption.OneTime
+		if o == nil || o.Amount.String() != "1000.00" || o.MinContractMonths != 12 || o.GraduationWindowYears != 2 ||
+			o.ContractFrom.String() != year+"-01-01" || o.ContractTo.String() != year+"-12-31" || !o.EnterprisesOnly || !o.SmallAndMediumOnly {
+			t.Errorf("absorption %s one-time subsidy = %+v", year, o)
+		}
+	}
 }
 
 func strconvYear(y int) string { return calendar.MustNew(y, 1, 1).String()[:4] }
@@ -94,6 +101,18 @@ func TestLoadRefuses(t *testing.T) {
 		{"verify path", `"stabilization.layoffFormula"`, `"stabilization.layoffFormular"`, "verify", "verify-path"},
 		{"missing block", `"stabilization": {`, `"stabilizationX": {`, "versions[0]", "policy-json"},
 		{"bad date", `"effectiveTo": "2023-12-31"`, `"effectiveTo": "2023-02-30"`, "date", "date-format"},
+		{"nested verify path", `"absorption.oneTime.amount"`, `"absorption.oneTime.amout"`, "verify", "verify-path"},
+		{"verify path through a value", `"absorption.oneTime.amount"`, `"absorption.maxMonths.amount"`, "verify", "verify-path"},
+		{"one-time amount zero", `"amount": "1000.00"`, `"amount": "0.00"`, "absorption.oneTime.amount", "positive"},
+		{"one-time contract term", `"minContractMonths": 12`, `"minContractMonths": 0`, "absorption.oneTime.minContractMonths", "min"},
+		{"one-time contract window reversed", `"contractFrom": "2023-01-01",
+          "contractTo": "2023-12-31",
+          "enterprisesOnly": true,
+          "smallAndMediumOnly"`, `"contractFrom": "2023-01-01",
+          "contractTo": "2022-12-31",
+          "enterprisesOnly": true,
+          "smallAndMediumOnly"`, "absorption.oneTime.contractTo", "date-order"},
+		{"one-time unknown field", `"smallAndMediumOnly": true`, `"smallAndMediumOnly": true, "perPerson": 2`, "versions[6]", "policy-json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,5 +157,31 @@ func TestVersionJSONRoundTrip(t *testing.T) {
 		if !sameContent(v, e.Version) || e.Version.Validate() != nil {
 			t.Fatalf("%s changed in a JSON round trip: %s", v.ID, b)
 		}
+	}
+}
+
+// A version without the one-time block is valid: the subsidy is simply not
+// offered under it.
+func TestAbsorptionWithoutOneTime(t *testing.T) {
+	versions, err := Seed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := Select(versions, programme.Absorption, calendar.MustParse("2025-05-01"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := *v.Absorption
+	a.OneTime = nil
+	v.Absorption = &a
+	if err := v.Validate(); err != nil {
+		t.Fatalf("Validate without oneTime: %v", err)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), `"oneTime":`) {
+		t.Fatalf("a version without the block must not print one: %s", b)
 	}
 }

@@ -26,3 +26,16 @@ func TestStream(t *testing.T) {
 		t.Fatalf("Stream() = %s must end in the hash and not contain the value", s)
 	}
 }
+
+func TestHireOneTimeSubsidy(t *testing.T) {
+	k := HireOneTimeSubsidy("abc")
+	if k.Rule != RuleHireOneTimeSubsidy || k.Value != "abc" {
+		t.Fatalf("HireOneTimeSubsidy = %+v", k)
+	}
+	if got, want := k.Stream(), "uniq-hire-one-time-subsidy-ba7816bf8f01cfea414140de5dae2223"; got != want {
+		t.Fatalf("Stream() = %s, want %s", got, want)
+	}
+	if HireOneTimeSubsidy("abd").Stream() == k.Stream() {
+		t.Fatal("two people must not share the key")
+	}
+}

@@ -5,11 +5,14 @@
 package codec
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/eventstore"
@@ -155,6 +158,16 @@ func New(opts ...Option) (*Codec, error) {
 	return &Codec{types: b.types}, nil
 }
 
+// Types returns the registered event type names, sorted.
+func (c *Codec) Types() []string {
+	names := make([]string, 0, len(c.types))
+	for name := range c.types {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
 // Version returns the current schema version of eventType, the one Encode
 // writes, or false if the type is not registered.
 func (c *Codec) Version(eventType string) (int, bool) {
@@ -186,6 +199,14 @@ func (c *Codec) Encode(ev domain.Event) (eventType string, version int, data []b
 	return eventType, len(e.upcasters) + 1, data, nil
 }
 
+// decodeOptions make the JSON v2 decoder behave as encoding/json does
+// (field names matched without regard to case, duplicate names allowed,
+// custom UnmarshalJSON and UnmarshalText methods called) while refusing
+// unknown fields. Replay is bound by decoding, and v2 decodes the ledger's
+// events about twice as fast as encoding/json; TestDecodesAsEncodingJSON
+// checks that both decode every registered event type alike.
+var decodeOptions = jsonv2.JoinOptions(jsonv1.DefaultOptionsV1(), jsonv2.RejectUnknownMembers(true))
+
 // Decode returns the domain event a stored event holds, upcasting its
 // payload from older schema versions first. Fields the current struct does
 // not know are an error, so an upcaster that forgot a rename fails loudly
@@ -214,9 +235,7 @@ func (c *Codec) DecodeData(eventType string, version int, data []byte) (domain.E
 		raw = up
 	}
 	target := reflect.New(e.elem)
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(target.Interface()); err != nil {
+	if err := jsonv2.Unmarshal(raw, target.Interface(), decodeOptions); err != nil {
 		return nil, fmt.Errorf("codec: decode %s v%d: %w", eventType, version, err)
 	}
 	if e.ptr {

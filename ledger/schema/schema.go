@@ -8,11 +8,13 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/budget"
 	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/employer"
+	"github.com/haixi-hrss/fundledger/domain/factor"
 	"github.com/haixi-hrss/fundledger/domain/fund"
 	"github.com/haixi-hrss/fundledger/domain/outcome/hire"
 	"github.com/haixi-hrss/fundledger/domain/outcome/indicator"
 	"github.com/haixi-hrss/fundledger/domain/outcome/target"
 	"github.com/haixi-hrss/fundledger/domain/outcome/trainee"
+	"github.com/haixi-hrss/fundledger/domain/paymentbatch"
 	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
@@ -34,6 +36,8 @@ func Codec() *codec.Codec {
 		codec.Types(trainee.EventTypes()),
 		codec.Types(indicator.EventTypes()),
 		codec.Types(target.EventTypes()),
+		codec.Types(paymentbatch.EventTypes()),
+		codec.Types(factor.EventTypes()),
 		codec.Types(ledger.Records()),
 	)
 	if err != nil {
@@ -90,4 +94,17 @@ func Indicator(r region.Code, y programme.FiscalYear) ledger.Aggregate[indicator
 // Target is the aggregate of region r's indicator targets in year y.
 func Target(r region.Code, y programme.FiscalYear) ledger.Aggregate[target.State] {
 	return ledger.Aggregate[target.State]{Stream: target.Stream(r, y), Evolve: target.Evolve}
+}
+
+// PaymentBatch is payment batch id's aggregate. Sending a batch and
+// recording the bank's answers go through the ledger's batch processes
+// (ReleaseBatch, RecordBatchResults), which move the claims with it.
+func PaymentBatch(id string) ledger.Aggregate[paymentbatch.State] {
+	return ledger.Aggregate[paymentbatch.State]{Stream: paymentbatch.Stream(id), Evolve: paymentbatch.Evolve, Fold: paymentbatch.FoldFrom}
+}
+
+// Factors is the aggregate of the factor-method weights published for
+// allocation year y.
+func Factors(y programme.FiscalYear) ledger.Aggregate[factor.State] {
+	return ledger.Aggregate[factor.State]{Stream: factor.Stream(y), Evolve: factor.Evolve}
 }

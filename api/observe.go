@@ -1,0 +1,127 @@
+package api
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/haixi-hrss/fundledger/eventstore"
+)
+
+// metrics are the API's Prometheus collectors. Labels carry route
+// templates (/v1/claims/:claimId), never raw paths, so no identifier
+// reaches a time series.
+type metrics struct {
+	requests      *prometheus.CounterVec
+	latency       *prometheus.HistogramVec
+	appendLatency prometheus.Histogram
+}
+
+func newMetrics(reg *prometheus.Registry) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "fundledger_http_requests_total",
+			Help: "HTTP requests by route template, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "fundledger_http_request_duration_seconds",
+			Help:    "HTTP request latency by route template, method and status.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route", "method", "status"}),
+		appendLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "fundledger_store_append_duration_seconds",
+			Help:    "Latency of event store appends made by API commands.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+		}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.appendLatency} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// registerLag exports how many events the read models trail the log.
+// Events, not positions: KurrentDB's positions are byte offsets, so their
+// difference is no count.
+func (m *metrics) registerLag(reg *prometheus.Registry, s *server) error {
+	return reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "fundledger_projection_lag_events",
+		Help: "Events in the log after the read models' checkpoint (counted up to 100000).",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		n, _, err := s.behind(ctx, s.l.Runner.Checkpoint(), 100000)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}))
+}
+
+// timedStore times the appends of the API's ledger service.
+type timedStore struct {
+	eventstore.Store
+	hist prometheus.Histogram
+}
+
+func (t timedStore) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	start := time.Now()
+	res, err := t.Store.Append(ctx, stream, expected, events...)
+	t.hist.Observe(time.Since(start).Seconds())
+	return res, err
+}
+
+// requestIDKey holds the request's ID in the echo context; commands record
+// it as their correlation ID, so an auditor can match events to the
+// access log.
+const requestIDKey = "fundledger.request"
+
+// routeOf is the matched route template, never the raw path: raw paths
+// carry claim IDs, credit codes and references.
+func routeOf(c echo.Context) string {
+	if p := c.Path(); p != "" && p != "/*" {
+		return p
+	}
+	return "unmatched"
+}
+
+// observe records every request in the metrics and the access log. The
+// log holds the route template, status, duration, principal and request
+// ID; never the raw path, the query or a body, so no resident ID or other
+// personal identifier can reach it.
+func (s *server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		reqID := uuid.NewString()
+		c.Response().Header().Set(echo.HeaderXRequestID, reqID)
+		c.Set(requestIDKey, reqID)
+		if err := next(c); err != nil {
+			c.Error(err)
+		}
+		elapsed := time.Since(start)
+		route, method := routeOf(c), c.Request().Method
+		status := c.Response().Status
+		statusText := statusLabel(status)
+		s.metrics.requests.WithLabelValues(route, method, statusText).Inc()
+		s.metrics.latency.WithLabelValues(route, method, statusText).Observe(elapsed.Seconds())
+		attrs := []any{"route", route, "method", method, "status", status,
+			"duration_ms", float64(elapsed.Microseconds()) / 1000, "request_id", reqID}
+		if p := principalOf(c); p.Name != "" {
+			attrs = append(attrs, "principal", p.Name, "role", p.Role)
+		}
+		s.log.InfoContext(c.Request().Context(), "http request", attrs...)
+		return nil
+	}
+}
+
+func statusLabel(code int) string {
+	if code < 100 || code > 999 {
+		return "000"
+	}
+	return string([]byte{byte('0' + code/100), byte('0' + code/10%10), byte('0' + code%10)})
+}

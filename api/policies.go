@@ -1,0 +1,211 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/haixi-hrss/fundledger/domain"
+	"github.com/haixi-hrss/fundledger/domain/calendar"
+	"github.com/haixi-hrss/fundledger/domain/outcome"
+	"github.com/haixi-hrss/fundledger/domain/outcome/indicator"
+	"github.com/haixi-hrss/fundledger/domain/outcome/target"
+	"github.com/haixi-hrss/fundledger/domain/policy"
+	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/ledger"
+	"github.com/haixi-hrss/fundledger/ledger/schema"
+)
+
+// publishPolicy publishes a policy version (the body is the version
+// itself). Publishing the same version again changes nothing.
+func (s *server) publishPolicy(c echo.Context) error {
+	var v policy.Version
+	if err := decode(c, &v); err != nil {
+		return err
+	}
+	r, err := s.begin(c)
+	if err != nil {
+		return err
+	}
+	cmd := policy.PublishVersion{Version: v}
+	if _, err := policy.Decide(policy.State{}, cmd); err != nil {
+		return err
+	}
+	res, err := ledger.Handle(c.Request().Context(), s.svc, schema.Policy(v.Programme), r.env("publish", "PublishPolicyVersion", v.EffectiveFrom, v),
+		func(st policy.State) ([]domain.Event, error) { return policy.Decide(st, cmd) })
+	if err != nil {
+		return err
+	}
+	return s.respond(r, created(res), res)
+}
+
+// listPolicies lists the published versions of every programme, or of
+// ?programme=, by programme and effective date.
+func (s *server) listPolicies(c echo.Context) error {
+	q, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	progs := programme.All()
+	if p := c.QueryParam("programme"); p != "" {
+		code, err := programme.Parse("programme", p)
+		if err != nil {
+			return errParam("programme", "programme", "%q is not a programme", p)
+		}
+		progs = []programme.Code{code}
+	}
+	var all []policy.Version
+	for _, p := range progs {
+		vs, err := s.policies(c.Request().Context(), p)
+		if err != nil {
+			return err
+		}
+		all = append(all, vs...)
+	}
+	return c.JSON(http.StatusOK, paginate(all, policyKey, q))
+}
+
+// policyKey orders versions by programme, then effective date, then ID.
+func policyKey(v policy.Version) string {
+	return string(v.Programme) + "|" + v.EffectiveFrom.String() + "|" + v.ID
+}
+
+// policies returns programme p's published versions in key order.
+func (s *server) policies(ctx context.Context, p programme.Code) ([]policy.Version, error) {
+	st, _, err := load(ctx, s, schema.Policy(p))
+	if err != nil {
+		return nil, err
+	}
+	vs := slices.Clone(st.Versions)
+	slices.SortFunc(vs, func(a, b policy.Version) int {
+		switch ka, kb := policyKey(a), policyKey(b); {
+		case ka < kb:
+			return -1
+		case ka > kb:
+			return 1
+		}
+		return 0
+	})
+	return vs, nil
+}
+
+// TargetRequest sets a county's target for one indicator and year.
+type TargetRequest struct {
+	Region    region.Code          `json:"region"`
+	Year      programme.FiscalYear `json:"year"`
+	Indicator outcome.Indicator    `json:"indicator"`
+	Value     int64                `json:"value"`
+	// Reason is required when a target is replaced.
+	Reason string `json:"reason"`
+}
+
+func (s *server) setTarget(c echo.Context) error {
+	var in TargetRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	r, err := s.begin(c)
+	if err != nil {
+		return err
+	}
+	cmd := target.SetTarget{Region: in.Region, Year: in.Year, Indicator: in.Indicator, Value: in.Value, Reason: in.Reason,
+		Actor: r.p.Name, Role: r.p.Role, At: r.at}
+	if _, err := target.Decide(target.State{}, cmd); err != nil {
+		return err
+	}
+	res, err := ledger.Handle(c.Request().Context(), s.svc, schema.Target(in.Region, in.Year), r.env("target", "SetTarget", calendar.Date{}, in),
+		func(st target.State) ([]domain.Event, error) { return target.Decide(st, cmd) })
+	if err != nil {
+		return err
+	}
+	return s.respond(r, created(res), res)
+}
+
+// IndicatorRequest records one indicator's value for one month.
+type IndicatorRequest struct {
+	Region    region.Code          `json:"region"`
+	Year      programme.FiscalYear `json:"year"`
+	Indicator outcome.Indicator    `json:"indicator"`
+	Month     string               `json:"month"`
+	Value     int64                `json:"value"`
+	// Correction is required when a month's value is recorded again.
+	Correction string `json:"correction"`
+}
+
+func (s *server) recordIndicator(c echo.Context) error {
+	var in IndicatorRequest
+	if err := decode(c, &in); err != nil {
+		return err
+	}
+	r, err := s.begin(c)
+	if err != nil {
+		return err
+	}
+	cmd := indicator.Record{Region: in.Region, Year: in.Year, Indicator: in.Indicator, Month: in.Month, Value: in.Value,
+		Correction: in.Correction, Actor: r.p.Name, Role: r.p.Role, At: r.at}
+	if _, err := indicator.Decide(indicator.State{}, cmd); err != nil {
+		return err
+	}
+	res, err := ledger.Handle(c.Request().Context(), s.svc, schema.Indicator(in.Region, in.Year), r.env("indicator", "RecordIndicator", calendar.Date{}, in),
+		func(st indicator.State) ([]domain.Event, error) { return indicator.Decide(st, cmd) })
+	if err != nil {
+		return err
+	}
+	return s.respond(r, created(res), res)
+}
+
+// regionYear reads the :region and :year path parameters.
+func regionYear(c echo.Context) (region.Code, programme.FiscalYear, error) {
+	r, err := region.Parse("region", c.Param("region"))
+	if err != nil {
+		return "", 0, errParam("region", "haixi-region", "%q is not Haixi or one of its county-level units", c.Param("region"))
+	}
+	n, err := strconv.Atoi(c.Param("year"))
+	if err != nil {
+		return "", 0, errParam("year", "fiscal-year", "the year must be a number")
+	}
+	y, err := programme.ParseFiscalYear("year", n)
+	if err != nil {
+		return "", 0, errParam("year", "fiscal-year", "%d is not a fiscal year the ledger keeps", n)
+	}
+	return r, y, nil
+}
+
+func (s *server) getTargets(c echo.Context) error {
+	reg, y, err := regionYear(c)
+	if err != nil {
+		return err
+	}
+	st, err := mustExist(c.Request().Context(), s, schema.Target(reg, y), "region", "targets for", string(reg))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, st)
+}
+
+// IndicatorTotals is a county's indicators for a year with the year's
+// running totals.
+type IndicatorTotals struct {
+	indicator.State
+	Totals map[outcome.Indicator]int64 `json:"totals"`
+}
+
+func (s *server) getIndicators(c echo.Context) error {
+	reg, y, err := regionYear(c)
+	if err != nil {
+		return err
+	}
+	st, err := mustExist(c.Request().Context(), s, schema.Indicator(reg, y), "region", "indicators for", string(reg))
+	if err != nil {
+		return err
+	}
+	out := IndicatorTotals{State: st, Totals: map[outcome.Indicator]int64{}}
+	for i := range st.Values {
+		out.Totals[i] = st.Total(i)
+	}
+	return c.JSON(http.StatusOK, out)
+}

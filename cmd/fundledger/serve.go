@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/haixi-hrss/fundledger/api"
+	"github.com/haixi-hrss/fundledger/api/auth"
+	"github.com/haixi-hrss/fundledger/domain/identity"
+)
+
+const serveHelp = `
+Serves the ledger's HTTP API (REST and JSON under /v1, OpenAPI at
+/v1/openapi.json, /healthz, /readyz, /metrics). The events live in the
+embedded store in DIR (created if missing), or on the KurrentDB server
+given by --store, in which case DIR keeps only the read models' snapshot
+and the tokens file.
+
+Before listening, the read models are brought up to the end of the log;
+then they follow it in the background. Bearer tokens are checked against
+the tokens file (default DIR/tokens.json, managed with 'fundledger tokens'),
+which is re-read when it changes, so a revoked token stops working without
+a restart. Logs are JSON lines (log/slog) on stderr; the address listened
+on is printed on stdout.
+
+On SIGINT or SIGTERM the server stops accepting connections, lets
+requests in flight finish (up to --shutdown-timeout), stops the read-model
+follower, which saves their snapshot, and closes the store, then exits 0.
+
+Examples:
+  fundledger serve --data /var/lib/fundledger
+  fundledger serve --addr 0.0.0.0:8080 --data /var/lib/fundledger --store esdb://kurrent:2113?tls=false
+  fundledger serve --addr 127.0.0.1:0 --data ./ledger --tokens ./tokens.json --person-secret-file ./person.key`
+
+// serveConfig is what serve runs with.
+type serveConfig struct {
+	addr, dir, storeURL, tokens, personSecret string
+	shutdown                                  time.Duration
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("serve",
+		"serve --data DIR [--addr HOST:PORT] [--store URL] [--tokens FILE] [--person-secret-file FILE] [--shutdown-timeout D]", serveHelp)
+	var cfg serveConfig
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "the `address` to listen on (port 0 picks a free one)")
+	fs.StringVar(&cfg.dir, "data", "", "the ledger's data `directory` (required)")
+	store := storeFlag(fs, "holding the events; the data directory then keeps only the read models' snapshot and the tokens file")
+	fs.StringVar(&cfg.tokens, "tokens", "", "the tokens `file` (default DIR/tokens.json)")
+	fs.StringVar(&cfg.personSecret, "person-secret-file", "",
+		"a `file` holding the ledger's secret for keyed person references; without it, clerks send the references themselves")
+	fs.DurationVar(&cfg.shutdown, "shutdown-timeout", 30*time.Second, "how long requests in flight may take to finish on shutdown")
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
+	}
+	cfg.storeURL = *store
+	if cfg.dir == "" {
+		return usageError(fs, stderr, "--data is required")
+	}
+	if cfg.tokens == "" {
+		cfg.tokens = filepath.Join(cfg.dir, auth.DefaultFile)
+	}
+	if cfg.shutdown <= 0 {
+		return usageError(fs, stderr, "--shutdown-timeout must be positive")
+	}
+	if err := checkStoreURL(cfg.storeURL); err != nil {
+		return usageError(fs, stderr, err.Error())
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	// The KurrentDB client logs through the default logger; a server's
+	// log must be one stream of JSON lines.
+	slog.SetDefault(log)
+	if err := serve(ctx, cfg, log, stdout); err != nil {
+		log.Error("serve stopped", "err", err.Error())
+		return exitFailure
+	}
+	return exitOK
+}
+
+// serve runs the server until ctx is done, then shuts it down in order:
+// HTTP first (so no command is cut off half way), then the follower and
+// the store.
+func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) (err error) {
+	tokens, err := watchTokens(cfg.tokens, log)
+	if err != nil {
+		return err
+	}
+	apiCfg := api.Config{Tokens: tokens, Logger: log}
+	if cfg.personSecret != "" {
+		secret, err := os.ReadFile(cfg.personSecret)
+		if err != nil {
+			return fmt.Errorf("person secret: %w", err)
+		}
+		h, err := identity.NewHasher(secret)
+		if err != nil {
+			return fmt.Errorf("person secret %s: %w", cfg.personSecret, err)
+		}
+		apiCfg.Persons = &h
+	}
+
+	// Bind before the catch-up, which may take a while, so that a port in
+	// use fails at once; connections wait in the backlog meanwhile.
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // after Serve, a no-op; before it, frees the port
+	l, err := openLedger(ctx, cfg.dir, cfg.storeURL, true)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := l.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close the ledger: %w", cerr)
+		}
+		if err == nil {
+			log.Info("stopped", "checkpoint", l.Runner.Checkpoint())
+		}
+	}()
+	log.Info("catching up the read models", "store", l.StoreName, "checkpoint", l.Runner.Checkpoint())
+	if err := l.Start(ctx); err != nil {
+		return fmt.Errorf("start the read models: %w", err)
+	}
+	handler, err := api.New(l, apiCfg)
+	if err != nil {
+		return err
+	}
+
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "store", l.StoreName, "checkpoint", l.Runner.Checkpoint())
+	fmt.Fprintf(stdout, "fundledger listening on http://%s\n", ln.Addr())
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.shutdown.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdown)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		return fmt.Errorf("requests still running after %s were cut off: %w", cfg.shutdown, err)
+	}
+	return nil
+}

@@ -1,0 +1,200 @@
+package projbench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/haixi-hrss/fundledger/domain/claim"
+	"github.com/haixi-hrss/fundledger/domain/role"
+	"github.com/haixi-hrss/fundledger/eventstore"
+	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
+	"github.com/haixi-hrss/fundledger/ledger/datadir"
+	"github.com/haixi-hrss/fundledger/ledger/schema"
+	"github.com/haixi-hrss/fundledger/projections"
+)
+
+// Report is one measurement of the read side on a generated ledger.
+type Report struct {
+	Ledger string
+	Events int
+	// Rebuild is Runner.Rebuild of every read model from position 0 to
+	// the end, snapshots included; Replay the part of it before the final
+	// save.
+	Rebuild, Replay time.Duration
+	Progress        projections.Progress
+	SnapshotBytes   int64
+	// Restart is NewRunner restoring the snapshot plus a CatchUp that
+	// finds nothing new: from a cold process to answering queries.
+	Restart time.Duration
+	Queries []QueryStat
+	// HeapInUse is the Go heap in use after a collection with the models
+	// loaded; RSS and PeakRSS the process's resident memory then (VmRSS)
+	// and at its peak so far (VmHWM), when the system reports them.
+	HeapInUse, RSS, PeakRSS uint64
+}
+
+// RebuildRate is the rebuild's events per second, end to end.
+func (r Report) RebuildRate() float64 { return float64(r.Progress.Events) / r.Rebuild.Seconds() }
+
+// QueryStat is the latency of one kind of officer query.
+type QueryStat struct {
+	Name          string
+	N             int
+	P50, P99, Max time.Duration
+}
+
+// Measure rebuilds every read model of the embedded ledger in dir, which
+// it only reads, restarts from the snapshot, and times queries rounds of
+// the officers' queries on the restarted models. The snapshot goes to a
+// temporary directory, removed afterwards.
+func Measure(ctx context.Context, dir string, queries int) (Report, error) {
+	snap, err := os.MkdirTemp("", "projbench-snapshot-")
+	if err != nil {
+		return Report{}, fmt.Errorf("projbench: %w", err)
+	}
+	defer os.RemoveAll(snap)
+	rep, err := MeasureRebuild(ctx, dir, snap)
+	if err != nil {
+		return rep, err
+	}
+	restart, err := MeasureRestart(ctx, dir, snap, queries)
+	rep.Restart, rep.Queries = restart.Restart, restart.Queries
+	rep.HeapInUse, rep.RSS, rep.PeakRSS = restart.HeapInUse, restart.RSS, restart.PeakRSS
+	return rep, err
+}
+
+// MeasureRebuild rebuilds every read model of the embedded ledger in dir,
+// which it only reads, into a snapshot in snap.
+func MeasureRebuild(ctx context.Context, dir, snap string) (Report, error) {
+	rep := Report{Ledger: dir}
+	if sum, err := readSummary(dir); err == nil {
+		rep.Events = sum.Events
+	}
+	store, err := sqlite.Open(dir)
+	if err != nil {
+		return rep, fmt.Errorf("projbench: %w", err)
+	}
+	defer store.Close()
+	return rep, rep.rebuild(ctx, store, snap)
+}
+
+// MeasureRestart opens the read models of the ledger in dir from the
+// snapshot in snap, as a restarted service does, and times queries rounds
+// of the officers' queries on them.
+func MeasureRestart(ctx context.Context, dir, snap string, queries int) (Report, error) {
+	rep := Report{Ledger: dir}
+	store, err := sqlite.Open(dir)
+	if err != nil {
+		return rep, fmt.Errorf("projbench: %w", err)
+	}
+	defer store.Close()
+	start := time.Now()
+	views := datadir.NewViews()
+	r, err := projections.NewRunner(store, schema.Codec(), snap, views.All()...)
+	if err != nil {
+		return rep, err
+	}
+	pr, err := r.CatchUp(ctx)
+	if err != nil {
+		return rep, err
+	}
+	rep.Restart = time.Since(start)
+	if pr.Events != 0 {
+		return rep, fmt.Errorf("projbench: the snapshot in %s is %d events behind the ledger", snap, pr.Events)
+	}
+	if queries > 0 {
+		rep.Queries = officerQueries(r, views, queries)
+	}
+	rep.HeapInUse, rep.RSS, rep.PeakRSS = memory()
+	runtime.KeepAlive(views)
+	return rep, nil
+}
+
+// memory returns the Go heap in use after a collection and the process's
+// resident set size now and at its peak.
+func memory() (heap, rss, peak uint64) {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	rss, peak = residentMemory()
+	return ms.HeapInuse, rss, peak
+}
+
+func (rep *Report) rebuild(ctx context.Context, store eventstore.Store, snap string) error {
+	views := datadir.NewViews()
+	r, err := projections.NewRunner(store, schema.Codec(), snap, views.All()...)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	var last time.Time
+	rep.Progress, err = r.Rebuild(ctx, func(projections.Progress) { last = time.Now() })
+	rep.Rebuild = time.Since(start)
+	rep.Replay = last.Sub(start)
+	if err != nil {
+		return err
+	}
+	info, err := os.Stat(snap + "/" + projections.SnapshotFile)
+	if err != nil {
+		return fmt.Errorf("projbench: %w", err)
+	}
+	rep.SnapshotBytes = info.Size()
+	rep.HeapInUse, rep.RSS, rep.PeakRSS = memory()
+	runtime.KeepAlive(views)
+	return nil
+}
+
+// officerQueries times n rounds of what the officers' screens ask, each
+// under Runner.Read as the API asks it: the claim queue by status and
+// county, each role's next work, one claim, the budget lines and one line.
+func officerQueries(r *projections.Runner, v *datadir.Views, n int) []QueryStat {
+	var ids []string
+	var lines []string
+	r.Read(func(uint64) {
+		for _, c := range v.Claims.Find(projections.ClaimFilter{Status: claim.StatusPaid}) {
+			ids = append(ids, c.ID)
+		}
+		for _, l := range v.Budgets.Lines() {
+			lines = append(lines, l.ID)
+		}
+	})
+	statuses := []claim.Status{claim.StatusSubmitted, claim.StatusChecked, claim.StatusDisclosed, claim.StatusPaid}
+	kinds := []struct {
+		name string
+		run  func(i int)
+	}{
+		{"claims by status and county", func(i int) {
+			v.Claims.Find(projections.ClaimFilter{Status: statuses[i%len(statuses)], County: counties[i%len(counties)]})
+		}},
+		{"next work (clerk, approver, treasurer)", func(i int) {
+			switch i % 3 {
+			case 0:
+				v.Claims.NextWork(role.Clerk, clerk(counties[i%len(counties)]))
+			case 1:
+				v.Claims.NextWork(role.Approver, approver(counties[i%len(counties)], 1))
+			default:
+				v.Claims.NextWork(role.Treasurer, treasurer)
+			}
+		}},
+		{"one claim", func(i int) { v.Claims.Claim(ids[i*7919%len(ids)]) }},
+		{"claim trail", func(i int) { v.Trail.ClaimTrail(ids[i*7919%len(ids)]) }},
+		{"budget lines", func(int) { v.Budgets.Lines() }},
+		{"one budget line", func(i int) { v.Budgets.Line(lines[i%len(lines)]) }},
+	}
+	var out []QueryStat
+	for _, k := range kinds {
+		times := make([]time.Duration, n)
+		for i := range n {
+			start := time.Now()
+			r.Read(func(uint64) { k.run(i) })
+			times[i] = time.Since(start)
+		}
+		slices.Sort(times)
+		out = append(out, QueryStat{Name: k.name, N: n, P50: times[n/2], P99: times[n*99/100], Max: times[n-1]})
+	}
+	return out
+}
