@@ -75,14 +75,11 @@ type server struct {
 	log            *slog.Logger
 	metrics        *metrics
 	metricsHandler http.Handler
-	extra          *extraViews
 }
 
 // New returns the HTTP API of ledger l. The caller keeps l's read models
 // following the log (datadir.Ledger.Start); commands bring them up to
 // their own writes before answering, so a client reads what it wrote.
-// New catches up the read models the API runs itself (see ViewsDir),
-// which takes a replay of the events since the previous start.
 func New(l *datadir.Ledger, cfg Config) (*echo.Echo, error) {
 	if l == nil {
 		return nil, errors.New("api: no ledger")
@@ -112,9 +109,6 @@ func New(l *datadir.Ledger, cfg Config) (*echo.Echo, error) {
 	s := &server{l: l, cfg: cfg, log: cfg.Logger, metrics: m,
 		metricsHandler: promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})}
 	s.svc = ledger.New(timedStore{Store: l.Store, hist: m.appendLatency}, l.Codec, cfg.LedgerOptions...)
-	if s.extra, err = newExtraViews(l); err != nil {
-		return nil, err
-	}
 	if err := m.registerLag(cfg.Registry, s); err != nil {
 		return nil, err
 	}

@@ -296,7 +296,7 @@ func (s *server) anomalies(c echo.Context) error {
 		return errParam("kind", "anomaly-kind", "%q is not a kind of anomaly", kind)
 	}
 	var list []projections.Anomaly
-	if err := s.readExtra(c.Request().Context(), func() { list = s.extra.anomalies.List(projections.AnomalyFilter{Kind: kind}) }); err != nil {
+	if err := s.readViews(c.Request().Context(), func() { list = s.l.Views.Anomalies.List(projections.AnomalyFilter{Kind: kind}) }); err != nil {
 		return err
 	}
 	// The report only grows at its end, so an anomaly's place in it is a

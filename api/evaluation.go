@@ -44,7 +44,7 @@ func (s *server) performance(c echo.Context) error {
 		rows    []projections.PerformanceRow
 		rowsErr error
 	)
-	if err := s.readExtra(c.Request().Context(), func() { rows, rowsErr = s.extra.perf.Rows(f) }); err != nil {
+	if err := s.readViews(c.Request().Context(), func() { rows, rowsErr = s.l.Views.Performance.Rows(f) }); err != nil {
 		return err
 	}
 	if rowsErr != nil {
@@ -75,7 +75,7 @@ func (s *server) indicatorReport(c echo.Context) error {
 		rows    []projections.IndicatorRow
 		rowsErr error
 	)
-	if err := s.readExtra(c.Request().Context(), func() { rows, rowsErr = s.extra.perf.Indicators(r, c.QueryParam("period")) }); err != nil {
+	if err := s.readViews(c.Request().Context(), func() { rows, rowsErr = s.l.Views.Performance.Indicators(r, c.QueryParam("period")) }); err != nil {
 		return err
 	}
 	if rowsErr != nil {
@@ -163,7 +163,7 @@ func (s *server) suggestAllocation(c echo.Context) error {
 		inputs  []factor.Input
 		fillErr error
 	)
-	if err := s.readExtra(c.Request().Context(), func() { inputs, fillErr = s.extra.perf.FactorInputs(in.Basis, in.Programmes, in.Inputs) }); err != nil {
+	if err := s.readViews(c.Request().Context(), func() { inputs, fillErr = s.l.Views.Performance.FactorInputs(in.Basis, in.Programmes, in.Inputs) }); err != nil {
 		return err
 	}
 	if fillErr != nil {
@@ -184,7 +184,7 @@ func (s *server) listBatches(c echo.Context) error {
 	}
 	st := paymentbatch.Status(c.QueryParam("status"))
 	var all []projections.PaymentBatch
-	if err := s.readExtra(c.Request().Context(), func() { all = s.extra.batches.Batches(st) }); err != nil {
+	if err := s.readViews(c.Request().Context(), func() { all = s.l.Views.Batches.Batches(st) }); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, paginate(all, func(b projections.PaymentBatch) string { return b.ID }, q))

@@ -52,31 +52,30 @@ type demoReport struct {
 	indicators []projections.IndicatorRow
 }
 
-// readReport gathers the report. Funds and claims come from the ledger's
-// live views at one checkpoint; money, outcomes and indicators from the
-// evaluators' Performance model, replayed from the log because the data
-// directory's views do not include it yet.
+// readReport gathers the report from the ledger's views at one checkpoint:
+// funds and claims from the officers' views; money, outcomes and
+// indicators from the evaluators' Performance model.
 func readReport(ctx context.Context, l *datadir.Ledger) (demoReport, error) {
 	rep := demoReport{statuses: map[claim.Status]int{}}
+	if _, err := l.CatchUp(ctx); err != nil {
+		return rep, fmt.Errorf("bring the read models up to date: %w", err)
+	}
+	f := projections.PerformanceFilter{Period: demoPeriod}
+	var err error
 	l.Runner.Read(func(uint64) {
 		rep.funds = l.Views.Budgets.Funds()
 		for _, c := range l.Views.Claims.Find(projections.ClaimFilter{}) {
 			rep.statuses[c.Status]++
 		}
+		perf := l.Views.Performance
+		if rep.rows, err = perf.Rows(f); err != nil {
+			return
+		}
+		if rep.total, err = perf.Total(f); err != nil {
+			return
+		}
+		rep.indicators, err = perf.Indicators(region.Haixi, demoPeriod)
 	})
-	perf := projections.NewPerformance()
-	if _, err := projections.Rebuild(ctx, l.Store, l.Codec, nil, perf); err != nil {
-		return rep, fmt.Errorf("replay the performance model: %w", err)
-	}
-	f := projections.PerformanceFilter{Period: demoPeriod}
-	var err error
-	if rep.rows, err = perf.Rows(f); err != nil {
-		return rep, err
-	}
-	if rep.total, err = perf.Total(f); err != nil {
-		return rep, err
-	}
-	rep.indicators, err = perf.Indicators(region.Haixi, demoPeriod)
 	return rep, err
 }
 

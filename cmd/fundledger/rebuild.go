@@ -19,9 +19,9 @@ position 0, then writes their snapshot (DIR/projections.json) and prints a
 summary: events read, applied and skipped (the ledger's own records and
 event types this build does not know), budget lines, funds and claims.
 
-The log is only read. A snapshot is saved after each batch, so an
-interrupted rebuild leaves a consistent prefix that the next run or the
-service resumes from. When stderr is a terminal a progress counter is
+The log is only read. A snapshot is saved at most every ten seconds
+and at the end, so an interrupted rebuild leaves a consistent prefix that
+the next run or the service resumes from. When stderr is a terminal a progress counter is
 shown there. A missing DIR, or one that holds no ledger, is an error and
 nothing is created. With --store the events are read from KurrentDB and DIR
 holds only the snapshot.

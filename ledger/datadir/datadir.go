@@ -42,20 +42,24 @@ type Options struct {
 
 // Views are the read models of one ledger.
 type Views struct {
-	Budgets *projections.Budgets
-	Claims  *projections.Claims
-	Trail   *projections.Trail
+	Budgets     *projections.Budgets
+	Claims      *projections.Claims
+	Trail       *projections.Trail
+	Performance *projections.Performance
+	Batches     *projections.PaymentBatches
+	Anomalies   *projections.Anomalies
 }
 
 // NewViews returns empty read models, e.g. to replay the log as of an
 // instant without touching the live ones.
 func NewViews() *Views {
-	return &Views{Budgets: projections.NewBudgets(), Claims: projections.NewClaims(), Trail: projections.NewTrail()}
+	return &Views{Budgets: projections.NewBudgets(), Claims: projections.NewClaims(), Trail: projections.NewTrail(),
+		Performance: projections.NewPerformance(), Batches: projections.NewPaymentBatches(), Anomalies: projections.NewAnomalies()}
 }
 
 // All lists the views for a runner or a replay.
 func (v *Views) All() []projections.Projection {
-	return []projections.Projection{v.Budgets, v.Claims, v.Trail}
+	return []projections.Projection{v.Budgets, v.Claims, v.Trail, v.Performance, v.Batches, v.Anomalies}
 }
 
 // Ledger is one opened ledger.

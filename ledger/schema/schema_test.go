@@ -8,11 +8,13 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/budget"
 	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/employer"
+	"github.com/haixi-hrss/fundledger/domain/factor"
 	"github.com/haixi-hrss/fundledger/domain/fund"
 	"github.com/haixi-hrss/fundledger/domain/outcome/hire"
 	"github.com/haixi-hrss/fundledger/domain/outcome/indicator"
 	"github.com/haixi-hrss/fundledger/domain/outcome/target"
 	"github.com/haixi-hrss/fundledger/domain/outcome/trainee"
+	"github.com/haixi-hrss/fundledger/domain/paymentbatch"
 	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/ledger"
 )
@@ -26,6 +28,7 @@ func TestCodecKnowsEveryEventType(t *testing.T) {
 		"fund": fund.EventTypes(), "budget": budget.EventTypes(), "claim": claim.EventTypes(),
 		"employer": employer.EventTypes(), "policy": policy.EventTypes(), "hire": hire.EventTypes(),
 		"trainee": trainee.EventTypes(), "indicator": indicator.EventTypes(), "target": target.EventTypes(),
+		"paymentbatch": paymentbatch.EventTypes(), "factor": factor.EventTypes(),
 		"ledger": ledger.Records(),
 	}
 	for agg, reg := range registries {
