@@ -7,16 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/eventstore/kurrent"
 	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
+	"github.com/haixi-hrss/fundledger/ledger/datadir"
 )
-
-// errStoreURL marks a --store value that is not a KurrentDB connection
-// string; commands report it as a usage error.
-var errStoreURL = errors.New("--store must be a KurrentDB connection string such as esdb://host:2113?tls=false")
 
 // openReadable opens the ledger a reading command works on: KurrentDB when
 // storeURL is given, otherwise the embedded ledger in dir, which must exist.
@@ -49,8 +45,8 @@ func openReadOnly(ctx context.Context, dir, storeURL string) (eventstore.Store, 
 
 // openKurrent opens the KurrentDB ledger at storeURL.
 func openKurrent(ctx context.Context, storeURL string) (eventstore.Store, string, error) {
-	if !strings.HasPrefix(storeURL, "esdb://") && !strings.HasPrefix(storeURL, "esdb+discover://") {
-		return nil, "", errStoreURL
+	if err := datadir.CheckStoreURL(storeURL); err != nil {
+		return nil, "", err
 	}
 	store, err := kurrent.Open(ctx, storeURL)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"strings"
 
 	"github.com/haixi-hrss/fundledger/ledger/datadir"
 )
@@ -21,11 +20,6 @@ func storeFlag(fs *flag.FlagSet, note string) *string {
 // A storeURL that is not KurrentDB's gives an error matching
 // datadir.ErrStoreURL, which callers report as a usage error.
 func openLedger(ctx context.Context, dir, storeURL string, create bool) (*datadir.Ledger, error) {
-	// datadir creates dir before it looks at the URL; a refused URL must
-	// leave nothing behind.
-	if err := checkStoreURL(storeURL); err != nil {
-		return nil, err
-	}
 	if storeURL == "" && !create {
 		store, err := openExisting(dir)
 		if err != nil {
@@ -36,13 +30,4 @@ func openLedger(ctx context.Context, dir, storeURL string, create bool) (*datadi
 		}
 	}
 	return datadir.Open(ctx, dir, datadir.Options{StoreURL: storeURL})
-}
-
-// checkStoreURL returns datadir.ErrStoreURL unless storeURL is empty or a
-// KurrentDB connection string.
-func checkStoreURL(storeURL string) error {
-	if storeURL != "" && !strings.HasPrefix(storeURL, "esdb://") && !strings.HasPrefix(storeURL, "esdb+discover://") {
-		return datadir.ErrStoreURL
-	}
-	return nil
 }

@@ -90,7 +90,7 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 
 	store, _, err := openReadable(ctx, *dir, *storeURL)
-	if errors.Is(err, errStoreURL) {
+	if errors.Is(err, datadir.ErrStoreURL) {
 		return usageError(fs, stderr, err.Error())
 	}
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/haixi-hrss/fundledger/api"
 	"github.com/haixi-hrss/fundledger/api/auth"
 	"github.com/haixi-hrss/fundledger/domain/identity"
+	"github.com/haixi-hrss/fundledger/ledger/datadir"
 )
 
 const serveHelp = `
@@ -69,7 +70,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if cfg.shutdown <= 0 {
 		return usageError(fs, stderr, "--shutdown-timeout must be positive")
 	}
-	if err := checkStoreURL(cfg.storeURL); err != nil {
+	if err := datadir.CheckStoreURL(cfg.storeURL); err != nil {
 		return usageError(fs, stderr, err.Error())
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/haixi-hrss/fundledger/eventstore/integrity"
 	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
+	"github.com/haixi-hrss/fundledger/ledger/datadir"
 )
 
 const verifyHelp = `
@@ -58,7 +59,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		// it was read; opened again, the ledger is read beside that writer.
 		name, rep, opened, err = verifyOnce(ctx, *dir, *storeURL, opts)
 	}
-	if errors.Is(err, errStoreURL) {
+	if errors.Is(err, datadir.ErrStoreURL) {
 		return usageError(fs, stderr, err.Error())
 	}
 	if !opened {

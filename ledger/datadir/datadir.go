@@ -88,6 +88,9 @@ func Open(ctx context.Context, dir string, opt Options) (*Ledger, error) {
 	if dir == "" {
 		return nil, errors.New("datadir: no data directory given")
 	}
+	if err := CheckStoreURL(opt.StoreURL); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("datadir: %w", err)
 	}
@@ -114,14 +117,20 @@ func openStore(ctx context.Context, dir string, opt Options) (eventstore.Store, 
 		}
 		return store, dir, nil
 	}
-	if !strings.HasPrefix(opt.StoreURL, "esdb://") && !strings.HasPrefix(opt.StoreURL, "esdb+discover://") {
-		return nil, "", ErrStoreURL
-	}
 	store, err := kurrent.Open(ctx, opt.StoreURL)
 	if err != nil {
 		return nil, "", fmt.Errorf("datadir: open the KurrentDB ledger: %w", err)
 	}
 	return store, "KurrentDB", nil
+}
+
+// CheckStoreURL returns ErrStoreURL unless storeURL is empty (the embedded
+// store) or a KurrentDB connection string.
+func CheckStoreURL(storeURL string) error {
+	if storeURL != "" && !strings.HasPrefix(storeURL, "esdb://") && !strings.HasPrefix(storeURL, "esdb+discover://") {
+		return ErrStoreURL
+	}
+	return nil
 }
 
 // CatchUp brings the read models up to the end of the log and saves them.

@@ -3,6 +3,9 @@ package datadir_test
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -105,10 +108,14 @@ func TestOpenFollowReopen(t *testing.T) {
 }
 
 // TestRefusesOtherStoreURLs: a store URL that is not KurrentDB's is refused
-// before anything is opened.
+// before anything is opened or created.
 func TestRefusesOtherStoreURLs(t *testing.T) {
-	_, err := datadir.Open(context.Background(), t.TempDir(), datadir.Options{StoreURL: "postgres://x"})
+	dir := filepath.Join(t.TempDir(), "new")
+	_, err := datadir.Open(context.Background(), dir, datadir.Options{StoreURL: "postgres://x"})
 	if !errors.Is(err, datadir.ErrStoreURL) {
 		t.Fatalf("got %v, want ErrStoreURL", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a refused URL left %s behind (stat: %v)", dir, err)
 	}
 }
