@@ -75,6 +75,10 @@ type server struct {
 	log            *slog.Logger
 	metrics        *metrics
 	metricsHandler http.Handler
+	// verifying holds the one verification allowed to run; asOfReads the
+	// as-of reads running.
+	verifying chan struct{}
+	asOfReads chan struct{}
 }
 
 // New returns the HTTP API of ledger l. The caller keeps l's read models
@@ -107,7 +111,8 @@ func New(l *datadir.Ledger, cfg Config) (*echo.Echo, error) {
 		return nil, err
 	}
 	s := &server{l: l, cfg: cfg, log: cfg.Logger, metrics: m,
-		metricsHandler: promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})}
+		metricsHandler: promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}),
+		verifying:      make(chan struct{}, 1), asOfReads: make(chan struct{}, maxAsOfReads)}
 	s.svc = ledger.New(timedStore{Store: l.Store, hist: m.appendLatency}, l.Codec, cfg.LedgerOptions...)
 	if err := m.registerLag(cfg.Registry, s); err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -13,8 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/haixi-hrss/fundledger/eventstore"
-	"github.com/haixi-hrss/fundledger/eventstore/integrity"
-	"github.com/haixi-hrss/fundledger/ledger/datadir"
 	"github.com/haixi-hrss/fundledger/projections"
 )
 
@@ -165,123 +162,6 @@ func (s *server) streamEvents(c echo.Context) error {
 		page.NextCursor = encodeCursor(strconv.FormatUint(evs[q.limit-1].Version, 10))
 	}
 	return c.JSON(http.StatusOK, page)
-}
-
-// asOf replays the log recorded at or before ?at= (RFC 3339) into fresh
-// read models, leaving the live ones alone.
-func (s *server) asOf(c echo.Context) (*datadir.Views, projections.Progress, error) {
-	raw := c.QueryParam("at")
-	if raw == "" {
-		return nil, projections.Progress{}, errParam("at", "required", "at (an RFC 3339 time) is required")
-	}
-	at, err := time.Parse(time.RFC3339Nano, raw)
-	if err != nil {
-		return nil, projections.Progress{}, errParam("at", "rfc3339", "at must be an RFC 3339 time such as 2025-03-31T16:00:00Z")
-	}
-	views := datadir.NewViews()
-	p, err := projections.AsOf(c.Request().Context(), s.l.Store, s.l.Codec, at, views.All()...)
-	if err != nil {
-		return nil, p, err
-	}
-	return views, p, nil
-}
-
-// AsOfPage is a list read as of an instant: the position the replay
-// reached is the last event it includes.
-type AsOfPage[T any] struct {
-	Position uint64 `json:"position"`
-	Page[T]
-}
-
-func (s *server) asOfBudgetLines(c echo.Context) error {
-	q, err := parsePage(c)
-	if err != nil {
-		return err
-	}
-	views, p, err := s.asOf(c)
-	if err != nil {
-		return err
-	}
-	page := paginate(views.Budgets.Lines(), func(l projections.BudgetLine) string { return l.ID }, q)
-	return c.JSON(http.StatusOK, AsOfPage[projections.BudgetLine]{Position: p.Position, Page: page})
-}
-
-// AsOfClaim is a claim as it stood at an instant.
-type AsOfClaim struct {
-	Position uint64               `json:"position"`
-	Claim    projections.ClaimRow `json:"claim"`
-}
-
-func (s *server) asOfClaim(c echo.Context) error {
-	views, p, err := s.asOf(c)
-	if err != nil {
-		return err
-	}
-	id := c.Param("claimId")
-	row, ok := views.Claims.Claim(id)
-	if !ok {
-		return errNotFound("claimId", "no claim %q at that instant", id)
-	}
-	return c.JSON(http.StatusOK, AsOfClaim{Position: p.Position, Claim: row})
-}
-
-// Verification is the result of checking the log's integrity.
-type Verification struct {
-	OK           bool      `json:"ok"`
-	Streams      int       `json:"streams"`
-	Events       uint64    `json:"events"`
-	LastPosition uint64    `json:"lastPosition"`
-	Digest       string    `json:"digest,omitempty"`
-	Broken       *Breakage `json:"broken,omitempty"`
-	// ExpectMatched is set when ?expect= named a digest recorded earlier.
-	ExpectMatched *bool `json:"expectMatched,omitempty"`
-}
-
-// Breakage names the first broken event.
-type Breakage struct {
-	Stream   string `json:"stream"`
-	Version  uint64 `json:"version"`
-	Position uint64 `json:"position"`
-	Reason   string `json:"reason"`
-	Detail   string `json:"detail"`
-}
-
-// verify recomputes every hash chain and the ledger digest; with ?expect=
-// it also checks a digest recorded earlier. A broken log is a finding,
-// not a failure of the request: it answers 200 with ok false.
-func (s *server) verify(c echo.Context) error {
-	var opts integrity.Options
-	if e := c.QueryParam("expect"); e != "" {
-		d, err := integrity.ParseDigest(e)
-		if err != nil {
-			return errParam("expect", "digest", "expect must be a digest as verify prints it")
-		}
-		opts.Expect = &d
-	}
-	rep, err := integrity.Verify(c.Request().Context(), s.l.Store, opts)
-	out := Verification{OK: err == nil, Streams: rep.Streams, Events: rep.Events, LastPosition: rep.LastPosition}
-	if err == nil {
-		out.Digest = rep.Digest.String()
-		if opts.Expect != nil {
-			out.ExpectMatched = &rep.ExpectMatched
-		}
-		return c.JSON(http.StatusOK, out)
-	}
-	var (
-		be *integrity.BrokenError
-		me *integrity.DigestMismatchError
-	)
-	switch {
-	case errors.As(err, &be):
-		out.Broken = &Breakage{Stream: be.Stream, Version: be.Version, Position: be.Position, Reason: be.Reason.String(), Detail: be.Detail}
-	case errors.As(err, &me):
-		matched := false
-		out.ExpectMatched = &matched
-		out.Digest = me.Actual.String()
-	default:
-		return err
-	}
-	return c.JSON(http.StatusOK, out)
 }
 
 // anomalies lists the auditors' anomaly report, of ?kind= when given, in

@@ -21,6 +21,7 @@ func TestBadRequestCorpus(t *testing.T) {
 	}
 	alloc := map[string]any{"allocationId": "a-x", "programme": "expansion", "region": "632801", "amount": "1.00"}
 	claim := expansionClaim(t, "exp-2")
+	ota := oneTimeClaim(t, "ota-2", resident(t, 23))
 	csvHeader := "credit_code,unit_name,insured_staff,premium_months_paid_in_full,premiums_paid_last_year,new_ui_claimants,average_monthly_insured,insured_last_year_end,insured_this_year_end,seriously_dishonest,province_reserves_one_year\n"
 	csvQuery := "?year=2024&effectiveDate=2025-03-31&region=632801&budgetLineId=" + lineOf(programme.Stabilization)
 
@@ -70,6 +71,24 @@ func TestBadRequestCorpus(t *testing.T) {
 		{"no policy in force", req{method: "POST", path: "/v1/claims/expansion", as: "clerk", body: with(claim, "effectiveDate", "2021-03-01")}, 409, "", "policy-in-force"},
 		{"bad claim id", req{method: "POST", path: "/v1/claims/expansion", as: "clerk", body: with(claim, "claimId", "a b")}, 422, "claimId", "stream-id"},
 		{"same person again", req{method: "POST", path: "/v1/claims/expansion", as: "clerk", body: claim}, 409, "", "unique"},
+		{"one-time: no contract date", req{method: "POST", path: "/v1/claims/one-time-absorption", as: "clerk", body: withFact(ota, "contractDate", nil)}, 422, "facts.contractDate", "required"},
+		{"one-time: contract ends before it is signed", req{method: "POST", path: "/v1/claims/one-time-absorption", as: "clerk", body: withFact(ota, "contractEnd", "2025-02-01")}, 422, "facts.contractEnd", "date-order"},
+		{"one-time: negative insured months", req{method: "POST", path: "/v1/claims/one-time-absorption", as: "clerk", body: withFact(ota, "insuredMonths", -1)}, 422, "facts.insuredMonths", "non-negative"},
+		{"one-time: no employer", req{method: "POST", path: "/v1/claims/one-time-absorption", as: "clerk", body: withFact(ota, "employer", "")}, 422, "facts.employer", "required"},
+		{"one-time: unknown fact", req{method: "POST", path: "/v1/claims/one-time-absorption", as: "clerk", body: withFact(ota, "salary", "1")}, 400, "facts.salary", "known-field"},
+		{"one-time: insured months as text", req{method: "POST", path: "/v1/claims/one-time-absorption", as: "clerk", body: withFact(ota, "insuredMonths", "3")}, 400, "facts.insuredMonths", "json-type"},
+		{"one-time: no person", req{method: "POST", path: "/v1/claims/one-time-absorption", as: "clerk", body: without(ota, "residentId")}, 422, "facts.person", ""},
+		{"one-time: expansion line", req{method: "POST", path: "/v1/claims/one-time-absorption", as: "clerk", body: with(ota, "budgetLineId", lineOf(programme.Expansion))}, 409, "budgetLineId", "budget-line-programme"},
+		{"one-time after the expansion grant", req{method: "POST", path: "/v1/claims/one-time-absorption", as: "clerk", body: with(ota, "residentId", residentID)}, 409, "", "unique"},
+		{"trainee without county", req{method: "POST", path: "/v1/trainees", as: "clerk", body: map[string]any{"traineeId": "tr-x", "person": strings.Repeat("a", 64),
+			"occupation": "x", "level": "initial", "programme": "vocational-training", "on": "2025-02-10"}}, 422, "county", "required"},
+		{"trainee in no training programme", req{method: "POST", path: "/v1/trainees", as: "clerk", body: map[string]any{"traineeId": "tr-x", "person": strings.Repeat("a", 64),
+			"occupation": "x", "level": "initial", "county": "632801", "programme": "expansion", "on": "2025-02-10"}}, 422, "programme", "training-programme"},
+		{"person with a mistyped resident ID", req{method: "POST", path: "/v1/people", as: "clerk", body: map[string]any{"residentId": "632801199903151231", "name": "x"}}, 422, "residentId", "resident-id-check"},
+		{"person without resident ID", req{method: "POST", path: "/v1/people", as: "clerk", body: map[string]any{"name": "x"}}, 422, "residentId", "required"},
+		{"person with an unknown field", req{method: "POST", path: "/v1/people", as: "clerk", body: map[string]any{"residentId": residentID, "phone": "1"}}, 400, "phone", "known-field"},
+		{"reveal without reason", req{method: "POST", path: "/v1/people/" + strings.Repeat("ab", 32) + "/reveal", as: "auditor", body: map[string]any{}}, 422, "reason", "required"},
+		{"erasure of no reference", req{method: "POST", path: "/v1/people/nobody/erasure", as: "admin"}, 400, "person", "person-ref"},
 		{"unknown claim", req{method: "POST", path: claimPath("noclaim", "/approval"), as: "approver", body: map[string]any{"reason": "x"}}, 404, "claimId", "exists"},
 		{"no reason", req{method: "POST", path: claimPath("exp-1", "/approval"), as: "approver", body: map[string]any{}}, 422, "reason", "required"},
 		{"maker-checker", req{method: "POST", path: claimPath("exp-1", "/approval"), as: "li-approver", body: map[string]any{"reason": "x"}}, 409, "", ""},

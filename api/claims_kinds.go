@@ -56,6 +56,20 @@ var absorptionKind = claimKind[absorption.HireFacts]{
 	month:     func(f absorption.HireFacts) calendar.Date { return f.Month },
 }
 
+// The one-time absorption subsidy pays the employer once per person, and
+// its key is the one the expansion grant takes too: whichever claim for a
+// person comes first holds the person, and the other is refused.
+var oneTimeAbsorptionKind = claimKind[absorption.OneTimeFacts]{
+	programme: programme.Absorption,
+	assess:    absorption.AssessOneTime,
+	keys:      ignoreDate(absorption.OneTimeKeys),
+	payee:     func(f absorption.OneTimeFacts, _ string) claim.Beneficiary { return employerPayee(f.Employer) },
+	person:    func(f *absorption.OneTimeFacts) *identity.PersonRef { return &f.Person },
+	// The claim aggregate pays every absorption claim by the month, so
+	// the one payment is labelled with the month the contract was signed.
+	month: func(f absorption.OneTimeFacts) calendar.Date { return f.ContractDate },
+}
+
 var socialInsuranceKind = claimKind[absorption.FlexibleFacts]{
 	programme: programme.SocialInsurance,
 	assess:    absorption.AssessFlexible,
@@ -103,6 +117,10 @@ func (s *server) submitStabilization(c echo.Context) error {
 func (s *server) submitExpansion(c echo.Context) error { return submitKind(s, c, expansionKind) }
 
 func (s *server) submitAbsorption(c echo.Context) error { return submitKind(s, c, absorptionKind) }
+
+func (s *server) submitOneTimeAbsorption(c echo.Context) error {
+	return submitKind(s, c, oneTimeAbsorptionKind)
+}
 
 func (s *server) submitSocialInsurance(c echo.Context) error {
 	return submitKind(s, c, socialInsuranceKind)

@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,33 +18,14 @@ import (
 )
 
 // claimCmd runs one command on the claim named by the :claimId path
-// parameter: it decodes the body into In, checks the claim exists (404
-// otherwise), runs do under the request's envelope and answers with what
-// was appended.
+// parameter (404 when there is none) through do, a ledger process, under
+// the request's envelope.
 func claimCmd[In any](s *server, c echo.Context, name string, effective func(In) calendar.Date,
 	do func(ctx context.Context, id string, r *request, in In, env ledger.Command) (ledger.Result, error)) error {
-	var in In
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	id := c.Param("claimId")
-	if _, err := mustExist(ctx, s, schema.Claim(id), "claimId", "claim", id); err != nil {
-		return err
-	}
-	var eff calendar.Date
-	if effective != nil {
-		eff = effective(in)
-	}
-	res, err := do(ctx, id, r, in, r.env(name, name, eff, in))
-	if err != nil {
-		return err
-	}
-	return s.respond(r, http.StatusOK, res)
+	return runOne(s, c, oneCommand[In, claim.State, claim.Command]{
+		name: name, existing: schema.Claim, param: "claimId", what: "claim",
+		effective: effective, process: do,
+	})
 }
 
 // ReasonRequest carries the reason of a decision.
@@ -102,28 +85,65 @@ func (s *server) completeDisclosure(c echo.Context) error {
 	})
 }
 
-// queueKey orders claims as the queue does: least recently changed first,
-// ties by ID. The fixed-width time keeps string order equal to time order.
-func queueKey(row projections.ClaimRow) string {
-	return row.LastChange.UTC().Format("2006-01-02T15:04:05.000000000Z") + "|" + row.ID
+// queueKeyLayout is the fixed-width time of a queue cursor, so string
+// order of cursors is queue order.
+const queueKeyLayout = "2006-01-02T15:04:05.000000000Z"
+
+// queueKey is a cursor's key in queue order: least recently changed
+// first, ties by ID.
+func queueKey(c projections.ClaimCursor) string {
+	return c.At.UTC().Format(queueKeyLayout) + "|" + c.ID
 }
 
-// queue lists the claims the caller may take the next step on.
+// queueCursor decodes the place in queue order a claim list resumes
+// after.
+func queueCursor(q pageQuery) (projections.ClaimCursor, error) {
+	if q.after == "" {
+		return projections.ClaimCursor{}, nil
+	}
+	at, id, ok := strings.Cut(q.after, "|")
+	t, err := time.Parse(queueKeyLayout, at)
+	if !ok || err != nil || id == "" {
+		return projections.ClaimCursor{}, errParam("cursor", "cursor", "the cursor is not one this server issued")
+	}
+	return projections.ClaimCursor{At: t, ID: id}, nil
+}
+
+// queuePage is the body of a page the claims model cut.
+func queuePage(p projections.ClaimPage) Page[projections.ClaimRow] {
+	next := ""
+	if p.More {
+		next = queueKey(p.Next)
+	}
+	return cutPage(p.Rows, next)
+}
+
+// queue lists the claims the caller may take the next step on. The
+// model reads one page from its index; for an approver the page may be
+// short (see Claims.NextWorkPage), and nextCursor tells whether to go on.
 func (s *server) queue(c echo.Context) error {
 	q, err := parsePage(c)
 	if err != nil {
 		return err
 	}
+	after, err := queueCursor(q)
+	if err != nil {
+		return err
+	}
 	p := principalOf(c)
-	var page Page[projections.ClaimRow]
-	s.l.Runner.Read(func(uint64) { page = paginate(s.l.Views.Claims.NextWork(p.Role, p.Name), queueKey, q) })
-	return c.JSON(http.StatusOK, page)
+	var page projections.ClaimPage
+	s.l.Runner.Read(func(uint64) { page = s.l.Views.Claims.NextWorkPage(p.Role, p.Name, after, q.limit) })
+	return c.JSON(http.StatusOK, queuePage(page))
 }
 
 // listClaims lists claims by ?status=, ?programme=, ?county= and
-// ?employer=, in queue order.
+// ?employer=, in queue order, one page read from the model's index.
 func (s *server) listClaims(c echo.Context) error {
 	q, err := parsePage(c)
+	if err != nil {
+		return err
+	}
+	after, err := queueCursor(q)
 	if err != nil {
 		return err
 	}
@@ -135,9 +155,9 @@ func (s *server) listClaims(c echo.Context) error {
 	if f.County != "" && !f.County.Valid() {
 		return errParam("county", "haixi-region", "%q is not Haixi or one of its county-level units", f.County)
 	}
-	var page Page[projections.ClaimRow]
-	s.l.Runner.Read(func(uint64) { page = paginate(s.l.Views.Claims.Find(f), queueKey, q) })
-	return c.JSON(http.StatusOK, page)
+	var page projections.ClaimPage
+	s.l.Runner.Read(func(uint64) { page = s.l.Views.Claims.FindPage(f, after, q.limit) })
+	return c.JSON(http.StatusOK, queuePage(page))
 }
 
 func (s *server) getClaim(c echo.Context) error {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 
 	"github.com/labstack/echo/v4"
 
@@ -28,8 +29,9 @@ type ClaimRequest[F any] struct {
 	Region        region.Code   `json:"region"`
 	EffectiveDate calendar.Date `json:"effectiveDate"`
 	// ResidentID, if sent, is turned into the person reference of the
-	// facts with the ledger's secret and then forgotten: it is never
-	// stored, logged or fingerprinted.
+	// facts with the ledger's secret, and the person is registered
+	// (sealed in persondata.db, outside the log) before the claim is
+	// submitted; it is never logged, fingerprinted or put in an event.
 	ResidentID string `json:"residentId,omitempty"`
 	// Provider is the training provider's credit code, for a vocational
 	// training claim paid to the provider (the advance).
@@ -65,7 +67,8 @@ func submitKind[F any](s *server, c echo.Context, k claimKind[F]) error {
 	if err != nil {
 		return err
 	}
-	if err := resolvePerson(s, &in, k); err != nil {
+	person, err := resolvePerson(s, &in, k)
+	if err != nil {
 		return err
 	}
 	if in.Provider != "" && k.programme != programme.VocationalTraining {
@@ -88,7 +91,7 @@ func submitKind[F any](s *server, c echo.Context, k claimKind[F]) error {
 	}
 	a, err := k.assess(v, in.EffectiveDate, in.Facts)
 	if err != nil {
-		return err
+		return inFacts(err)
 	}
 	submit := claim.Submit{ClaimID: in.ClaimID, Programme: k.programme, Beneficiary: k.payee(in.Facts, in.Provider),
 		Region: in.Region, BudgetLineID: in.BudgetLineID, EffectiveDate: in.EffectiveDate,
@@ -110,7 +113,7 @@ func submitKind[F any](s *server, c echo.Context, k claimKind[F]) error {
 	r.naturalKey("claim/" + in.ClaimID)
 	env := r.env("submit", "SubmitClaim", in.EffectiveDate, in)
 	env.PolicyVersion = v.ID
-	sub, err := ledger.SubmitClaim(ctx, s.svc, submit, env)
+	sub, err := s.submitClaim(ctx, person, submit, env)
 	if err != nil {
 		return err
 	}
@@ -130,28 +133,58 @@ func submitKind[F any](s *server, c echo.Context, k claimKind[F]) error {
 	return s.respond(r, created(sub, chk), sub, chk)
 }
 
+// inFacts names the field of a kind's rules' field error by its path in
+// the request, as the decoder names a fact it cannot read: the rules know
+// only the facts, the client sent them under "facts".
+func inFacts(err error) error {
+	var fe *domain.FieldError
+	if errors.As(err, &fe) {
+		return domain.Invalid("facts."+fe.Field, fe.Rule, "%s", fe.Detail)
+	}
+	return err
+}
+
 // resolvePerson replaces a resident ID in the request by its person
 // reference in the facts, and clears it from the request, which is
 // fingerprinted for idempotency: an unkeyed hash of an 18-digit ID with
-// known structure could be reversed by trying every ID.
-func resolvePerson[F any](s *server, in *ClaimRequest[F], k claimKind[F]) error {
+// known structure could be reversed by trying every ID. It returns the
+// ID, zero when none was sent.
+func resolvePerson[F any](s *server, in *ClaimRequest[F], k claimKind[F]) (identity.ResidentID, error) {
 	if in.ResidentID == "" {
-		return nil
+		return identity.ResidentID{}, nil
 	}
 	plain := in.ResidentID
 	in.ResidentID = ""
 	if k.person == nil {
-		return domain.Invalid("residentId", "not-applicable", "a %s claim names no person", k.programme)
+		return identity.ResidentID{}, domain.Invalid("residentId", "not-applicable", "a %s claim names no person", k.programme)
 	}
 	if s.cfg.Persons == nil {
-		return newProblem("resident-id-not-accepted", "residentId", "ledger-secret", "this server has no ledger secret; send the person reference in the facts")
+		return identity.ResidentID{}, newProblem("resident-id-not-accepted", "residentId", "ledger-secret", "this server has no ledger secret; send the person reference in the facts")
 	}
 	id, err := identity.ParseResidentID("residentId", plain)
 	if err != nil {
-		return err
+		return identity.ResidentID{}, err
 	}
 	*k.person(&in.Facts) = s.cfg.Persons.Ref(id)
-	return nil
+	return id, nil
+}
+
+// submitClaim submits a claim. A claim whose request carried the
+// person's resident ID registers the person first (design invariant 13:
+// the identity is sealed outside the log, so it can later be revealed to
+// pay or audit the claim, and erased), keeping any name registered
+// before; one that named the person by reference registers nobody.
+func (s *server) submitClaim(ctx context.Context, person identity.ResidentID, submit claim.Submit, env ledger.Command) (ledger.Result, error) {
+	if person.IsZero() {
+		return ledger.SubmitClaim(ctx, s.svc, submit, env)
+	}
+	people, err := s.people()
+	if err != nil {
+		return ledger.Result{}, err
+	}
+	res, err := ledger.SubmitPersonClaim(ctx, s.svc, people, person, "",
+		func(identity.PersonRef, identity.Facts) claim.Submit { return submit }, env)
+	return res, erasedProblem(err)
 }
 
 // checkLine makes sure the claim is charged to a budget line that exists

@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/employer"
 	"github.com/haixi-hrss/fundledger/domain/identity"
@@ -26,60 +25,32 @@ type RegisterEmployerRequest struct {
 }
 
 func (s *server) registerEmployer(c echo.Context) error {
-	var in RegisterEmployerRequest
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
-	if err != nil {
-		return err
-	}
-	code, err := identity.ParseCreditCode("creditCode", in.CreditCode)
-	if err != nil && !errors.Is(err, identity.ErrNeedsReview) {
-		return err
-	}
-	cmd := employer.Register{CreditCode: in.CreditCode, Name: in.Name, SizeClass: in.SizeClass, Region: in.Region,
-		Actor: r.p.Name, Role: r.p.Role, At: r.at}
-	if _, err := employer.Decide(employer.State{}, cmd); err != nil {
-		return err
-	}
-	res, err := ledger.Handle(c.Request().Context(), s.svc, schema.Employer(code.String()), r.env("register", "RegisterEmployer", calendar.Date{}, in), decideEmployer(cmd))
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderLocation, "/v1/employers/"+code.String())
-	return s.respond(r, created(res), res)
-}
-
-func decideEmployer(cmd employer.Command) func(employer.State) ([]domain.Event, error) {
-	return func(st employer.State) ([]domain.Event, error) { return employer.Decide(st, cmd) }
+	return runOne(s, c, oneCommand[RegisterEmployerRequest, employer.State, employer.Command]{
+		name: "RegisterEmployer", step: "register",
+		// A code whose check character does not match is registered for
+		// an approver to confirm; any other malformed code is refused.
+		created: func(in RegisterEmployerRequest) (ledger.Aggregate[employer.State], string, error) {
+			code, err := identity.ParseCreditCode("creditCode", in.CreditCode)
+			if err != nil && !errors.Is(err, identity.ErrNeedsReview) {
+				return ledger.Aggregate[employer.State]{}, "", err
+			}
+			return schema.Employer(code.String()), "/v1/employers/" + code.String(), nil
+		},
+		command: func(r *request, in RegisterEmployerRequest) employer.Command {
+			return employer.Register{CreditCode: in.CreditCode, Name: in.Name, SizeClass: in.SizeClass, Region: in.Region,
+				Actor: r.p.Name, Role: r.p.Role, At: r.at}
+		},
+		decide: employer.Decide,
+	})
 }
 
 // employerCmd runs one command on the registered employer of the :code
 // path parameter.
-func employerCmd[In any](s *server, c echo.Context, name string, effective func(In) calendar.Date, build func(r *request, in In) employer.Command) error {
-	var in In
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
-	if err != nil {
-		return err
-	}
-	code := c.Param("code")
-	agg := schema.Employer(code)
-	if _, err := mustExist(c.Request().Context(), s, agg, "code", "employer", code); err != nil {
-		return err
-	}
-	var eff calendar.Date
-	if effective != nil {
-		eff = effective(in)
-	}
-	res, err := ledger.Handle(c.Request().Context(), s.svc, agg, r.env(name, name, eff, in), decideEmployer(build(r, in)))
-	if err != nil {
-		return err
-	}
-	return s.respond(r, created(res), res)
+func employerCmd[In any](s *server, c echo.Context, name string, effective func(In) calendar.Date, command func(r *request, in In) employer.Command) error {
+	return runOne(s, c, oneCommand[In, employer.State, employer.Command]{
+		name: name, existing: schema.Employer, param: "code", what: "employer",
+		effective: effective, command: command, decide: employer.Decide,
+	})
 }
 
 // MonthReportRequest reports a month's insured headcount and premiums.

@@ -107,6 +107,23 @@ func expansionClaim(t testing.TB, id string) map[string]any {
 	}
 }
 
+// oneTimeFacts are the facts of a 2024 graduate hired on a two-year
+// contract in March 2025 by a small enterprise: eligible for the one-time
+// absorption subsidy, 1,000.00 yuan.
+func oneTimeFacts(t testing.TB) map[string]any {
+	return map[string]any{
+		"employer": employerCode(t), "graduationDate": "2024-06-30", "contractDate": "2025-03-01", "contractEnd": "2027-02-28",
+		"insuredMonths": 3, "smallOrMedium": true,
+	}
+}
+
+// oneTimeClaim is an eligible one-time absorption claim for the person of
+// resident ID rid.
+func oneTimeClaim(t testing.TB, id, rid string) map[string]any {
+	return map[string]any{"claimId": id, "budgetLineId": lineOf(programme.Absorption), "region": county, "effectiveDate": "2025-03-15",
+		"residentId": rid, "facts": oneTimeFacts(t)}
+}
+
 // claimBodies are well-formed claims of every kind; path → body.
 func claimBodies(t testing.TB) map[string]map[string]any {
 	base := func(id string, p programme.Code, facts map[string]any) map[string]any {
@@ -122,6 +139,7 @@ func claimBodies(t testing.TB) map[string]map[string]any {
 			"employer": employerCode(t), "category": "zero-employment-family", "firstApproval": "2025-03-01",
 			"retirementDate": "2045-01-01", "month": "2025-03-01", "pensionPremium": "800.00", "medicalPremium": "300.00",
 			"unemploymentPremium": "40.00"}), "residentId", resident(t, 11)),
+		"/v1/claims/one-time-absorption": oneTimeClaim(t, "k-ota", resident(t, 21)),
 		"/v1/claims/social-insurance": with(base("k-si", programme.SocialInsurance, map[string]any{
 			"group": "hardship", "category": "low-income", "registered": true, "firstApproval": "2025-03-01",
 			"retirementDate": "2045-01-01", "month": "2025-03-01", "premiumsPaid": "900.00"}), "residentId", resident(t, 13)),

@@ -29,25 +29,17 @@ type OpenFundRequest struct {
 }
 
 func (s *server) openFund(c echo.Context) error {
-	var in OpenFundRequest
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
-	if err != nil {
-		return err
-	}
-	cmd := fund.Open{FundID: in.FundID, Name: in.Name, FiscalYear: in.FiscalYear, Kind: in.Kind, Level: in.Level,
-		Region: in.Region, Actor: r.p.Name, Role: r.p.Role, At: r.at}
-	if _, err := fund.Decide(fund.State{}, cmd); err != nil {
-		return err // malformed input never reaches the store, even a stream name
-	}
-	res, err := ledger.Handle(c.Request().Context(), s.svc, schema.Fund(in.FundID), r.env("open", "OpenFund", calendar.Date{}, in), decideFund(cmd))
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderLocation, "/v1/funds/"+in.FundID)
-	return s.respond(r, created(res), res)
+	return runOne(s, c, oneCommand[OpenFundRequest, fund.State, fund.Command]{
+		name: "OpenFund", step: "open",
+		created: func(in OpenFundRequest) (ledger.Aggregate[fund.State], string, error) {
+			return schema.Fund(in.FundID), "/v1/funds/" + in.FundID, nil
+		},
+		command: func(r *request, in OpenFundRequest) fund.Command {
+			return fund.Open{FundID: in.FundID, Name: in.Name, FiscalYear: in.FiscalYear, Kind: in.Kind, Level: in.Level,
+				Region: in.Region, Actor: r.p.Name, Role: r.p.Role, At: r.at}
+		},
+		decide: fund.Decide,
+	})
 }
 
 // TransferRequest records money received into a fund.
@@ -59,26 +51,16 @@ type TransferRequest struct {
 }
 
 func (s *server) receiveTransfer(c echo.Context) error {
-	var in TransferRequest
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
-	if err != nil {
-		return err
-	}
-	id := c.Param("fundId")
-	agg := schema.Fund(id)
-	if _, err := mustExist(c.Request().Context(), s, agg, "fundId", "fund", id); err != nil {
-		return err
-	}
-	cmd := fund.ReceiveTransfer{Document: in.Document, Amount: in.Amount, Source: in.Source, ReceivedOn: in.ReceivedOn,
-		Actor: r.p.Name, Role: r.p.Role, At: r.at}
-	res, err := ledger.Handle(c.Request().Context(), s.svc, agg, r.env("receive", "ReceiveTransfer", in.ReceivedOn, in), decideFund(cmd))
-	if err != nil {
-		return err
-	}
-	return s.respond(r, created(res), res)
+	return runOne(s, c, oneCommand[TransferRequest, fund.State, fund.Command]{
+		name: "ReceiveTransfer", step: "receive",
+		existing: schema.Fund, param: "fundId", what: "fund",
+		effective: func(in TransferRequest) calendar.Date { return in.ReceivedOn },
+		command: func(r *request, in TransferRequest) fund.Command {
+			return fund.ReceiveTransfer{Document: in.Document, Amount: in.Amount, Source: in.Source, ReceivedOn: in.ReceivedOn,
+				Actor: r.p.Name, Role: r.p.Role, At: r.at}
+		},
+		decide: fund.Decide,
+	})
 }
 
 // AllocationRequest allocates money of a fund to a budget line (fund ×

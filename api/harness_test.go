@@ -224,6 +224,8 @@ type req struct {
 	body             any // string or []byte sent as is, anything else as JSON
 	contentType      string
 	header           map[string]string
+	// ctx, when set, is the request's context (a client that may go away).
+	ctx context.Context
 }
 
 func (h *harness) do(r req) response {
@@ -247,6 +249,9 @@ func (h *harness) do(r req) response {
 		ct = "application/json"
 	}
 	hr := httptest.NewRequest(r.method, r.path, body)
+	if r.ctx != nil {
+		hr = hr.WithContext(r.ctx)
+	}
 	if ct != "" {
 		hr.Header.Set("Content-Type", ct)
 	}

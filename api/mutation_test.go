@@ -51,7 +51,7 @@ func TestMutatedBodiesNeverFail500(t *testing.T) {
 		{"/v1/indicators", "clerk", map[string]any{"region": "632801", "year": 2025, "indicator": "new-urban-jobs", "month": "2025-03", "value": 10}},
 		{"/v1/employers", "clerk", map[string]any{"creditCode": employerCode(t), "name": "n", "sizeClass": "small", "region": "632801"}},
 		{"/v1/hires", "clerk", map[string]any{"hireId": "h-m", "residentId": residentID, "employer": employerCode(t), "hiredOn": "2025-01-15", "insured": true}},
-		{"/v1/trainees", "clerk", map[string]any{"traineeId": "t-m", "residentId": residentID, "occupation": "x", "level": "initial", "on": "2025-02-10"}},
+		{"/v1/trainees", "clerk", map[string]any{"traineeId": "t-m", "residentId": residentID, "occupation": "x", "level": "initial", "county": "632801", "programme": "vocational-training", "on": "2025-02-10"}},
 		{claimPath("exp-m", "/disclosure"), "clerk", map[string]any{"on": "2025-04-01", "masked": "6328**********0011"}},
 		{claimPath("exp-m", "/payments"), "treasurer", map[string]any{"instalment": 1, "paymentId": "p-m"}},
 		{claimPath("exp-m", "/clawbacks"), "treasurer", map[string]any{"recoveryId": "r", "amount": "1.00", "reason": "fraudulent", "detail": "d", "on": "2025-04-01"}},

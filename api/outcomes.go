@@ -12,6 +12,8 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/outcome/hire"
 	"github.com/haixi-hrss/fundledger/domain/outcome/trainee"
 	"github.com/haixi-hrss/fundledger/domain/policy"
+	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/region"
 	"github.com/haixi-hrss/fundledger/ledger"
 	"github.com/haixi-hrss/fundledger/ledger/schema"
 )
@@ -61,32 +63,24 @@ type HireRequest struct {
 }
 
 func (s *server) recordHire(c echo.Context) error {
-	var in HireRequest
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
-	if err != nil {
-		return err
-	}
-	if in.Person, err = s.personOf(in.Person, &in.ResidentID); err != nil {
-		return err
-	}
-	if err := checkRecordID("hireId", in.HireID); err != nil {
-		return err
-	}
-	cmd := hire.Record{HireID: in.HireID, Person: in.Person, Employer: in.Employer, HiredOn: in.HiredOn, Insured: in.Insured,
-		ClaimID: in.ClaimID, Actor: r.p.Name, Role: r.p.Role, At: r.at}
-	if _, err := hire.Decide(hire.State{}, cmd); err != nil {
-		return err
-	}
-	res, err := ledger.Handle(c.Request().Context(), s.svc, schema.Hire(in.HireID), r.env("hire", "RecordHire", in.HiredOn, in),
-		func(st hire.State) ([]domain.Event, error) { return hire.Decide(st, cmd) })
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderLocation, "/v1/hires/"+in.HireID)
-	return s.respond(r, created(res), res)
+	return runOne(s, c, oneCommand[HireRequest, hire.State, hire.Command]{
+		name: "RecordHire", step: "hire",
+		prepare: func(_ *request, in *HireRequest) (err error) {
+			if in.Person, err = s.personOf(in.Person, &in.ResidentID); err != nil {
+				return err
+			}
+			return checkRecordID("hireId", in.HireID)
+		},
+		created: func(in HireRequest) (ledger.Aggregate[hire.State], string, error) {
+			return schema.Hire(in.HireID), "/v1/hires/" + in.HireID, nil
+		},
+		effective: func(in HireRequest) calendar.Date { return in.HiredOn },
+		command: func(r *request, in HireRequest) hire.Command {
+			return hire.Record{HireID: in.HireID, Person: in.Person, Employer: in.Employer, HiredOn: in.HiredOn, Insured: in.Insured,
+				ClaimID: in.ClaimID, Actor: r.p.Name, Role: r.p.Role, At: r.at}
+		},
+		decide: hire.Decide,
+	})
 }
 
 // CheckpointRequest records whether a hired person was still insured at
@@ -98,26 +92,15 @@ type CheckpointRequest struct {
 }
 
 func (s *server) recordInsuredStatus(c echo.Context) error {
-	var in CheckpointRequest
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
-	if err != nil {
-		return err
-	}
-	id := c.Param("hireId")
-	agg := schema.Hire(id)
-	if _, err := mustExist(c.Request().Context(), s, agg, "hireId", "hire", id); err != nil {
-		return err
-	}
-	cmd := hire.RecordInsuredStatus{Months: in.Months, AsOf: in.AsOf, Insured: in.Insured, Actor: r.p.Name, Role: r.p.Role, At: r.at}
-	res, err := ledger.Handle(c.Request().Context(), s.svc, agg, r.env("checkpoint", "RecordInsuredStatus", in.AsOf, in),
-		func(st hire.State) ([]domain.Event, error) { return hire.Decide(st, cmd) })
-	if err != nil {
-		return err
-	}
-	return s.respond(r, created(res), res)
+	return runOne(s, c, oneCommand[CheckpointRequest, hire.State, hire.Command]{
+		name: "RecordInsuredStatus", step: "checkpoint",
+		existing: schema.Hire, param: "hireId", what: "hire",
+		effective: func(in CheckpointRequest) calendar.Date { return in.AsOf },
+		command: func(r *request, in CheckpointRequest) hire.Command {
+			return hire.RecordInsuredStatus{Months: in.Months, AsOf: in.AsOf, Insured: in.Insured, Actor: r.p.Name, Role: r.p.Role, At: r.at}
+		},
+		decide: hire.Decide,
+	})
 }
 
 func (s *server) getHire(c echo.Context) error {
@@ -129,43 +112,40 @@ func (s *server) getHire(c echo.Context) error {
 	return c.JSON(http.StatusOK, st)
 }
 
-// CertifyRequest records a trainee's certificate.
+// CertifyRequest records a trainee's certificate. County is the
+// county-level unit (or the prefecture) whose training budget the trainee
+// counts against, Programme the training programme (vocational-training
+// or skill-upgrade); both are required.
 type CertifyRequest struct {
-	TraineeID  string        `json:"traineeId"`
-	Person     string        `json:"person,omitempty"`
-	ResidentID string        `json:"residentId,omitempty"`
-	Occupation string        `json:"occupation"`
-	Level      policy.Level  `json:"level"`
-	On         calendar.Date `json:"on"`
+	TraineeID  string         `json:"traineeId"`
+	Person     string         `json:"person,omitempty"`
+	ResidentID string         `json:"residentId,omitempty"`
+	Occupation string         `json:"occupation"`
+	Level      policy.Level   `json:"level"`
+	County     region.Code    `json:"county"`
+	Programme  programme.Code `json:"programme"`
+	On         calendar.Date  `json:"on"`
 }
 
 func (s *server) certifyTrainee(c echo.Context) error {
-	var in CertifyRequest
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
-	if err != nil {
-		return err
-	}
-	if in.Person, err = s.personOf(in.Person, &in.ResidentID); err != nil {
-		return err
-	}
-	if err := checkRecordID("traineeId", in.TraineeID); err != nil {
-		return err
-	}
-	cmd := trainee.Certify{TraineeID: in.TraineeID, Person: in.Person, Occupation: in.Occupation, Level: in.Level, On: in.On,
-		Actor: r.p.Name, Role: r.p.Role, At: r.at}
-	if _, err := trainee.Decide(trainee.State{}, cmd); err != nil {
-		return err
-	}
-	res, err := ledger.Handle(c.Request().Context(), s.svc, schema.Trainee(in.TraineeID), r.env("certify", "CertifyTrainee", in.On, in),
-		func(st trainee.State) ([]domain.Event, error) { return trainee.Decide(st, cmd) })
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderLocation, "/v1/trainees/"+in.TraineeID)
-	return s.respond(r, created(res), res)
+	return runOne(s, c, oneCommand[CertifyRequest, trainee.State, trainee.Command]{
+		name: "CertifyTrainee", step: "certify",
+		prepare: func(_ *request, in *CertifyRequest) (err error) {
+			if in.Person, err = s.personOf(in.Person, &in.ResidentID); err != nil {
+				return err
+			}
+			return checkRecordID("traineeId", in.TraineeID)
+		},
+		created: func(in CertifyRequest) (ledger.Aggregate[trainee.State], string, error) {
+			return schema.Trainee(in.TraineeID), "/v1/trainees/" + in.TraineeID, nil
+		},
+		effective: func(in CertifyRequest) calendar.Date { return in.On },
+		command: func(r *request, in CertifyRequest) trainee.Command {
+			return trainee.Certify{TraineeID: in.TraineeID, Person: in.Person, Occupation: in.Occupation, Level: in.Level,
+				County: in.County, Programme: in.Programme, On: in.On, Actor: r.p.Name, Role: r.p.Role, At: r.at}
+		},
+		decide: trainee.Decide,
+	})
 }
 
 // PlacementRequest records a trainee's employment after training.
@@ -178,26 +158,15 @@ type PlacementRequest struct {
 }
 
 func (s *server) placeTrainee(c echo.Context) error {
-	var in PlacementRequest
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
-	if err != nil {
-		return err
-	}
-	id := c.Param("traineeId")
-	agg := schema.Trainee(id)
-	if _, err := mustExist(c.Request().Context(), s, agg, "traineeId", "trainee", id); err != nil {
-		return err
-	}
-	cmd := trainee.Place{Employer: in.Employer, On: in.On, WindowMonths: in.WindowMonths, Actor: r.p.Name, Role: r.p.Role, At: r.at}
-	res, err := ledger.Handle(c.Request().Context(), s.svc, agg, r.env("place", "PlaceTrainee", in.On, in),
-		func(st trainee.State) ([]domain.Event, error) { return trainee.Decide(st, cmd) })
-	if err != nil {
-		return err
-	}
-	return s.respond(r, created(res), res)
+	return runOne(s, c, oneCommand[PlacementRequest, trainee.State, trainee.Command]{
+		name: "PlaceTrainee", step: "place",
+		existing: schema.Trainee, param: "traineeId", what: "trainee",
+		effective: func(in PlacementRequest) calendar.Date { return in.On },
+		command: func(r *request, in PlacementRequest) trainee.Command {
+			return trainee.Place{Employer: in.Employer, On: in.On, WindowMonths: in.WindowMonths, Actor: r.p.Name, Role: r.p.Role, At: r.at}
+		},
+		decide: trainee.Decide,
+	})
 }
 
 func (s *server) getTrainee(c echo.Context) error {

@@ -71,7 +71,8 @@ func TestHireAndTraineeOutcomes(t *testing.T) {
 		"hireId": "hire-2", "residentId": residentID, "person": hs.Person, "employer": employerCode(t), "hiredOn": "2025-01-15"}})
 
 	h.must(http.StatusCreated, req{method: "POST", path: "/v1/trainees", as: "clerk", body: map[string]any{
-		"traineeId": "tr-1", "person": hs.Person, "occupation": "4-10-01-02", "level": "intermediate", "on": "2025-02-10"}})
+		"traineeId": "tr-1", "person": hs.Person, "occupation": "4-10-01-02", "level": "intermediate",
+		"county": "632801", "programme": "vocational-training", "on": "2025-02-10"}})
 	h.must(http.StatusCreated, req{method: "POST", path: "/v1/trainees/tr-1/placement", as: "clerk", body: map[string]any{
 		"employer": employerCode(t), "on": "2025-04-01", "windowMonths": 6}})
 	var ts trainee.State

@@ -61,12 +61,22 @@ func encodeCursor(key string) string {
 func paginate[T any](items []T, key func(T) string, q pageQuery) Page[T] {
 	start := sort.Search(len(items), func(i int) bool { return key(items[i]) > q.after })
 	end := min(start+q.limit, len(items))
-	p := Page[T]{Items: items[start:end]}
+	next := ""
+	if end < len(items) {
+		next = key(items[end-1])
+	}
+	return cutPage(items[start:end], next)
+}
+
+// cutPage is the body of a page already cut: its items and, unless
+// nextKey is empty, the cursor to read on after nextKey.
+func cutPage[T any](items []T, nextKey string) Page[T] {
+	p := Page[T]{Items: items}
 	if p.Items == nil {
 		p.Items = []T{}
 	}
-	if end < len(items) {
-		p.NextCursor = encodeCursor(key(items[end-1]))
+	if nextKey != "" {
+		p.NextCursor = encodeCursor(nextKey)
 	}
 	return p
 }

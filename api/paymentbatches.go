@@ -1,11 +1,11 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/paymentbatch"
@@ -21,58 +21,54 @@ type OpenBatchRequest struct {
 }
 
 func (s *server) openBatch(c echo.Context) error {
-	var in OpenBatchRequest
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
-	if err != nil {
-		return err
-	}
-	cmd := paymentbatch.Open{BatchID: in.BatchID, Scope: in.Scope, Actor: r.p.Name, Role: r.p.Role, At: r.at}
-	if _, err := paymentbatch.Decide(paymentbatch.State{}, cmd); err != nil {
-		return err
-	}
-	res, err := ledger.Handle(c.Request().Context(), s.svc, schema.PaymentBatch(in.BatchID), r.env("open", "OpenPaymentBatch", calendar.Date{}, in), decideBatch(cmd))
-	if err != nil {
-		return err
-	}
-	c.Response().Header().Set(echo.HeaderLocation, "/v1/payment-batches/"+in.BatchID)
-	return s.respond(r, created(res), res)
-}
-
-func decideBatch(cmd paymentbatch.Command) func(paymentbatch.State) ([]domain.Event, error) {
-	return func(st paymentbatch.State) ([]domain.Event, error) { return paymentbatch.Decide(st, cmd) }
+	return runOne(s, c, oneCommand[OpenBatchRequest, paymentbatch.State, paymentbatch.Command]{
+		name: "OpenPaymentBatch", step: "open",
+		created: func(in OpenBatchRequest) (ledger.Aggregate[paymentbatch.State], string, error) {
+			return schema.PaymentBatch(in.BatchID), "/v1/payment-batches/" + in.BatchID, nil
+		},
+		command: func(r *request, in OpenBatchRequest) paymentbatch.Command {
+			return paymentbatch.Open{BatchID: in.BatchID, Scope: in.Scope, Actor: r.p.Name, Role: r.p.Role, At: r.at}
+		},
+		decide: paymentbatch.Decide,
+	})
 }
 
 // batchCmd runs one command on the batch of the :batchId path parameter.
-func batchCmd[In any](s *server, c echo.Context, name string, optional bool, build func(r *request, in In) paymentbatch.Command) error {
+func batchCmd[In any](s *server, c echo.Context, name string, emptyBody bool, command func(r *request, in In) paymentbatch.Command) error {
+	return runOne(s, c, oneCommand[In, paymentbatch.State, paymentbatch.Command]{
+		name: name, emptyBody: emptyBody,
+		existing: schema.PaymentBatch, param: "batchId", what: "payment batch",
+		command: command, decide: paymentbatch.Decide,
+	})
+}
+
+// batchProcess runs a ledger process on the batch of the :batchId path
+// parameter and its items' claims, and answers with the batch as it then
+// stands.
+func batchProcess[In any](s *server, c echo.Context, emptyBody bool,
+	run func(ctx context.Context, id string, r *request, in In) (paymentbatch.State, error)) error {
 	var in In
-	if err := decodeMaybe(c, &in, optional); err != nil {
+	if err := decodeMaybe(c, &in, emptyBody); err != nil {
 		return err
 	}
 	r, err := s.begin(c)
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
 	id := c.Param("batchId")
-	agg := schema.PaymentBatch(id)
-	if _, err := mustExist(c.Request().Context(), s, agg, "batchId", "payment batch", id); err != nil {
+	if _, err := mustExist(ctx, s, schema.PaymentBatch(id), "batchId", "payment batch", id); err != nil {
 		return err
 	}
-	res, err := ledger.Handle(c.Request().Context(), s.svc, agg, r.env(name, name, calendar.Date{}, in), decideBatch(build(r, in)))
+	st, err := run(ctx, id, r, in)
 	if err != nil {
 		return err
 	}
-	return s.respond(r, created(res), res)
-}
-
-// decodeMaybe decodes the body, which may be absent when optional.
-func decodeMaybe(c echo.Context, v any, optional bool) error {
-	if optional && c.Request().ContentLength == 0 {
-		return nil
+	// The process appends to the claims' streams too.
+	if err := s.syncHead(ctx, 0); err != nil {
+		return err
 	}
-	return decode(c, v)
+	return c.JSON(http.StatusOK, st)
 }
 
 // BatchItemRequest puts one claim instalment in an open batch.
@@ -103,27 +99,10 @@ func (s *server) closeBatch(c echo.Context) error {
 
 // sendBatch orders a closed batch paid and releases its items' claims.
 func (s *server) sendBatch(c echo.Context) error {
-	var in EmptyRequest
-	if err := decodeMaybe(c, &in, true); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	id := c.Param("batchId")
-	if _, err := mustExist(ctx, s, schema.PaymentBatch(id), "batchId", "payment batch", id); err != nil {
-		return err
-	}
-	st, err := ledger.ReleaseBatch(ctx, s.svc, id, paymentbatch.Send{Actor: r.p.Name, Role: r.p.Role, At: r.at}, r.env("send", "SendPaymentBatch", calendar.Date{}, in))
-	if err != nil {
-		return err
-	}
-	if err := s.syncHead(ctx, 0); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, st)
+	return batchProcess(s, c, true, func(ctx context.Context, id string, r *request, in EmptyRequest) (paymentbatch.State, error) {
+		send := paymentbatch.Send{Actor: r.p.Name, Role: r.p.Role, At: r.at}
+		return ledger.ReleaseBatch(ctx, s.svc, id, send, r.env("send", "SendPaymentBatch", calendar.Date{}, in))
+	})
 }
 
 // BatchResult is the bank's answer for one item.
@@ -143,32 +122,14 @@ type BatchResultsRequest struct {
 }
 
 func (s *server) recordBatchResults(c echo.Context) error {
-	var in BatchResultsRequest
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	id := c.Param("batchId")
-	if _, err := mustExist(ctx, s, schema.PaymentBatch(id), "batchId", "payment batch", id); err != nil {
-		return err
-	}
-	cmd := paymentbatch.RecordResults{Actor: r.p.Name, Role: r.p.Role, At: r.at}
-	for _, res := range in.Results {
-		cmd.Results = append(cmd.Results, paymentbatch.Result{ClaimID: res.ClaimID, Instalment: res.Instalment, PaymentID: res.PaymentID,
-			Paid: res.Paid, BankRef: res.BankRef, Reason: res.Reason, On: res.On})
-	}
-	st, err := ledger.RecordBatchResults(ctx, s.svc, id, cmd, r.env("results", "RecordBatchResults", calendar.Date{}, in))
-	if err != nil {
-		return err
-	}
-	if err := s.syncHead(ctx, 0); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, st)
+	return batchProcess(s, c, false, func(ctx context.Context, id string, r *request, in BatchResultsRequest) (paymentbatch.State, error) {
+		cmd := paymentbatch.RecordResults{Actor: r.p.Name, Role: r.p.Role, At: r.at}
+		for _, res := range in.Results {
+			cmd.Results = append(cmd.Results, paymentbatch.Result{ClaimID: res.ClaimID, Instalment: res.Instalment, PaymentID: res.PaymentID,
+				Paid: res.Paid, BankRef: res.BankRef, Reason: res.Reason, On: res.On})
+		}
+		return ledger.RecordBatchResults(ctx, s.svc, id, cmd, r.env("results", "RecordBatchResults", calendar.Date{}, in))
+	})
 }
 
 func (s *server) getBatch(c echo.Context) error {

@@ -2,10 +2,12 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/haixi-hrss/fundledger/domain"
@@ -21,26 +23,44 @@ import (
 )
 
 // publishPolicy publishes a policy version (the body is the version
-// itself). Publishing the same version again changes nothing.
+// itself), or with supersedes set an amendment of a published one.
+// Publishing the same version again changes nothing and answers 200 with
+// the event that published it; other content under a published ID is
+// refused, naming the differing fields.
 func (s *server) publishPolicy(c echo.Context) error {
-	var v policy.Version
-	if err := decode(c, &v); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
+	return runOne(s, c, oneCommand[policy.Version, policy.State, policy.Command]{
+		name: "PublishPolicyVersion", step: "publish",
+		created: func(v policy.Version) (ledger.Aggregate[policy.State], string, error) {
+			return schema.Policy(v.Programme), "", nil
+		},
+		effective: func(v policy.Version) calendar.Date { return v.EffectiveFrom },
+		command: func(r *request, v policy.Version) policy.Command {
+			return policy.PublishVersion{Version: v, Actor: r.p.Name, Role: r.p.Role, At: r.at}
+		},
+		decide:   policy.Decide,
+		original: s.publication,
+	})
+}
+
+// publication returns the event that published version v's ID, as the
+// result of the command that appended it.
+func (s *server) publication(ctx context.Context, v policy.Version) (ledger.Result, error) {
+	stream := schema.Policy(v.Programme).Stream
+	evs, err := s.l.Store.ReadStream(ctx, stream, 0, 0)
 	if err != nil {
-		return err
+		return ledger.Result{}, fmt.Errorf("api: read %s: %w", stream, err)
 	}
-	cmd := policy.PublishVersion{Version: v}
-	if _, err := policy.Decide(policy.State{}, cmd); err != nil {
-		return err
+	for i := range evs {
+		ev, err := s.l.Codec.Decode(&evs[i])
+		if err != nil {
+			return ledger.Result{}, fmt.Errorf("api: %s version %d: %w", stream, evs[i].Version, err)
+		}
+		if p, ok := ev.(policy.PolicyVersionPublished); ok && p.Version.ID == v.ID {
+			return ledger.Result{Stream: stream, FirstVersion: evs[i].Version, LastVersion: evs[i].Version, Position: evs[i].Position,
+				Events: []domain.Event{ev}, EventIDs: []uuid.UUID{evs[i].ID}}, nil
+		}
 	}
-	res, err := ledger.Handle(c.Request().Context(), s.svc, schema.Policy(v.Programme), r.env("publish", "PublishPolicyVersion", v.EffectiveFrom, v),
-		func(st policy.State) ([]domain.Event, error) { return policy.Decide(st, cmd) })
-	if err != nil {
-		return err
-	}
-	return s.respond(r, created(res), res)
+	return ledger.Result{}, fmt.Errorf("api: %s holds no publication of %s", stream, v.ID)
 }
 
 // listPolicies lists the published versions of every programme, or of
@@ -104,25 +124,17 @@ type TargetRequest struct {
 }
 
 func (s *server) setTarget(c echo.Context) error {
-	var in TargetRequest
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
-	if err != nil {
-		return err
-	}
-	cmd := target.SetTarget{Region: in.Region, Year: in.Year, Indicator: in.Indicator, Value: in.Value, Reason: in.Reason,
-		Actor: r.p.Name, Role: r.p.Role, At: r.at}
-	if _, err := target.Decide(target.State{}, cmd); err != nil {
-		return err
-	}
-	res, err := ledger.Handle(c.Request().Context(), s.svc, schema.Target(in.Region, in.Year), r.env("target", "SetTarget", calendar.Date{}, in),
-		func(st target.State) ([]domain.Event, error) { return target.Decide(st, cmd) })
-	if err != nil {
-		return err
-	}
-	return s.respond(r, created(res), res)
+	return runOne(s, c, oneCommand[TargetRequest, target.State, target.Command]{
+		name: "SetTarget", step: "target",
+		created: func(in TargetRequest) (ledger.Aggregate[target.State], string, error) {
+			return schema.Target(in.Region, in.Year), "", nil
+		},
+		command: func(r *request, in TargetRequest) target.Command {
+			return target.SetTarget{Region: in.Region, Year: in.Year, Indicator: in.Indicator, Value: in.Value, Reason: in.Reason,
+				Actor: r.p.Name, Role: r.p.Role, At: r.at}
+		},
+		decide: target.Decide,
+	})
 }
 
 // IndicatorRequest records one indicator's value for one month.
@@ -137,25 +149,17 @@ type IndicatorRequest struct {
 }
 
 func (s *server) recordIndicator(c echo.Context) error {
-	var in IndicatorRequest
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
-	if err != nil {
-		return err
-	}
-	cmd := indicator.Record{Region: in.Region, Year: in.Year, Indicator: in.Indicator, Month: in.Month, Value: in.Value,
-		Correction: in.Correction, Actor: r.p.Name, Role: r.p.Role, At: r.at}
-	if _, err := indicator.Decide(indicator.State{}, cmd); err != nil {
-		return err
-	}
-	res, err := ledger.Handle(c.Request().Context(), s.svc, schema.Indicator(in.Region, in.Year), r.env("indicator", "RecordIndicator", calendar.Date{}, in),
-		func(st indicator.State) ([]domain.Event, error) { return indicator.Decide(st, cmd) })
-	if err != nil {
-		return err
-	}
-	return s.respond(r, created(res), res)
+	return runOne(s, c, oneCommand[IndicatorRequest, indicator.State, indicator.Command]{
+		name: "RecordIndicator", step: "indicator",
+		created: func(in IndicatorRequest) (ledger.Aggregate[indicator.State], string, error) {
+			return schema.Indicator(in.Region, in.Year), "", nil
+		},
+		command: func(r *request, in IndicatorRequest) indicator.Command {
+			return indicator.Record{Region: in.Region, Year: in.Year, Indicator: in.Indicator, Month: in.Month, Value: in.Value,
+				Correction: in.Correction, Actor: r.p.Name, Role: r.p.Role, At: r.at}
+		},
+		decide: indicator.Decide,
+	})
 }
 
 // regionYear reads the :region and :year path parameters.

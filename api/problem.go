@@ -47,6 +47,7 @@ var problemTypes = map[string]struct {
 	"duplicate":                {http.StatusConflict, "Another claim already holds this entitlement"},
 	"concurrent-modification":  {http.StatusConflict, "The record kept changing; try again"},
 	"body-too-large":           {http.StatusRequestEntityTooLarge, "The body is too large"},
+	"busy":                     {http.StatusTooManyRequests, "The server is already doing this; retry later"},
 	"unsupported-media-type":   {http.StatusUnsupportedMediaType, "The body's content type is not accepted"},
 	"invalid-field":            {http.StatusUnprocessableEntity, "A field is invalid"},
 	"idempotency-key-reused":   {http.StatusUnprocessableEntity, "The idempotency key was used for a different request"},
@@ -118,6 +119,9 @@ func problemOf(err error) (Problem, bool) {
 		detail := "the entitlement is already claimed"
 		if errors.As(err, &de) {
 			detail = "the entitlement is already held by " + de.Owner
+			if rule := reservedRule(de.Stream); rule != "" {
+				detail = "the entitlement " + rule + " is already held by " + de.Owner
+			}
 		}
 		return p("duplicate", "", "unique", detail), false
 	case errors.Is(err, ledger.ErrConflict):
@@ -140,6 +144,21 @@ func problemOf(err error) (Problem, bool) {
 		return p("unavailable", "", "deadline", "the request was cancelled or timed out; retry it with the same Idempotency-Key"), false
 	}
 	return p("internal", "", "", "the server failed; the error is logged"), true
+}
+
+// reservedRule is the rule of a uniqueness reservation stream,
+// "uniq-<rule>-<hash>" (uniqueness.Key.Stream); the hash hides the
+// person, the rule tells the clerk which entitlement is taken.
+func reservedRule(stream string) string {
+	rest, ok := strings.CutPrefix(stream, "uniq-")
+	if !ok {
+		return ""
+	}
+	i := strings.LastIndexByte(rest, '-')
+	if i <= 0 {
+		return ""
+	}
+	return rest[:i]
 }
 
 // handleError is echo's HTTPErrorHandler: every error a handler or

@@ -32,6 +32,7 @@ var allowed = map[string][]string{
 	"POST /v1/claims/stabilization":                       {role.Clerk},
 	"POST /v1/claims/expansion":                           {role.Clerk},
 	"POST /v1/claims/absorption":                          {role.Clerk},
+	"POST /v1/claims/one-time-absorption":                 {role.Clerk},
 	"POST /v1/claims/social-insurance":                    {role.Clerk},
 	"POST /v1/claims/skill-upgrade":                       {role.Clerk},
 	"POST /v1/claims/vocational-training":                 {role.Clerk},
@@ -83,6 +84,9 @@ var allowed = map[string][]string{
 	"GET /v1/audit/as-of/claims/:claimId":                 {role.Auditor},
 	"GET /v1/audit/verify":                                {role.Auditor},
 	"GET /v1/audit/anomalies":                             {role.Auditor},
+	"POST /v1/people":                                     {role.Clerk},
+	"POST /v1/people/:person/reveal":                      {role.Clerk, role.Approver, role.Treasurer, role.Auditor},
+	"POST /v1/people/:person/erasure":                     {role.Administrator},
 }
 
 var (
@@ -100,7 +104,8 @@ var tokenOf = map[string]string{
 func concrete(template string) string {
 	r := strings.NewReplacer(":region", "632801", ":year", "2025", ":fundId", "nofund", ":lineId", "noline",
 		":claimId", "noclaim", ":code", "91632801MA0000001Y", ":hireId", "nohire", ":traineeId", "notrainee",
-		":batchId", "nobatch", ":paymentId", "nopay", ":actor", "nobody", ":stream", "claim-noclaim")
+		":batchId", "nobatch", ":paymentId", "nopay", ":actor", "nobody", ":stream", "claim-noclaim",
+		":person", strings.Repeat("0", 64))
 	return r.Replace(template)
 }
 

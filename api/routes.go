@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/haixi-hrss/fundledger/domain/role"
+	"github.com/haixi-hrss/fundledger/persondata"
 )
 
 // route is one endpoint and the roles that may call it. The one table
@@ -35,6 +36,8 @@ var (
 	treasury   = []string{role.Treasurer, role.Auditor}
 	evaluation = []string{role.Evaluator, role.Administrator, role.Auditor}
 	planners   = []string{role.Evaluator, role.Administrator}
+	// revealers may see a person's identity (persondata.DecideReveal).
+	revealers = persondata.RevealRoles
 )
 
 // routes is every endpoint the API serves.
@@ -64,6 +67,7 @@ func routes() []route {
 		{http.MethodPost, "/v1/claims/stabilization", clerk, (*server).submitStabilization},
 		{http.MethodPost, "/v1/claims/expansion", clerk, (*server).submitExpansion},
 		{http.MethodPost, "/v1/claims/absorption", clerk, (*server).submitAbsorption},
+		{http.MethodPost, "/v1/claims/one-time-absorption", clerk, (*server).submitOneTimeAbsorption},
 		{http.MethodPost, "/v1/claims/social-insurance", clerk, (*server).submitSocialInsurance},
 		{http.MethodPost, "/v1/claims/skill-upgrade", clerk, (*server).submitSkillUpgrade},
 		{http.MethodPost, "/v1/claims/vocational-training", clerk, (*server).submitTraining},
@@ -84,6 +88,12 @@ func routes() []route {
 		{http.MethodGet, "/v1/trainees/:traineeId", officers, (*server).getTrainee},
 		{http.MethodPost, "/v1/trainees/:traineeId/placement", clerk, (*server).placeTrainee},
 		{http.MethodPost, "/v1/batches/stabilization", clerk, (*server).importStabilization},
+
+		// Personal data: identities kept outside the log, each reveal
+		// recorded in it, erasure by an administrator.
+		{http.MethodPost, "/v1/people", clerk, (*server).registerPerson},
+		{http.MethodPost, "/v1/people/:person/reveal", revealers, (*server).revealPerson},
+		{http.MethodPost, "/v1/people/:person/erasure", admin, (*server).erasePerson},
 
 		// The review: queue, decisions, disclosure.
 		{http.MethodGet, "/v1/queue", workers, (*server).queue},

@@ -22,21 +22,27 @@ func budgetAggregate(id string) Aggregate[budget.State] {
 // claim's budget line (design invariant 7). The service's codec must know
 // the claim and budget event types.
 //
-//  1. The approval is decided on the claim's current state without
+//  1. A command applied before (by env.ID, or by its idempotency key,
+//     whatever state the claim has reached since) returns the first
+//     result through Handle and reserves nothing; a key first used for
+//     another command is an *IdempotencyMismatchError and reserves
+//     nothing. Without this step a retry arriving after an objection sent
+//     the claim back to review would reserve for the new round.
+//  2. The approval is decided on the claim's current state without
 //     appending, so a refused approval (maker-checker, wrong status, role)
 //     reserves nothing.
-//  2. If the decision approves the claim, its amount is reserved on the
+//  3. If the decision approves the claim, its amount is reserved on the
 //     budget line under the claim-scoped reservation ID (claim.State's
 //     ReservationID) through Handle; the reservation's causation ID is
 //     env.ID, which recovery uses to complete the approval. A line that
 //     cannot cover the amount ends the call with the budget's rule error
 //     and the claim unchanged.
-//  3. The approval is appended to the claim through Handle.
+//  4. The approval is appended to the claim through Handle.
 //
-// If step 3 is refused (another decision reached the claim first), the
+// If step 4 is refused (another decision reached the claim first), the
 // line is made to agree with the claim (ReconcileClaim): a rejected claim
 // gets its reservation released, a claim approved by someone else keeps
-// the same reservation. A crash or other failure after step 2 leaves a
+// the same reservation. A crash or other failure after step 3 leaves a
 // reservation that a retry of the same command (same env.ID or idempotency
 // key) or ReconcileClaim completes.
 func ApproveClaim(ctx context.Context, s *Service, id string, cmd claim.Approve, env Command) (Result, error) {
@@ -51,14 +57,21 @@ func ApproveClaim(ctx context.Context, s *Service, id string, cmd claim.Approve,
 	}
 	agg := claimAggregate(id)
 	decide := func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) }
-	st, err := s.loadClaim(ctx, agg.Stream)
+	loaded, st, err := s.readClaim(ctx, agg.Stream)
 	if err != nil {
 		return Result{}, err
 	}
+	again, err := s.repeated(ctx, agg.Stream, &env, loaded)
+	if err != nil {
+		return Result{}, fmt.Errorf("ledger: approve claim %s: %w", id, err)
+	}
+	if again {
+		return Handle(ctx, s, agg, env, decide)
+	}
 	decided, err := claim.Decide(st, cmd)
 	if err != nil {
-		// Either a retry of a command already applied, which Handle
-		// replays by its ID or key, or a refusal Handle repeats.
+		// A refusal Handle repeats, or a concurrent duplicate under the
+		// same key that Handle follows.
 		return Handle(ctx, s, agg, env, decide)
 	}
 	approved := approvalIn(decided)

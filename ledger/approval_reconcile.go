@@ -10,6 +10,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/budget"
 	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/money"
+	"github.com/haixi-hrss/fundledger/eventstore"
 )
 
 // Repair says what ReconcileClaim changed to make a claim and its budget
@@ -63,29 +64,38 @@ type Repair struct {
 func ReconcileClaim(ctx context.Context, s *Service, id string) (Repair, error) {
 	var rep Repair
 	stream := claim.Stream(id)
-	evs, err := s.readDecoded(ctx, stream)
+	raw, err := s.store.ReadStream(ctx, stream, 0, 0)
 	if err != nil {
-		return rep, err
+		return rep, fmt.Errorf("ledger: read %s: %w", stream, err)
 	}
 	var st claim.State
 	var moves []budgetStep
-	for _, ev := range evs {
+	for i := range raw {
+		ev, err := s.codec.Decode(&raw[i])
+		if err != nil {
+			return rep, fmt.Errorf("ledger: %s version %d: %w", stream, raw[i].Version, err)
+		}
 		st = claim.Evolve(st, ev)
+		var m budgetStep
 		switch e := ev.(type) {
 		case *claim.Approved:
-			moves = append(moves, budgetStep{cmd: budget.Reserve{ReservationID: e.ReservationID, ClaimID: st.ID, Amount: e.Amount, Actor: e.Actor, Role: e.Role, At: e.At}, opID: e.ReservationID, line: e.BudgetLineID})
+			m = budgetStep{cmd: budget.Reserve{ReservationID: e.ReservationID, ClaimID: st.ID, Amount: e.Amount, Actor: e.Actor, Role: e.Role, At: e.At}, opID: e.ReservationID, line: e.BudgetLineID}
 		case *claim.ObjectionRaised:
-			moves = append(moves, releaseMove(st.ID, e.BudgetLineID, e.ReleaseID, e.Release, "objection: "+e.Reason, e.By))
+			m = releaseMove(st.ID, e.BudgetLineID, e.ReleaseID, e.Release, "objection: "+e.Reason, e.By)
 		case *claim.Cancelled:
-			moves = append(moves, releaseMove(st.ID, e.BudgetLineID, e.ReleaseID, e.Release, "claim cancelled: "+e.Reason, e.By))
+			m = releaseMove(st.ID, e.BudgetLineID, e.ReleaseID, e.Release, "claim cancelled: "+e.Reason, e.By)
 		case *claim.Rejected:
-			moves = append(moves, budgetStep{opID: st.ReservationID() + "/release", line: st.BudgetLineID, rejected: &e.By})
+			m = budgetStep{opID: st.ReservationID() + "/release", line: st.BudgetLineID, rejected: &e.By}
 		case *claim.InstalmentPaid:
-			moves = append(moves, budgetStep{cmd: budget.Spend{PaymentID: e.SpendID, ClaimID: st.ID, Amount: e.Amount, Actor: e.Actor, Role: e.Role, At: e.At}, opID: e.SpendID, line: e.BudgetLineID})
+			m = budgetStep{cmd: budget.Spend{PaymentID: e.SpendID, ClaimID: st.ID, Amount: e.Amount, Actor: e.Actor, Role: e.Role, At: e.At}, opID: e.SpendID, line: e.BudgetLineID}
 		case *claim.ClawedBack:
-			moves = append(moves, budgetStep{cmd: budget.Recover{RecoveryID: e.RecoverID, ClaimID: st.ID, Amount: e.Amount,
-				Reason: "clawback (" + e.Reason + "): " + e.Detail, Actor: e.Actor, Role: e.Role, At: e.At}, opID: e.RecoverID, line: e.BudgetLineID})
+			m = budgetStep{cmd: budget.Recover{RecoveryID: e.RecoverID, ClaimID: st.ID, Amount: e.Amount,
+				Reason: "clawback (" + e.Reason + "): " + e.Detail, Actor: e.Actor, Role: e.Role, At: e.At}, opID: e.RecoverID, line: e.BudgetLineID}
+		default:
+			continue
 		}
+		m.cause = causedBy(&raw[i])
+		moves = append(moves, m)
 	}
 	if st.ID == "" || st.BudgetLineID == "" {
 		return rep, nil
@@ -119,7 +129,7 @@ func ReconcileClaim(ctx context.Context, s *Service, id string) (Repair, error) 
 			}
 			cmd = budget.Release{ReleaseID: m.opID, ClaimID: st.ID, Amount: pending, Reason: "claim rejected", Actor: m.rejected.Actor, Role: m.rejected.Role, At: m.rejected.At}
 		}
-		if err := s.moveBudget(ctx, m.line, stream, m.opID, cmd); err != nil {
+		if err := s.moveBudget(ctx, m.line, stream, m.opID, cmd, m.cause); err != nil {
 			return rep, fmt.Errorf("ledger: reconcile %s: %w", stream, err)
 		}
 		switch cmd.(type) {
@@ -154,6 +164,9 @@ type budgetStep struct {
 	// rejected, when set, asks for the release of whatever the claim
 	// still holds, decided by this rejection.
 	rejected *claim.By
+	// cause is the metadata of the movement: that of the claim event
+	// calling for it, so the movement names who caused it.
+	cause eventstore.Metadata
 }
 
 func releaseMove(claimID, line, releaseID string, amount money.Amount, reason string, by claim.By) budgetStep {
@@ -163,11 +176,14 @@ func releaseMove(claimID, line, releaseID string, amount money.Amount, reason st
 	return budgetStep{cmd: budget.Release{ReleaseID: releaseID, ClaimID: claimID, Amount: amount, Reason: reason, Actor: by.Actor, Role: by.Role, At: by.At}, opID: releaseID, line: line}
 }
 
-// moveBudget applies one budget command for a claim; its command ID
-// derives from the claim stream and the operation ID, so two reconcilers
-// append at most one event.
-func (s *Service) moveBudget(ctx context.Context, line, claimStream, opID string, cmd budget.Command) error {
-	env := Command{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("reconcile/"+claimStream+"/"+opID)), Name: "ReconcileClaim", Payload: cmd}
+// moveBudget applies one budget command for a claim, recording cause
+// (actor, role, correlation, causing event); its command ID derives from
+// the claim stream and the operation ID, so two reconcilers append at most
+// one event.
+func (s *Service) moveBudget(ctx context.Context, line, claimStream, opID string, cmd budget.Command, cause eventstore.Metadata) error {
+	env := Command{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("reconcile/"+claimStream+"/"+opID)), Name: "ReconcileClaim",
+		Actor: cause.Actor, Role: cause.Role, CorrelationID: cause.CorrelationID, CausationID: cause.CausationID,
+		EffectiveDate: cause.EffectiveDate, Payload: cmd}
 	_, err := Handle(ctx, s, budgetAggregate(line), env, func(st budget.State) ([]domain.Event, error) {
 		return budget.Decide(st, cmd)
 	})
@@ -200,7 +216,10 @@ func (s *Service) completeApproval(ctx context.Context, st claim.State, amount m
 			return fmt.Errorf("ledger: reservation %s has no command to complete: %w", r.ReservationID, err)
 		}
 		cmd := claim.Approve{Reason: "approval completed by recovery after reservation " + r.ReservationID, Actor: r.Actor, Role: r.Role, At: r.At}
-		_, err = Handle(ctx, s, claimAggregate(st.ID), Command{ID: cause, Name: "ApproveClaim", Actor: r.Actor, Role: r.Role, Payload: cmd},
+		// The approval takes the reservation's correlation: both are one
+		// approval request's.
+		_, err = Handle(ctx, s, claimAggregate(st.ID), Command{ID: cause, Name: "ApproveClaim", Actor: r.Actor, Role: r.Role,
+			CorrelationID: raw[i].Metadata.CorrelationID, EffectiveDate: raw[i].Metadata.EffectiveDate, Payload: cmd},
 			func(cur claim.State) ([]domain.Event, error) {
 				evs, err := claim.Decide(cur, cmd)
 				if err != nil {

@@ -45,7 +45,9 @@ func batchAggregate(id string) Aggregate[paymentbatch.State] {
 // Every step is idempotent: a claim release's command ID derives from the
 // batch, the item and its payment ID, so after a crash a re-run (of a sent
 // batch, by a treasurer) replays the releases already made and records
-// them. An error other than a domain refusal stops the run after recording
+// them. An idempotency key first used for another command is an
+// *IdempotencyMismatchError before any step, whether or not the batch was
+// sent. An error other than a domain refusal stops the run after recording
 // the outcomes reached so far.
 func ReleaseBatch(ctx context.Context, s *Service, id string, cmd paymentbatch.Send, env Command) (paymentbatch.State, error) {
 	if err := env.validate(); err != nil {
@@ -60,6 +62,11 @@ func ReleaseBatch(ctx context.Context, s *Service, id string, cmd paymentbatch.S
 	st, err := s.loadBatch(ctx, id)
 	if err != nil {
 		return st, err
+	}
+	// A re-run of a sent batch skips Handle, so its key is checked here:
+	// a key first used for another command releases nothing.
+	if _, err := s.repeated(ctx, paymentbatch.Stream(id), &env, nil); err != nil {
+		return st, fmt.Errorf("ledger: release batch %s: %w", id, err)
 	}
 	if st.Status == paymentbatch.StatusSent || st.Status == paymentbatch.StatusSettled {
 		// A re-run completes the releases; it must be a treasurer's.

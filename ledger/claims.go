@@ -10,6 +10,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/uniqueness"
+	"github.com/haixi-hrss/fundledger/eventstore"
 )
 
 // claimAggregate describes claim id's stream to Handle.
@@ -22,25 +23,38 @@ func claimAggregate(id string) Aggregate[claim.State] {
 //
 //  1. The command is decided against an empty claim first, so malformed
 //     input reserves nothing.
-//  2. Each of cmd.UniquenessKeys is reserved for owner claim-<id>, in the
+//  2. A claim stream that already exists had its keys reserved before it
+//     was written, and a command whose idempotency key was completed
+//     before was applied: both go straight to Handle, which replays the
+//     first result (or refuses a second submission). A key first used for
+//     another command is an *IdempotencyMismatchError. Neither reserves
+//     anything.
+//  3. Each of cmd.UniquenessKeys is reserved for owner claim-<id>, in the
 //     order of their stream names: claims competing for overlapping key
 //     sets meet on the same first key, so one of them wins all its keys
 //     instead of each holding some.
-//  3. A key held by another claim ends the call with an error matching
+//  4. A key held by another claim ends the call with an error matching
 //     ErrDuplicate (errors.As gives the *DuplicateError naming the owner),
 //     after the keys reserved in this call are released again.
-//  4. ClaimSubmitted is appended to claim-<id> through Handle.
+//  5. ClaimSubmitted is appended to claim-<id> through Handle.
 //
-// A crash after step 2 leaves the keys held by the claim's own owner
+// A crash after step 3 leaves the keys held by the claim's own owner
 // name, so a retry of the command (same command ID or idempotency key)
-// reserves them again harmlessly and completes. A claim stream that
-// already exists had its keys reserved before it was written, so a retry
-// that finds it goes straight to Handle, which replays the first result.
+// reserves them again harmlessly and completes.
 //
 // When Handle fails after the keys were reserved, they stay reserved for
 // the claim: another run of the same claim ID may be the one appending,
-// and releasing under it would let a second claim take the key.
+// and releasing under it would let a second claim take the key. When
+// Handle instead replays a first run that overtook this one, the keys
+// are released again if that claim no longer needs them
+// (ReleaseClaimKeys).
 func SubmitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command) (Result, error) {
+	return submitClaim(ctx, s, cmd, env, nil)
+}
+
+// submitClaim is SubmitClaim; prepare, when not nil, runs once the
+// command is known to be new (step 2), before any key is reserved.
+func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command, prepare func() error) (Result, error) {
 	if err := env.validate(); err != nil {
 		return Result{}, err
 	}
@@ -54,26 +68,49 @@ func SubmitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command)
 		env.Payload = cmd
 	}
 	agg := claimAggregate(cmd.ClaimID)
+	decide := func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) }
 	exists, err := s.streamExists(ctx, agg.Stream)
 	if err != nil {
 		return Result{}, err
 	}
-	if !exists {
-		if err := s.reserveAll(ctx, cmd.UniquenessKeys, agg.Stream); err != nil {
-			return Result{}, fmt.Errorf("ledger: submit claim %s: %w", cmd.ClaimID, err)
+	if exists {
+		return Handle(ctx, s, agg, env, decide)
+	}
+	again, err := s.repeated(ctx, agg.Stream, &env, nil)
+	if err != nil {
+		return Result{}, fmt.Errorf("ledger: submit claim %s: %w", cmd.ClaimID, err)
+	}
+	if again {
+		return Handle(ctx, s, agg, env, decide)
+	}
+	if prepare != nil {
+		if err := prepare(); err != nil {
+			return Result{}, err
 		}
 	}
-	return Handle(ctx, s, agg, env, func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) })
+	if err := s.reserveAll(ctx, cmd.UniquenessKeys, agg.Stream, env.cause()); err != nil {
+		return Result{}, fmt.Errorf("ledger: submit claim %s: %w", cmd.ClaimID, err)
+	}
+	res, err := Handle(ctx, s, agg, env, decide)
+	if err == nil && res.Replayed {
+		// The first run appended after our checks and its claim may have
+		// been rejected and its keys released before we reserved them.
+		if _, rerr := ReleaseClaimKeys(context.WithoutCancel(ctx), s, cmd.ClaimID); rerr != nil {
+			return res, rerr
+		}
+	}
+	return res, err
 }
 
-// reserveAll reserves keys for owner in stream-name order; on the first
-// failure it releases what it reserved and returns that failure.
-func (s *Service) reserveAll(ctx context.Context, keys []uniqueness.Key, owner string) error {
+// reserveAll reserves keys for owner in stream-name order, recording
+// cause; on the first failure it releases what it reserved and returns
+// that failure.
+func (s *Service) reserveAll(ctx context.Context, keys []uniqueness.Key, owner string, cause eventstore.Metadata) error {
 	ordered := slices.SortedFunc(slices.Values(keys), func(a, b uniqueness.Key) int {
 		return strings.Compare(a.Stream(), b.Stream())
 	})
 	for i, key := range ordered {
-		err := s.Reserve(ctx, key, owner)
+		err := s.reserve(ctx, key, owner, cause)
 		if err == nil {
 			continue
 		}
@@ -81,7 +118,7 @@ func (s *Service) reserveAll(ctx context.Context, keys []uniqueness.Key, owner s
 		// half the claim's keys held by a claim that does not exist.
 		undo := context.WithoutCancel(ctx)
 		for _, held := range ordered[:i] {
-			if rerr := s.Release(undo, held, owner, "claim not submitted: "+err.Error()); rerr != nil {
+			if rerr := s.release(undo, held, owner, "claim not submitted: "+err.Error(), cause); rerr != nil {
 				err = errors.Join(err, fmt.Errorf("ledger: undo reservation of %s: %w", held.Stream(), rerr))
 			}
 		}
@@ -150,15 +187,18 @@ func KeysReleasable(st claim.State) (bool, string) {
 	return false, ""
 }
 
-// ReleaseClaimKeys releases claim id's uniqueness keys if KeysReleasable
+// ReleaseClaimKeys releases claim id's uniqueness keys (those it was
+// submitted with, and a key BackfillOneTimeKeys added) if KeysReleasable
 // allows, and reports whether it did. It is idempotent, so it is also the
 // recovery step for a crash between recording a rejection or cancellation
 // and releasing the keys. A key it does not hold (taken over by another
 // claim after an earlier release, or never reserved because the claim was
-// written without SubmitClaim) is left alone.
+// written without SubmitClaim) is left alone. The releases record the
+// claim's last event, the rejection or cancellation that freed the keys,
+// as their cause, with its actor and role.
 func ReleaseClaimKeys(ctx context.Context, s *Service, id string) (bool, error) {
 	stream := claim.Stream(id)
-	st, err := s.loadClaim(ctx, stream)
+	evs, st, err := s.readClaim(ctx, stream)
 	if err != nil {
 		return false, err
 	}
@@ -166,8 +206,9 @@ func ReleaseClaimKeys(ctx context.Context, s *Service, id string) (bool, error) 
 	if !ok {
 		return false, nil
 	}
-	for _, key := range st.UniquenessKeys {
-		err := s.Release(ctx, key, stream, reason)
+	cause := causedBy(&evs[len(evs)-1])
+	for _, key := range claimKeys(st) {
+		err := s.release(ctx, key, stream, reason, cause)
 		if err != nil && !errors.Is(err, ErrNotOwner) {
 			return false, fmt.Errorf("ledger: release keys of %s: %w", stream, err)
 		}
@@ -177,19 +218,25 @@ func ReleaseClaimKeys(ctx context.Context, s *Service, id string) (bool, error) 
 
 // loadClaim folds a claim's stream into its state.
 func (s *Service) loadClaim(ctx context.Context, stream string) (claim.State, error) {
+	_, st, err := s.readClaim(ctx, stream)
+	return st, err
+}
+
+// readClaim reads a claim's stream and folds it into its state.
+func (s *Service) readClaim(ctx context.Context, stream string) ([]eventstore.Event, claim.State, error) {
 	evs, err := s.store.ReadStream(ctx, stream, 0, 0)
 	if err != nil {
-		return claim.State{}, fmt.Errorf("ledger: read %s: %w", stream, err)
+		return nil, claim.State{}, fmt.Errorf("ledger: read %s: %w", stream, err)
 	}
 	var st claim.State
 	for i := range evs {
 		ev, err := s.codec.Decode(&evs[i])
 		if err != nil {
-			return claim.State{}, fmt.Errorf("ledger: %s version %d: %w", stream, evs[i].Version, err)
+			return nil, claim.State{}, fmt.Errorf("ledger: %s version %d: %w", stream, evs[i].Version, err)
 		}
 		st = claim.Evolve(st, ev)
 	}
-	return st, nil
+	return evs, st, nil
 }
 
 func (s *Service) streamExists(ctx context.Context, stream string) (bool, error) {

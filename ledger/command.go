@@ -85,6 +85,28 @@ func (c *Command) metadata() eventstore.Metadata {
 	return m
 }
 
+// cause is the metadata of a step c causes in another stream (a key
+// reserved for a claim, money moved for an approval): c's actor, role,
+// correlation and business date, with c as the cause. The idempotency key
+// and policy version stay c's own events'.
+func (c *Command) cause() eventstore.Metadata {
+	m := c.metadata()
+	m.CausationID = c.ID.String()
+	m.IdempotencyKey, m.PolicyVersion = "", ""
+	return m
+}
+
+// causedBy is the metadata of a step event ev causes in another stream:
+// ev's actor, role, correlation and business date, with ev as the cause.
+func causedBy(ev *eventstore.Event) eventstore.Metadata {
+	corr := ev.Metadata.CorrelationID
+	if corr == "" {
+		corr = ev.ID.String()
+	}
+	return eventstore.Metadata{Actor: ev.Metadata.Actor, Role: ev.Metadata.Role, CorrelationID: corr,
+		CausationID: ev.ID.String(), EffectiveDate: ev.Metadata.EffectiveDate}
+}
+
 // fingerprintInput is what an idempotency key is bound to: everything that
 // can change a command's outcome. The command, correlation and causation
 // IDs are left out because a client's retry carries new ones.

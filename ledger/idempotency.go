@@ -107,6 +107,53 @@ func handleIdempotent[S any](ctx context.Context, s *Service, agg Aggregate[S], 
 	return Result{}, fmt.Errorf("ledger: idempotency stream %s: claim lost but not readable", stream)
 }
 
+// repeated reports whether env repeats a command the log already holds,
+// in which case Handle alone must answer it and a multi-stream command
+// takes none of its own cross-stream steps (a reservation decided on
+// today's state would not be the first run's): env's idempotency key was
+// completed for env's fingerprint on stream, or env's first event is among
+// loaded, the events of stream the caller read. A key bound to another
+// command is an *IdempotencyMismatchError. env needs its Name and Payload
+// set, as Handle fingerprints them.
+//
+// Callers read loaded first and ask repeated second. A key still
+// unclaimed now was unclaimed when loaded was read, and a command claims
+// its key before it appends, so a decision on loaded is the decision the
+// first run made (same review round, same operation IDs), and a race with
+// that run repeats its steps harmlessly.
+//
+// A key claimed but not completed (the first run still going, or crashed
+// between claiming the key and completing it) whose events are not in
+// loaded returns false with env.ID set to the claim's command ID, so the
+// caller's steps derive the first run's IDs.
+func (s *Service) repeated(ctx context.Context, stream string, env *Command, loaded []eventstore.Event) (bool, error) {
+	if env.IdempotencyKey != "" {
+		fp, err := Fingerprint(stream, env)
+		if err != nil {
+			return false, err
+		}
+		claim, done, err := s.readKey(ctx, IdempotencyStream(env.IdempotencyKey))
+		switch {
+		case err != nil:
+			return false, err
+		case claim == nil:
+		case claim.Fingerprint != fp:
+			return false, &IdempotencyMismatchError{Key: env.IdempotencyKey, Stream: claim.Stream}
+		case done != nil:
+			return true, nil
+		default:
+			env.ID = claim.CommandID
+		}
+	}
+	first := EventID(env.ID, stream, 0)
+	for i := range loaded {
+		if loaded[i].ID == first {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // readKey returns the claim and completion recorded in an idempotency
 // stream; either is nil when absent.
 func (s *Service) readKey(ctx context.Context, stream string) (*IdempotencyKeyClaimed, *IdempotencyKeyCompleted, error) {

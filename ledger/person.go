@@ -44,11 +44,6 @@ type sealedPerson struct {
 	Name       string `json:"name,omitempty"`
 }
 
-// revealRoles are the roles that may see a person's full identity: those
-// who take applications, decide on them, pay them, or audit them.
-// Evaluators see aggregates only, administrators have no need.
-var revealRoles = []string{role.Clerk, role.Approver, role.Treasurer, role.Auditor}
-
 // OpenPeople opens the person register of data directory dir: the key
 // store (persondata.FileName) and the ledger's secret
 // (persondata.SecretFileName, created 0600 with 256 random bits on first
@@ -62,6 +57,13 @@ func OpenPeople(dir string) (*People, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ledger: people: %w", err)
 	}
+	return OpenPeopleWith(dir, hasher)
+}
+
+// OpenPeopleWith opens the key store of data directory dir with a secret
+// kept elsewhere (e.g. 'fundledger serve --person-secret-file'): the
+// references it makes are then the ones hasher makes everywhere else.
+func OpenPeopleWith(dir string, hasher identity.Hasher) (*People, error) {
 	keys, err := persondata.Open(dir)
 	if err != nil {
 		return nil, fmt.Errorf("ledger: people: %w", err)
@@ -78,8 +80,10 @@ func (p *People) Ref(id identity.ResidentID) identity.PersonRef { return p.hashe
 
 // Register seals id and name (which may be empty) under the person's key
 // and returns what events may carry instead: the person reference and the
-// facts derived from the ID. Registering a person again replaces the
-// sealed identity (a corrected name). An erased person cannot be
+// facts derived from the ID. Registering a person again with a name
+// replaces the sealed identity (a corrected name); without one, the name
+// registered before is kept, so a claim that carries only the resident ID
+// does not wipe it. An erased person cannot be
 // registered again, since the same ID gives the same reference: the error
 // matches persondata.ErrErased.
 func (p *People) Register(ctx context.Context, id identity.ResidentID, name string) (identity.PersonRef, identity.Facts, error) {
@@ -87,6 +91,19 @@ func (p *People) Register(ctx context.Context, id identity.ResidentID, name stri
 		return "", identity.Facts{}, domain.Invalid("residentId", "required", "the resident ID is missing")
 	}
 	ref := p.hasher.Ref(id)
+	if name == "" {
+		before, err := p.keys.Get(ctx, ref)
+		switch {
+		case err == nil:
+			var sealed sealedPerson
+			if err := json.Unmarshal(before, &sealed); err != nil {
+				return "", identity.Facts{}, fmt.Errorf("ledger: register person %s: %w", ref, err)
+			}
+			name = sealed.Name
+		case !errors.Is(err, persondata.ErrUnknownPerson) && !errors.Is(err, persondata.ErrNoIdentity):
+			return "", identity.Facts{}, fmt.Errorf("ledger: register person %s: %w", ref, err)
+		}
+	}
 	plain, err := json.Marshal(sealedPerson{ResidentID: id.Plain(), Name: name})
 	if err != nil {
 		return "", identity.Facts{}, fmt.Errorf("ledger: register person: %w", err)
@@ -97,27 +114,49 @@ func (p *People) Register(ctx context.Context, id identity.ResidentID, name stri
 	return ref, id.Facts(), nil
 }
 
-// Reveal returns the identity registered for ref to an actor in one of
-// the roles entitled to it (clerk, approver, treasurer, auditor); any
-// other role is refused with a *domain.RuleError. After Erase the error
-// matches persondata.ErrErased.
-func (p *People) Reveal(ctx context.Context, ref identity.PersonRef, actor, roleName string, at time.Time) (Person, error) {
-	if err := role.Authorize(actor, roleName, at, revealRoles...); err != nil {
+// Reveal returns the identity registered for cmd.Person, after
+// recording the reveal in the log: IdentityRevealed (who, in which role,
+// why, and the person's keyed reference, never the identity) is appended
+// to the person's reveal stream (persondata.RevealStream) through Handle
+// with env, and the identity is returned only once that append succeeded.
+// The service's codec must know persondata's event types.
+//
+// persondata.DecideReveal refuses first, recording nothing: a role not
+// entitled (clerk, approver, treasurer, auditor) with a *domain.RuleError,
+// a missing reason or malformed reference with a *domain.FieldError. The
+// identity is opened before the record is appended, so an unknown or
+// erased person (the error matches persondata.ErrErased) records nothing
+// either: nothing was shown. A retry under env's idempotency key is
+// recorded once.
+func (p *People) Reveal(ctx context.Context, s *Service, cmd persondata.Reveal, env Command) (Person, error) {
+	if _, err := persondata.DecideReveal(persondata.Reveals{}, cmd); err != nil {
+		return Person{}, fmt.Errorf("ledger: reveal person: %w", err)
+	}
+	plain, err := p.keys.Get(ctx, cmd.Person)
+	if err != nil {
+		return Person{}, fmt.Errorf("ledger: reveal person %s: %w", cmd.Person, err)
+	}
+	var sealed sealedPerson
+	if err := json.Unmarshal(plain, &sealed); err != nil {
+		return Person{}, fmt.Errorf("ledger: reveal person %s: %w", cmd.Person, err)
+	}
+	id, err := identity.ParseResidentID("residentId", sealed.ResidentID)
+	if err != nil {
+		return Person{}, fmt.Errorf("ledger: reveal person %s: %w", cmd.Person, err)
+	}
+	if env.Name == "" {
+		env.Name = "RevealIdentity"
+	}
+	if env.Payload == nil {
+		env.Payload = cmd
+	}
+	agg := Aggregate[persondata.Reveals]{Stream: persondata.RevealStream(cmd.Person), Evolve: persondata.EvolveReveals}
+	if _, err := Handle(ctx, s, agg, env, func(st persondata.Reveals) ([]domain.Event, error) {
+		return persondata.DecideReveal(st, cmd)
+	}); err != nil {
 		return Person{}, err
 	}
-	plain, err := p.keys.Get(ctx, ref)
-	if err != nil {
-		return Person{}, fmt.Errorf("ledger: reveal person %s: %w", ref, err)
-	}
-	var s sealedPerson
-	if err := json.Unmarshal(plain, &s); err != nil {
-		return Person{}, fmt.Errorf("ledger: reveal person %s: %w", ref, err)
-	}
-	id, err := identity.ParseResidentID("residentId", s.ResidentID)
-	if err != nil {
-		return Person{}, fmt.Errorf("ledger: reveal person %s: %w", ref, err)
-	}
-	return Person{ResidentID: id, Name: s.Name}, nil
+	return Person{ResidentID: id, Name: sealed.Name}, nil
 }
 
 // Erase shreds ref's key and sealed identity (an administrator's act, on
@@ -137,21 +176,29 @@ func (p *People) Erase(ctx context.Context, ref identity.PersonRef, actor, roleN
 
 // SubmitPersonClaim registers the person a claim is about, then submits
 // the claim build makes from the person's reference and facts
-// (SubmitClaim). The person is registered first, so every reference the
-// log holds has an identity behind it until erased; a submission that then
-// fails leaves the registration, which a retry reuses. The resident ID
-// must not be in env.Payload: leave it nil and the command is recorded.
+// (SubmitClaim). The person is registered before the claim's keys are
+// reserved or its events appended, so every reference the log holds has
+// an identity behind it until erased; a submission that then fails leaves
+// the registration, which a retry reuses. A command applied before (same
+// command ID or idempotency key) returns the first result without
+// registering again, so a retry cannot overwrite the sealed identity, and
+// a malformed claim or a key first used for another command registers
+// nothing. The resident ID must not be in env.Payload: leave it nil and
+// the command is recorded.
 func SubmitPersonClaim(ctx context.Context, s *Service, p *People, id identity.ResidentID, name string,
 	build func(identity.PersonRef, identity.Facts) claim.Submit, env Command) (Result, error) {
-	ref, facts, err := p.Register(ctx, id, name)
-	if err != nil {
-		return Result{}, err
+	if id.IsZero() {
+		return Result{}, domain.Invalid("residentId", "required", "the resident ID is missing")
 	}
-	cmd := build(ref, facts)
+	ref := p.hasher.Ref(id)
+	cmd := build(ref, id.Facts())
 	if !mentions(cmd, ref) {
 		return Result{}, errors.New("ledger: submit person claim: the claim built names the person neither as beneficiary nor in a uniqueness key")
 	}
-	return SubmitClaim(ctx, s, cmd, env)
+	return submitClaim(ctx, s, cmd, env, func() error {
+		_, _, err := p.Register(ctx, id, name)
+		return err
+	})
 }
 
 // mentions reports whether cmd names ref as its beneficiary or in one of

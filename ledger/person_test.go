@@ -208,13 +208,13 @@ func TestErasePersonKeepsTheLedger(t *testing.T) {
 	}
 	erased := people.Ref(persons[0].id)
 
+	who, err := people.Reveal(ctx, svc, revealTo(erased, "aud1", role.Auditor), auditorEnv())
+	if err != nil || who.ResidentID != persons[0].id || who.Name != persons[0].name {
+		t.Fatalf("reveal before erasure = %v %q, %v", who.ResidentID, who.Name, err)
+	}
 	before := viewOf(t, st)
 	if before.spentOnTheLine != times(3).String() {
 		t.Fatalf("the line spent %s, want three grants: the claims were not paid", before.spentOnTheLine)
-	}
-	who, err := people.Reveal(ctx, erased, "aud1", role.Auditor, claimAt)
-	if err != nil || who.ResidentID != persons[0].id || who.Name != persons[0].name {
-		t.Fatalf("reveal before erasure = %v %q, %v", who.ResidentID, who.Name, err)
 	}
 	// A revealed person logged by mistake shows only the masked ID.
 	for _, printed := range []string{fmt.Sprint(who), fmt.Sprintf("%+v", who), fmt.Sprintf("%v", []ledger.Person{who})} {
@@ -256,8 +256,12 @@ func TestErasePersonKeepsTheLedger(t *testing.T) {
 	if !bytes.Equal(after.budgets, before.budgets) || !bytes.Equal(after.claims, before.claims) {
 		t.Error("the budget or claim read models rebuilt after erasure differ from before")
 	}
-	if _, err := people.Reveal(ctx, erased, "aud1", role.Auditor, claimAt); !errors.Is(err, persondata.ErrErased) {
+	head := lastPosition(t, st)
+	if _, err := people.Reveal(ctx, svc, revealTo(erased, "aud1", role.Auditor), auditorEnv()); !errors.Is(err, persondata.ErrErased) {
 		t.Errorf("reveal after erasure: err = %v, want ErrErased", err)
+	}
+	if got := lastPosition(t, st); got != head {
+		t.Errorf("the reveal of an erased person appended: log at %d, was %d", got, head)
 	}
 	if _, _, err := people.Register(ctx, persons[0].id, persons[0].name); !errors.Is(err, persondata.ErrErased) {
 		t.Errorf("register after erasure: err = %v, want ErrErased", err)
@@ -274,11 +278,12 @@ func TestErasePersonKeepsTheLedger(t *testing.T) {
 	}
 	noPlaintext("after closing")
 	people = openPeople(t, dir)
-	if _, err := people.Reveal(ctx, erased, "aud1", role.Auditor, claimAt); !errors.Is(err, persondata.ErrErased) {
+	svc = paymentService(t, openStore(t, dir))
+	if _, err := people.Reveal(ctx, svc, revealTo(erased, "aud1", role.Auditor), auditorEnv()); !errors.Is(err, persondata.ErrErased) {
 		t.Errorf("reveal after erasure and restart: err = %v, want ErrErased", err)
 	}
 	for _, p := range persons[1:] {
-		who, err := people.Reveal(ctx, people.Ref(p.id), "tre1", role.Treasurer, claimAt)
+		who, err := people.Reveal(ctx, svc, revealTo(people.Ref(p.id), "tre1", role.Treasurer), treasurerEnv())
 		if err != nil || who.ResidentID != p.id || who.Name != p.name {
 			t.Errorf("reveal of a person not erased = %v %q, %v", who.ResidentID, who.Name, err)
 		}
@@ -287,7 +292,9 @@ func TestErasePersonKeepsTheLedger(t *testing.T) {
 
 func TestRevealIsForEntitledRolesOnly(t *testing.T) {
 	ctx := context.Background()
-	people := openPeople(t, t.TempDir())
+	dir := t.TempDir()
+	people := openPeople(t, dir)
+	svc := paymentService(t, openStore(t, dir))
 	id := residentID(t, "19900101", 123)
 	ref, facts, err := people.Register(ctx, id, "")
 	if err != nil {
@@ -308,7 +315,7 @@ func TestRevealIsForEntitledRolesOnly(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run("role "+tt.role, func(t *testing.T) {
-			who, err := people.Reveal(ctx, ref, "someone", tt.role, claimAt)
+			who, err := people.Reveal(ctx, svc, revealTo(ref, "someone", tt.role), ledger.Command{ID: uuid.New(), Actor: "someone", Role: tt.role})
 			switch {
 			case tt.ok && (err != nil || who.ResidentID != id):
 				t.Errorf("reveal = %v, %v; want the ID", who.ResidentID, err)

@@ -28,7 +28,16 @@ type UniqueKey interface {
 //   - a key already held by owner returns nil (a retry is harmless);
 //   - a released key is reserved again with the exact version of its
 //     release, so re-reservation is as race-free as the first one.
+//
+// Reserve records no actor: it is for tools and tests holding a key
+// outside any command. The ledger's own steps record the actor, role,
+// correlation and cause of the command or event that made them reserve.
 func (s *Service) Reserve(ctx context.Context, key UniqueKey, owner string) error {
+	return s.reserve(ctx, key, owner, eventstore.Metadata{})
+}
+
+// reserve is Reserve, recording cause as the reservation's metadata.
+func (s *Service) reserve(ctx context.Context, key UniqueKey, owner string, cause eventstore.Metadata) error {
 	stream, err := reservationStream(key, owner)
 	if err != nil {
 		return err
@@ -52,7 +61,7 @@ func (s *Service) Reserve(ctx context.Context, key UniqueKey, owner string) erro
 		default:
 			return &DuplicateError{Stream: stream, Owner: last.owner}
 		}
-		ev, err := record(reservationID("reserve", stream, owner, next), UniqueKeyReserved{Owner: owner}, eventstore.Metadata{})
+		ev, err := record(reservationID("reserve", stream, owner, next), UniqueKeyReserved{Owner: owner}, cause)
 		if err != nil {
 			return err
 		}
@@ -72,7 +81,13 @@ func (s *Service) Reserve(ctx context.Context, key UniqueKey, owner string) erro
 // cancelled, so another owner may reserve it. Releasing a key owner already
 // released returns nil; a key held by someone else, or never reserved,
 // returns an error matching ErrNotOwner.
+// Like Reserve, it records no actor; the ledger's own steps use release.
 func (s *Service) Release(ctx context.Context, key UniqueKey, owner, reason string) error {
+	return s.release(ctx, key, owner, reason, eventstore.Metadata{})
+}
+
+// release is Release, recording cause as the release's metadata.
+func (s *Service) release(ctx context.Context, key UniqueKey, owner, reason string, cause eventstore.Metadata) error {
 	stream, err := reservationStream(key, owner)
 	if err != nil {
 		return err
@@ -91,7 +106,7 @@ func (s *Service) Release(ctx context.Context, key UniqueKey, owner, reason stri
 			return nil
 		}
 		ev, err := record(reservationID("release", stream, owner, last.version+1),
-			UniqueKeyReleased{Owner: owner, Reason: reason}, eventstore.Metadata{})
+			UniqueKeyReleased{Owner: owner, Reason: reason}, cause)
 		if err != nil {
 			return err
 		}

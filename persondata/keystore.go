@@ -18,6 +18,10 @@
 // while the log's hash chains still verify and the money still adds up.
 // A backup of persondata.db taken before an erasure still holds the key,
 // so such backups must expire or be erased from as well.
+//
+// Each look at an identity is recorded in the log first (Reveal,
+// DecideReveal, IdentityRevealed: who, in which role, why, and the keyed
+// reference only); ledger.People.Reveal records before it returns.
 package persondata
 
 import (

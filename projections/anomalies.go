@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -411,12 +410,12 @@ func beneficiaryKey(b claim.Beneficiary) string { return b.Kind + "|" + b.Ref }
 func (a *Anomalies) found(an Anomaly) { a.st.Found = append(a.st.Found, an) }
 
 // MarshalState implements Projection.
-func (a *Anomalies) MarshalState() ([]byte, error) { return json.Marshal(a.st) }
+func (a *Anomalies) MarshalState() ([]byte, error) { return marshalState(a.st) }
 
 // UnmarshalState implements Projection.
 func (a *Anomalies) UnmarshalState(data []byte) error {
 	a.Reset()
-	if err := json.Unmarshal(data, &a.st); err != nil {
+	if err := unmarshalState(data, &a.st); err != nil {
 		a.Reset()
 		return fmt.Errorf("anomalies: %w", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/haixi-hrss/fundledger/domain"
@@ -12,7 +14,6 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
-	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/eventstore"
 )
 
@@ -52,23 +53,27 @@ type ClaimFilter struct {
 	Employer  string
 }
 
-func (f ClaimFilter) match(r *ClaimRow) bool {
-	return (f.Status == "" || r.Status == f.Status) && (f.Programme == "" || r.Programme == f.Programme) &&
-		(f.County == "" || r.County == f.County) && (f.Employer == "" || r.Employer == f.Employer)
-}
-
 // Claims is the officers' claim queue. It folds each claim's stream with
 // the domain's own claim.Evolve, so the queue cannot drift from what the
-// claim aggregate decides on. It is not safe for concurrent use; while a
-// Runner feeds it, query it inside Runner.Read.
+// claim aggregate decides on, and keeps ordered indexes of it (see
+// claimIndex) so a page of any list costs about the page, not the queue.
+// Queries may run at once with one another but not with Apply, Reset or
+// UnmarshalState; while a Runner feeds it, query it inside Runner.Read.
 type Claims struct {
 	claims map[string]*claimEntry
+	// idx is nil until the first query after a reset or a restore.
+	idx   atomic.Pointer[claimIndex]
+	build sync.Mutex
 }
 
-// claimEntry is one claim's folded state and when it last changed.
+// claimEntry is one claim's folded state and when it last changed. The
+// indexes hold pointers to entries and order them by these fields, so an
+// indexed entry changes only between its removal and its re-insertion.
 type claimEntry struct {
 	State      claim.State `json:"state"`
 	LastChange time.Time   `json:"lastChange"`
+	// work is workOf(State) as of its last indexing.
+	work work
 }
 
 // NewClaims returns an empty model.
@@ -82,7 +87,10 @@ func NewClaims() *Claims {
 func (c *Claims) Name() string { return "claims" }
 
 // Reset implements Projection.
-func (c *Claims) Reset() { c.claims = map[string]*claimEntry{} }
+func (c *Claims) Reset() {
+	c.claims = map[string]*claimEntry{}
+	c.idx.Store(nil)
+}
 
 // Apply implements Projection. Claim events name their claim only through
 // their stream, claim-<ID>.
@@ -102,8 +110,15 @@ func (c *Claims) Apply(ev domain.Event, env *eventstore.Event) error {
 	} else if !ok {
 		return fmt.Errorf("%s in %s: claim %q was never submitted", env.Type, env.Stream, id)
 	}
+	x := c.idx.Load()
+	if x != nil && ok {
+		x.remove(e)
+	}
 	e.State = claim.Evolve(e.State, ev)
 	e.LastChange = env.RecordedAt.UTC()
+	if x != nil {
+		x.add(e)
+	}
 	return nil
 }
 
@@ -117,10 +132,13 @@ func (c *Claims) Claim(id string) (ClaimRow, bool) {
 }
 
 // Find returns the claims f selects, in queue order: least recently
-// changed first, ties by ID.
+// changed first, ties by ID. It returns them all; FindPage returns a page.
 func (c *Claims) Find(f ClaimFilter) []ClaimRow {
-	return c.selectRows(func(r *ClaimRow) bool { return f.match(r) })
+	return c.FindPage(f, ClaimCursor{}, -1).Rows
 }
+
+// Len returns how many claims the queue holds.
+func (c *Claims) Len() int { return len(c.claims) }
 
 // NextWork returns, in queue order, the claims actor, acting in role r,
 // may take the next step on:
@@ -134,47 +152,36 @@ func (c *Claims) Find(f ClaimFilter) []ClaimRow {
 //     instalment, or record the bank's result of one in flight.
 //
 // Other roles have no queue. The domain still decides each command; this
-// is the list to offer, not a permission.
+// is the list to offer, not a permission. It returns the whole list;
+// NextWorkPage returns a page.
 func (c *Claims) NextWork(r, actor string) []ClaimRow {
-	if strings.TrimSpace(actor) == "" {
-		return nil
-	}
-	var can func(*ClaimRow) bool
-	switch r {
-	case role.Clerk:
-		can = func(x *ClaimRow) bool {
-			return x.Status == claim.StatusSubmitted || x.Status == claim.StatusApproved || x.Status == claim.StatusInDisclosure
-		}
-	case role.Approver:
-		can = func(x *ClaimRow) bool {
-			return x.Status == claim.StatusChecked && x.SubmittedBy != actor && !slices.Contains(x.Approvers, actor)
-		}
-	case role.Treasurer:
-		can = func(x *ClaimRow) bool {
-			return x.Status == claim.StatusDisclosed && slices.ContainsFunc(x.Instalments, func(in claim.Instalment) bool {
-				return in.Status == claim.InstalmentScheduled || in.Status == claim.InstalmentFailed || in.Status == claim.InstalmentInFlight
-			})
-		}
-	default:
-		return nil
-	}
-	return c.selectRows(can)
+	return c.nextWorkPage(r, actor, ClaimCursor{}, -1, -1).Rows
 }
 
-func (c *Claims) selectRows(keep func(*ClaimRow) bool) []ClaimRow {
-	var out []ClaimRow
-	for _, e := range c.claims {
-		if r := e.row(); keep(&r) {
-			out = append(out, r)
-		}
+// index returns the ordered indexes, building them on the first query
+// after a reset or a restore: a rebuild or a restore then pays nothing
+// for them, and Apply keeps them current from then on. Queries run
+// concurrently under Runner.Read, so the build is serialised here.
+func (c *Claims) index() *claimIndex {
+	if x := c.idx.Load(); x != nil {
+		return x
 	}
-	slices.SortFunc(out, func(a, b ClaimRow) int {
-		if n := a.LastChange.Compare(b.LastChange); n != 0 {
-			return n
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return out
+	c.build.Lock()
+	defer c.build.Unlock()
+	if x := c.idx.Load(); x != nil {
+		return x
+	}
+	x := buildClaimIndex(c.claims)
+	c.idx.Store(x)
+	return x
+}
+
+// employer is the beneficiary's credit code when it is an employer.
+func (e *claimEntry) employer() string {
+	if e.State.Beneficiary.Kind == claim.Employer {
+		return e.State.Beneficiary.Ref
+	}
+	return ""
 }
 
 func (e *claimEntry) row() ClaimRow {

@@ -56,16 +56,10 @@ type feeder struct {
 	codec  *codec.Codec
 	projs  []Projection
 	routes map[string]*route
-	// names holds one copy of each stream name, type and metadata value
-	// seen. The store returns fresh strings for every event, and a model
-	// that keeps envelopes (the auditors' trail keeps one per claim
-	// event) would otherwise hold a million copies of a few hundred
-	// thousand names; sharing them takes about a fifth off such a heap.
-	names map[string]string
 }
 
 func newFeeder(c *codec.Codec, projs []Projection) *feeder {
-	f := &feeder{codec: c, projs: projs, routes: map[string]*route{}, names: map[string]string{}}
+	f := &feeder{codec: c, projs: projs, routes: map[string]*route{}}
 	for _, t := range c.Types() {
 		r := &route{}
 		for i, p := range projs {
@@ -146,7 +140,6 @@ func (f *feeder) apply(b *batch, i int, pr *Progress) error {
 		if err := b.errs[i]; err != nil {
 			return err
 		}
-		f.share(ev)
 		for k, pi := range r.projs {
 			var d domain.Event
 			if r.payload[k] {
@@ -161,20 +154,6 @@ func (f *feeder) apply(b *batch, i int, pr *Progress) error {
 	pr.Position = ev.Position
 	pr.Events++
 	return nil
-}
-
-// share replaces ev's low-cardinality strings by the copies seen before.
-func (f *feeder) share(ev *eventstore.Event) {
-	for _, s := range []*string{&ev.Stream, &ev.Type, &ev.Metadata.Actor, &ev.Metadata.Role, &ev.Metadata.EffectiveDate, &ev.Metadata.PolicyVersion} {
-		if *s == "" {
-			continue
-		}
-		if seen, ok := f.names[*s]; ok {
-			*s = seen
-		} else {
-			f.names[*s] = *s
-		}
-	}
 }
 
 // readAhead reads the log after position from on one goroutine and

@@ -53,9 +53,10 @@ const allKey = "all"
 //     of the claim that paid for the hire, or, until that claim is seen,
 //     the employer's registered county and no programme.
 //   - A trainee counts in the month of certification (a cohort), with
-//     its placement, under vocational training in the county of the
-//     employer that placed it; trainee events name no county, so an
-//     unplaced trainee counts under the prefecture (632800).
+//     its placement, under the programme and county its certification
+//     names. A certification recorded before certifications named them
+//     counts under vocational training in the prefecture (632800) until
+//     a placement moves it to the placing employer's county.
 //
 // Every row is precomputed in cells keyed by programme, county and period,
 // including the totals over every programme and every county, so a query
@@ -65,6 +66,16 @@ const allKey = "all"
 // for concurrent use; while a Runner feeds it, query it inside Runner.Read.
 type Performance struct {
 	s perfState
+	// cellKeys memoises perfCells: a million-event log touches cells
+	// under a few hundred programme × county × month combinations, and
+	// building twelve keys for each event cost more than folding it.
+	cellKeys map[perfCellsAt][]string
+}
+
+// perfCellsAt is what perfCells depends on.
+type perfCellsAt struct {
+	prog, county string
+	year, month  int
 }
 
 // perfState is the whole model; encoding/json writes map keys sorted, so
@@ -130,6 +141,7 @@ func (p *Performance) Name() string { return "performance" }
 
 // Reset implements Projection.
 func (p *Performance) Reset() {
+	p.cellKeys = map[perfCellsAt][]string{}
 	p.s = perfState{
 		Lines: map[string]perfLine{}, Claims: map[string]perfClaim{}, Cells: map[string]*perfCell{},
 		Employers: map[string]*perfEmployer{}, Hires: map[string]*perfHire{}, Waiting: map[string][]string{},
@@ -205,9 +217,7 @@ func (p *Performance) Apply(ev domain.Event, env *eventstore.Event) error {
 	case *hire.InsuredStatusRecorded:
 		return p.hireFinding(e, env)
 	case *trainee.Certified:
-		t := &perfTrainee{County: string(region.Haixi), CertifiedOn: e.On}
-		p.s.Trainees[streamKey(env, trainee.Stream(""))] = t
-		p.trainee(t, 1)
+		p.traineeCertified(e, env)
 	case *trainee.Placed:
 		return p.traineePlaced(e, env)
 	case *indicator.Recorded:
@@ -247,7 +257,13 @@ func perfCells(prog, county string, d calendar.Date) []string {
 
 // touch applies change to every cell an event counts in.
 func (p *Performance) touch(prog, county string, d calendar.Date, change func(*perfCell)) {
-	for _, k := range perfCells(prog, county, d) {
+	at := perfCellsAt{prog: prog, county: county, year: d.Year(), month: int(d.Month())}
+	keys, ok := p.cellKeys[at]
+	if !ok {
+		keys = perfCells(prog, county, d)
+		p.cellKeys[at] = keys
+	}
+	for _, k := range keys {
 		c, ok := p.s.Cells[k]
 		if !ok {
 			c = &perfCell{}

@@ -87,7 +87,14 @@ type perfFinding struct {
 
 // perfTrainee is a certified trainee and where it is counted.
 type perfTrainee struct {
-	County      string        `json:"county"`
+	// Programme is the certification's training programme; "" (a
+	// certification recorded before it was named) counts as vocational
+	// training.
+	Programme string `json:"programme,omitempty"`
+	County    string `json:"county"`
+	// Named says the certification named County, so a placement does not
+	// move the trainee.
+	Named       bool          `json:"named,omitempty"`
 	CertifiedOn calendar.Date `json:"certifiedOn"`
 	Placed      bool          `json:"placed,omitempty"`
 	Within      bool          `json:"within,omitempty"`
@@ -159,20 +166,42 @@ func (p *Performance) hire(h *perfHire, sign int) {
 	}
 }
 
+// traineeCertified counts a certified trainee under the programme and
+// county its certification names, for good: the training was paid for
+// there, wherever the trainee is later employed. A certification recorded
+// before it named a county counts as it always did, under vocational
+// training in the prefecture until a placement moves it to the placing
+// employer's county.
+func (p *Performance) traineeCertified(e *trainee.Certified, env *eventstore.Event) {
+	t := &perfTrainee{Programme: string(e.Programme), County: string(e.County), Named: e.County != "", CertifiedOn: e.On}
+	if !t.Named {
+		t.County = string(region.Haixi)
+	}
+	p.s.Trainees[streamKey(env, trainee.Stream(""))] = t
+	p.trainee(t, 1)
+}
+
 func (p *Performance) traineePlaced(e *trainee.Placed, env *eventstore.Event) error {
 	t, ok := p.s.Trainees[streamKey(env, trainee.Stream(""))]
 	if !ok {
 		return fmt.Errorf("%s in %s: the trainee was never certified", env.Type, env.Stream)
 	}
 	p.trainee(t, -1)
-	t.County, t.Placed, t.Within = p.countyOfUnit(perfDigest("unit", e.Employer)), true, e.WithinWindow
+	if !t.Named {
+		t.County = p.countyOfUnit(perfDigest("unit", e.Employer))
+	}
+	t.Placed, t.Within = true, e.WithinWindow
 	p.trainee(t, 1)
 	return nil
 }
 
 // trainee adds (sign 1) or removes (sign −1) a trainee's counts.
 func (p *Performance) trainee(t *perfTrainee, sign int) {
-	p.touch(string(programme.VocationalTraining), t.County, t.CertifiedOn, func(c *perfCell) {
+	prog := t.Programme
+	if prog == "" {
+		prog = string(programme.VocationalTraining)
+	}
+	p.touch(prog, t.County, t.CertifiedOn, func(c *perfCell) {
 		c.Certified += sign
 		switch {
 		case t.Placed && t.Within:

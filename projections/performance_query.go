@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/shopspring/decimal"
@@ -246,12 +245,12 @@ func (p *Performance) retained(d, end string) (int, bool) {
 }
 
 // MarshalState implements Projection.
-func (p *Performance) MarshalState() ([]byte, error) { return json.Marshal(p.s) }
+func (p *Performance) MarshalState() ([]byte, error) { return marshalState(p.s) }
 
 // UnmarshalState implements Projection.
 func (p *Performance) UnmarshalState(data []byte) error {
 	p.Reset()
-	if err := json.Unmarshal(data, &p.s); err != nil {
+	if err := unmarshalState(data, &p.s); err != nil {
 		p.Reset()
 		return fmt.Errorf("performance: %w", err)
 	}

@@ -162,11 +162,18 @@ func (w *world) certify(id string, person int, certified calendar.Date) {
 	w.certifyAs(id, personRef(person).String(), certified)
 }
 
-// certifyAs certifies trainee id, the person with keyed reference ref.
+// certifyAs certifies trainee id, the person with keyed reference ref,
+// trained under vocational training in Golmud; t2, never placed, took the
+// prefecture's own course, so the scenario has a trainee counted under
+// the prefecture.
 func (w *world) certifyAs(id, ref string, certified calendar.Date) {
 	w.t.Helper()
-	cmd := trainee.Certify{TraineeID: id, Person: ref, Occupation: "焊工", Level: policy.Initial, On: certified,
-		Actor: "clerk-1", Role: role.Clerk, At: certified.Start()}
+	county := region.Golmud
+	if id == "t2" {
+		county = region.Haixi
+	}
+	cmd := trainee.Certify{TraineeID: id, Person: ref, Occupation: "焊工", Level: policy.Initial,
+		County: county, Programme: programme.VocationalTraining, On: certified, Actor: "clerk-1", Role: role.Clerk, At: certified.Start()}
 	handle(w, schema.Trainee(id), "CertifyTrainee", cmd, func(s trainee.State) ([]domain.Event, error) { return trainee.Decide(s, cmd) })
 }
 

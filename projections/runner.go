@@ -30,13 +30,17 @@ type Runner struct {
 	// lastSave is how long the last save took; a long catch-up saves less
 	// often when saves are slow (see saveDue).
 	lastSave time.Duration
+	// refused is why the snapshot found at the last restore was not
+	// used, if it was in a format this build does not read.
+	refused error
 }
 
 // NewRunner returns a runner over store that keeps its snapshot in dir
 // (SnapshotFile). It restores projs and the checkpoint from the snapshot;
-// when there is none, or it lacks one of projs (a projection added since),
-// every model starts empty at checkpoint 0, so the next catch-up rebuilds
-// them all from the same position.
+// when there is none, it lacks one of projs (a projection added since), or
+// it is in a format this build does not read (see Refused), every model
+// starts empty at checkpoint 0, so the next catch-up rebuilds them all
+// from the same position.
 func NewRunner(store eventstore.Store, c *codec.Codec, dir string, projs ...Projection) (*Runner, error) {
 	seen := make(map[string]bool, len(projs))
 	for _, p := range projs {
@@ -58,7 +62,8 @@ func (r *Runner) restore() error {
 	for _, p := range r.projs {
 		p.Reset()
 	}
-	cp, err := loadSnapshot(r.path, r.projs)
+	cp, refused, err := loadSnapshot(r.path, r.projs)
+	r.refused = refused
 	if err != nil {
 		for _, p := range r.projs {
 			p.Reset()
@@ -67,6 +72,16 @@ func (r *Runner) restore() error {
 	}
 	r.checkpoint = cp
 	return nil
+}
+
+// Refused returns why the snapshot NewRunner found was set aside, matching
+// ErrSnapshotFormat, or nil if it was used or there was none. The models
+// then start empty at checkpoint 0 and the next catch-up rebuilds them,
+// which on a large ledger takes a while a caller may want to explain.
+func (r *Runner) Refused() error {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.refused
 }
 
 // Checkpoint returns the global position the models are valid at.

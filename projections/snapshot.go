@@ -15,29 +15,30 @@ import (
 // SnapshotFile is the name of the runner's snapshot in its data directory.
 const SnapshotFile = "projections.json"
 
-// snapshotFormat is the layout saveSnapshot writes.
+// snapshotFormat is the layout saveSnapshot writes: a header line naming
+// the format, a JSON line with the checkpoint and each model's name and
+// length, then the models' bytes one after another, so each model is read
+// straight from its slice of the file, and all of them at once.
 //
-// Format 1 was one JSON object {"format":1,"checkpoint":…,"models":{name:
-// state}}: reading it meant scanning every model's bytes twice, once for
-// the object and once for the model, which on a large ledger took longer
-// than decoding the models. Format 2 is a header line naming the format,
-// a JSON line with the checkpoint and each model's name and length, then
-// the models' bytes one after another, so each model is read straight
-// from its slice of the file, and all of them at once. Format 1 files are
-// still read.
-const snapshotFormat = 2
+// Format 1 was one JSON object, format 2 this layout with every model's
+// state in JSON. Format 3 lets a model keep a binary state (the trail's
+// JSON was 260 MB on a million-event ledger and took seconds to write and
+// read). A file in an earlier format is not read: the models are rebuilt
+// from the log, as when there is no snapshot.
+const snapshotFormat = 3
 
-// snapshotMagic starts a format 2 file.
-const snapshotMagic = "fundledger-projections 2\n"
+// snapshotMagic starts a format 3 file; snapshotPrefix any format's but 1.
+const (
+	snapshotPrefix = "fundledger-projections "
+	snapshotMagic  = snapshotPrefix + "3\n"
+)
 
-// snapshotV1 is the persisted state of a runner in format 1.
-type snapshotV1 struct {
-	Format     int                        `json:"format"`
-	Checkpoint uint64                     `json:"checkpoint"`
-	Models     map[string]json.RawMessage `json:"models"`
-}
+// ErrSnapshotFormat matches a snapshot, or one model's state in it,
+// written in a layout this build does not read: by an earlier release, or
+// a later one. The runner then rebuilds the models from the log.
+var ErrSnapshotFormat = errors.New("snapshot in a format this build does not read")
 
-// snapshotHeader is format 2's second line.
+// snapshotHeader is the second line of the file.
 type snapshotHeader struct {
 	Checkpoint uint64        `json:"checkpoint"`
 	Models     []modelHeader `json:"models"`
@@ -49,23 +50,28 @@ type modelHeader struct {
 }
 
 // loadSnapshot restores projs from the snapshot at path and returns its
-// checkpoint. A missing file, or one that lacks one of projs, leaves projs
-// as they are (empty) and returns checkpoint 0.
-func loadSnapshot(path string, projs []Projection) (uint64, error) {
+// checkpoint. A missing file, one that lacks one of projs, or one in a
+// format this build does not read (ErrSnapshotFormat, for the file or a
+// model) leaves projs empty and returns checkpoint 0, so that they are
+// rebuilt from the log; it then returns the refusal as refused.
+func loadSnapshot(path string, projs []Projection) (cp uint64, refused, err error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
+		return 0, nil, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("projections: read snapshot: %w", err)
+		return 0, nil, fmt.Errorf("projections: read snapshot: %w", err)
 	}
 	cp, models, err := parseSnapshot(data)
+	if errors.Is(err, ErrSnapshotFormat) {
+		return 0, fmt.Errorf("projections: snapshot %s: %w", path, err), nil
+	}
 	if err != nil {
-		return 0, fmt.Errorf("projections: snapshot %s: %w", path, err)
+		return 0, nil, fmt.Errorf("projections: snapshot %s: %w", path, err)
 	}
 	for _, p := range projs {
 		if _, ok := models[p.Name()]; !ok {
-			return 0, nil
+			return 0, nil, nil
 		}
 	}
 	// Each projection restores its own model; they share nothing.
@@ -79,47 +85,47 @@ func loadSnapshot(path string, projs []Projection) (uint64, error) {
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return 0, err
+	err = errors.Join(errs...)
+	if errors.Is(err, ErrSnapshotFormat) {
+		for _, p := range projs {
+			p.Reset()
+		}
+		return 0, fmt.Errorf("projections: snapshot %s: %w", path, err), nil
 	}
-	return cp, nil
+	if err != nil {
+		return 0, nil, err
+	}
+	return cp, nil, nil
 }
 
 // parseSnapshot returns a snapshot's checkpoint and its models by name.
 func parseSnapshot(data []byte) (uint64, map[string][]byte, error) {
-	if rest, ok := bytes.CutPrefix(data, []byte(snapshotMagic)); ok {
-		line, body, ok := bytes.Cut(rest, []byte("\n"))
-		if !ok {
-			return 0, nil, errors.New("no header")
+	rest, ok := bytes.CutPrefix(data, []byte(snapshotMagic))
+	if !ok {
+		if bytes.HasPrefix(data, []byte(snapshotPrefix)) || bytes.HasPrefix(data, []byte("{")) {
+			return 0, nil, fmt.Errorf("%w: this build reads format %d", ErrSnapshotFormat, snapshotFormat)
 		}
-		var h snapshotHeader
-		if err := json.Unmarshal(line, &h); err != nil {
-			return 0, nil, fmt.Errorf("header: %w", err)
+		return 0, nil, errors.New("not a snapshot of read models")
+	}
+	line, body, ok := bytes.Cut(rest, []byte("\n"))
+	if !ok {
+		return 0, nil, errors.New("no header")
+	}
+	var h snapshotHeader
+	if err := json.Unmarshal(line, &h); err != nil {
+		return 0, nil, fmt.Errorf("header: %w", err)
+	}
+	models := make(map[string][]byte, len(h.Models))
+	for _, m := range h.Models {
+		if m.Bytes < 0 || m.Bytes > len(body) {
+			return 0, nil, fmt.Errorf("model %s: %d bytes, %d left in the file", m.Name, m.Bytes, len(body))
 		}
-		models := make(map[string][]byte, len(h.Models))
-		for _, m := range h.Models {
-			if m.Bytes < 0 || m.Bytes > len(body) {
-				return 0, nil, fmt.Errorf("model %s: %d bytes, %d left in the file", m.Name, m.Bytes, len(body))
-			}
-			models[m.Name], body = body[:m.Bytes], body[m.Bytes:]
-		}
-		if len(body) != 0 {
-			return 0, nil, fmt.Errorf("%d bytes after the last model", len(body))
-		}
-		return h.Checkpoint, models, nil
+		models[m.Name], body = body[:m.Bytes], body[m.Bytes:]
 	}
-	var s snapshotV1
-	if err := json.Unmarshal(data, &s); err != nil {
-		return 0, nil, err
+	if len(body) != 0 {
+		return 0, nil, fmt.Errorf("%d bytes after the last model", len(body))
 	}
-	if s.Format != 1 {
-		return 0, nil, fmt.Errorf("format %d, this build reads 1 and %d", s.Format, snapshotFormat)
-	}
-	models := make(map[string][]byte, len(s.Models))
-	for name, m := range s.Models {
-		models[name] = m
-	}
-	return s.Checkpoint, models, nil
+	return h.Checkpoint, models, nil
 }
 
 // marshalModels returns each projection's state, marshalled at once.

@@ -2,6 +2,8 @@ package projections_test
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,13 +11,16 @@ import (
 	"github.com/haixi-hrss/fundledger/projections"
 )
 
-// TestFormatOneSnapshotStillLoads: a snapshot written in format 1 (one
-// JSON object) by an earlier build restores as it was saved.
-func TestFormatOneSnapshotStillLoads(t *testing.T) {
+// TestOutdatedSnapshotIsRebuilt: a snapshot written by an earlier
+// release (format 1, one JSON object; format 2, every model in JSON) or a
+// model state in a layout this build does not read is set aside with a
+// refusal matching ErrSnapshotFormat, and the models are rebuilt from the
+// log.
+func TestOutdatedSnapshotIsRebuilt(t *testing.T) {
 	w := newWorld(t)
 	w.phaseOne()
-	b := projections.NewBudgets()
-	pr, err := w.runner(b).CatchUp(w.ctx)
+	b, tr := projections.NewBudgets(), projections.NewTrail()
+	pr, err := w.runner(b, tr).CatchUp(w.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,14 +32,28 @@ func TestFormatOneSnapshotStillLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(w.dir, projections.SnapshotFile), v1, 0o600); err != nil {
-		t.Fatal(err)
+	header := fmt.Sprintf(`{"checkpoint":%d,"models":[{"name":"budgets","bytes":%d},{"name":"trail","bytes":2}]}`, pr.Position, len(state))
+	v2 := "fundledger-projections 2\n" + header + "\n" + string(state) + "{}"
+	v3JSONTrail := "fundledger-projections 3\n" + header + "\n" + string(state) + "{}"
+	for name, file := range map[string]string{"format 1": string(v1), "format 2": v2, "format 3 with a JSON trail": v3JSONTrail} {
+		if err := os.WriteFile(filepath.Join(w.dir, projections.SnapshotFile), []byte(file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		again, againTrail := projections.NewBudgets(), projections.NewTrail()
+		r := w.runner(again, againTrail)
+		if r.Checkpoint() != 0 || len(again.Lines()) != 0 || !errors.Is(r.Refused(), projections.ErrSnapshotFormat) {
+			t.Errorf("%s: restored at %d with %d lines, refusal %v; want a fresh start refused for its format",
+				name, r.Checkpoint(), len(again.Lines()), r.Refused())
+		}
+		if _, err := r.CatchUp(w.ctx); err != nil {
+			t.Fatal(err)
+		}
+		mustEqual(t, name+": rebuilt budgets", b, again)
+		mustEqual(t, name+": rebuilt trail", tr, againTrail)
+		if r := w.runner(projections.NewBudgets(), projections.NewTrail()); r.Checkpoint() != pr.Position || r.Refused() != nil {
+			t.Errorf("%s: after the rebuild the snapshot restores at %d (refusal %v), want %d", name, r.Checkpoint(), r.Refused(), pr.Position)
+		}
 	}
-	again := projections.NewBudgets()
-	if r := w.runner(again); r.Checkpoint() != pr.Position {
-		t.Errorf("format 1 snapshot restored at %d, want %d", r.Checkpoint(), pr.Position)
-	}
-	mustEqual(t, "saved and restored from format 1", b, again)
 }
 
 // TestDamagedSnapshotIsAnError: a snapshot cut short, or with bytes past

@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -33,15 +32,6 @@ type TrailEntry struct {
 	// Hash is the event's chain hash in hex, to be checked against the
 	// store's integrity verification.
 	Hash string `json:"hash"`
-}
-
-func entryOf(env *eventstore.Event) TrailEntry {
-	m := env.Metadata
-	return TrailEntry{
-		Position: env.Position, Stream: env.Stream, Version: env.Version, Type: env.Type, RecordedAt: env.RecordedAt.UTC(),
-		Actor: m.Actor, Role: m.Role, CorrelationID: m.CorrelationID, CausationID: m.CausationID,
-		PolicyVersion: m.PolicyVersion, EffectiveDate: m.EffectiveDate, Hash: env.Hash.String(),
-	}
 }
 
 // Action is one event an actor's command recorded.
@@ -87,29 +77,17 @@ type PaymentTrace struct {
 	Allocations  []Allocation `json:"allocations"`
 }
 
-// claimTrail is one claim's trail and what TracePayment needs of it.
-type claimTrail struct {
-	Line        string       `json:"line"`
-	Entries     []TrailEntry `json:"entries"`
-	CheckPolicy string       `json:"checkPolicy,omitempty"`
-	Approvals   []Approval   `json:"approvals"`
-}
-
 // Trail is the auditors' read model: each claim's full trail across its
 // own stream and the budget-line events that name it, an index of what
-// each actor did, and the fund allocations to each budget line. It is not
-// safe for concurrent use; while a Runner feeds it, query it inside
-// Runner.Read.
+// each actor did, and the fund allocations to each budget line. It holds
+// each envelope as a compact record (trail_records.go) and its state in a
+// binary form (trail_snapshot.go). It is not safe for concurrent use;
+// while a Runner feeds it, query it inside Runner.Read.
 type Trail struct {
-	state trailState
-}
-
-// trailState is the model and its persisted form; encoding/json writes
-// map keys sorted, so equal models marshal to equal bytes.
-type trailState struct {
-	Claims map[string]*claimTrail  `json:"claims"`
-	Actors map[string][]Action     `json:"actors"`
-	Lines  map[string][]Allocation `json:"lines"`
+	names  nameTable
+	claims map[string]*claimTrail
+	actors map[ref][]actionRec
+	lines  map[string][]allocationRec
 }
 
 // NewTrail returns an empty model.
@@ -124,7 +102,8 @@ func (t *Trail) Name() string { return "trail" }
 
 // Reset implements Projection.
 func (t *Trail) Reset() {
-	t.state = trailState{Claims: map[string]*claimTrail{}, Actors: map[string][]Action{}, Lines: map[string][]Allocation{}}
+	*t = Trail{names: newNameTable(), claims: map[string]*claimTrail{}, actors: map[ref][]actionRec{},
+		lines: map[string][]allocationRec{}}
 }
 
 // Apply implements Projection. Every event with an actor in its envelope
@@ -132,48 +111,49 @@ func (t *Trail) Reset() {
 // budget movements by the claim ID they carry.
 func (t *Trail) Apply(ev domain.Event, env *eventstore.Event) error {
 	if a := env.Metadata.Actor; a != "" {
-		t.state.Actors[a] = append(t.state.Actors[a], Action{Position: env.Position, Stream: env.Stream, Type: env.Type})
+		r := t.names.ref(a)
+		t.actors[r] = append(t.actors[r], actionRec{position: env.Position, stream: t.names.ref(env.Stream), typ: t.names.ref(env.Type)})
 	}
-	entry := entryOf(env)
 	if id, ok := strings.CutPrefix(env.Stream, claim.Stream("")); ok {
-		return t.applyClaim(id, ev, entry)
+		return t.applyClaim(id, ev, env)
 	}
 	switch e := ev.(type) {
 	case *fund.Allocated:
-		t.state.Lines[e.BudgetLineID] = append(t.state.Lines[e.BudgetLineID],
-			Allocation{Entry: entry, AllocationID: e.AllocationID, FundID: e.FundID, Amount: e.Amount})
+		t.lines[e.BudgetLineID] = append(t.lines[e.BudgetLineID],
+			allocationRec{rec: t.names.record(env), allocationID: e.AllocationID, fundID: e.FundID, amount: e.Amount})
 	case *budget.FundsReserved:
-		return t.applyMovement(e.ClaimID, entry)
+		return t.applyMovement(e.ClaimID, env)
 	case *budget.FundsSpent:
-		return t.applyMovement(e.ClaimID, entry)
+		return t.applyMovement(e.ClaimID, env)
 	case *budget.FundsReleased:
-		return t.applyMovement(e.ClaimID, entry)
+		return t.applyMovement(e.ClaimID, env)
 	case *budget.FundsRecovered:
-		return t.applyMovement(e.ClaimID, entry)
+		return t.applyMovement(e.ClaimID, env)
 	}
 	return nil
 }
 
-func (t *Trail) applyClaim(id string, ev domain.Event, entry TrailEntry) error {
-	c, ok := t.state.Claims[id]
+func (t *Trail) applyClaim(id string, ev domain.Event, env *eventstore.Event) error {
+	c, ok := t.claims[id]
 	if s, submitted := ev.(*claim.Submitted); submitted {
-		if ok && slices.ContainsFunc(c.Entries, func(x TrailEntry) bool { return x.Stream == entry.Stream }) {
-			return fmt.Errorf("%s in %s: claim %q was already submitted", entry.Type, entry.Stream, id)
+		if ok && slices.ContainsFunc(c.entries, func(x trailRec) bool { return t.names.str(x.stream) == env.Stream }) {
+			return fmt.Errorf("%s in %s: claim %q was already submitted", env.Type, env.Stream, id)
 		}
 		if !ok {
-			c = &claimTrail{Approvals: []Approval{}}
-			t.state.Claims[id] = c
+			c = &claimTrail{}
+			t.claims[id] = c
 		}
-		c.Line = s.BudgetLineID
+		c.line = t.names.ref(s.BudgetLineID)
 	} else if !ok {
-		return fmt.Errorf("%s in %s: claim %q was never submitted", entry.Type, entry.Stream, id)
+		return fmt.Errorf("%s in %s: claim %q was never submitted", env.Type, env.Stream, id)
 	}
-	c.Entries = append(c.Entries, entry)
+	c.entries = append(c.entries, t.names.record(env))
 	switch e := ev.(type) {
 	case *claim.Checked:
-		c.CheckPolicy = e.Terms.PolicyVersion
+		c.checkPolicy = t.names.ref(e.Terms.PolicyVersion)
 	case *claim.ApprovalRecorded:
-		c.Approvals = append(c.Approvals, Approval{Entry: entry, Round: e.Round, Actor: e.Actor, Role: e.Role})
+		c.approvals = append(c.approvals, approvalRec{entry: len(c.entries) - 1, round: e.Round,
+			actor: t.names.ref(e.Actor), role: t.names.ref(e.Role)})
 	}
 	return nil
 }
@@ -181,34 +161,40 @@ func (t *Trail) applyClaim(id string, ev domain.Event, entry TrailEntry) error {
 // applyMovement adds a budget-line movement to its claim's trail. The line
 // may hold money for a claim this log never submitted (a reservation made
 // by hand, as the budget aggregate allows); its trail then starts there.
-func (t *Trail) applyMovement(id string, entry TrailEntry) error {
+func (t *Trail) applyMovement(id string, env *eventstore.Event) error {
 	if id == "" {
-		return fmt.Errorf("%s in %s: no claim ID", entry.Type, entry.Stream)
+		return fmt.Errorf("%s in %s: no claim ID", env.Type, env.Stream)
 	}
-	c, ok := t.state.Claims[id]
+	c, ok := t.claims[id]
 	if !ok {
-		c = &claimTrail{Line: strings.TrimPrefix(entry.Stream, budget.Stream("")), Approvals: []Approval{}}
-		t.state.Claims[id] = c
+		c = &claimTrail{line: t.names.ref(strings.TrimPrefix(env.Stream, budget.Stream("")))}
+		t.claims[id] = c
 	}
-	c.Entries = append(c.Entries, entry)
+	c.entries = append(c.entries, t.names.record(env))
 	return nil
 }
 
 // ClaimTrail returns every event of claim id's stream and every budget-line
 // movement naming it, in log order.
 func (t *Trail) ClaimTrail(id string) ([]TrailEntry, bool) {
-	c, ok := t.state.Claims[id]
+	c, ok := t.claims[id]
 	if !ok {
 		return nil, false
 	}
-	return slices.Clone(c.Entries), true
+	out := make([]TrailEntry, len(c.entries))
+	for i := range c.entries {
+		out[i] = t.names.entry(&c.entries[i])
+	}
+	return out, true
 }
 
 // ByActor returns what actor did, in log order.
 func (t *Trail) ByActor(actor string) []Action {
-	out := slices.Clone(t.state.Actors[actor])
-	if out == nil {
-		out = []Action{}
+	out := []Action{}
+	if r, ok := t.names.ids[actor]; ok && actor != "" {
+		for _, a := range t.actors[r] {
+			out = append(out, Action{Position: a.position, Stream: t.names.str(a.stream), Type: t.names.str(a.typ)})
+		}
 	}
 	return out
 }
@@ -216,9 +202,9 @@ func (t *Trail) ByActor(actor string) []Action {
 // Allocations returns the fund's allocations to budget line id, in log
 // order.
 func (t *Trail) Allocations(line string) []Allocation {
-	out := slices.Clone(t.state.Lines[line])
-	if out == nil {
-		out = []Allocation{}
+	out := []Allocation{}
+	for _, a := range t.lines[line] {
+		out = append(out, Allocation{Entry: t.names.entry(&a.rec), AllocationID: a.allocationID, FundID: a.fundID, Amount: a.amount})
 	}
 	return out
 }
@@ -233,52 +219,35 @@ var paymentTypes = []string{
 // approvals, budget line and fund allocations. It reports false when the
 // claim is unknown, was never submitted in this log, or has no payment.
 func (t *Trail) TracePayment(id string) (PaymentTrace, bool) {
-	c, ok := t.state.Claims[id]
+	c, ok := t.claims[id]
 	if !ok {
 		return PaymentTrace{}, false
 	}
-	sub := slices.IndexFunc(c.Entries, func(e TrailEntry) bool { return e.Type == (claim.Submitted{}).EventType() })
+	typeOf := func(r *trailRec) string { return t.names.str(r.typ) }
+	sub := slices.IndexFunc(c.entries, func(r trailRec) bool { return typeOf(&r) == (claim.Submitted{}).EventType() })
 	if sub < 0 {
 		return PaymentTrace{}, false
 	}
+	line := t.names.str(c.line)
 	tr := PaymentTrace{
-		ClaimID: id, Submission: c.Entries[sub], CheckPolicy: c.CheckPolicy, Approvals: slices.Clone(c.Approvals),
-		Payments: []TrailEntry{}, BudgetLineID: c.Line, Allocations: t.Allocations(c.Line),
+		ClaimID: id, Submission: t.names.entry(&c.entries[sub]), CheckPolicy: t.names.str(c.checkPolicy),
+		Approvals: make([]Approval, len(c.approvals)), Payments: []TrailEntry{}, BudgetLineID: line,
+		Allocations: t.Allocations(line),
 	}
-	for _, e := range c.Entries {
-		switch {
-		case e.Type == (claim.Checked{}).EventType():
-			tr.Check = e
-		case slices.Contains(paymentTypes, e.Type):
-			tr.Payments = append(tr.Payments, e)
+	for i, a := range c.approvals {
+		tr.Approvals[i] = Approval{Entry: t.names.entry(&c.entries[a.entry]), Round: a.round, Actor: t.names.str(a.actor),
+			Role: t.names.str(a.role)}
+	}
+	for i := range c.entries {
+		switch typ := typeOf(&c.entries[i]); {
+		case typ == (claim.Checked{}).EventType():
+			tr.Check = t.names.entry(&c.entries[i])
+		case slices.Contains(paymentTypes, typ):
+			tr.Payments = append(tr.Payments, t.names.entry(&c.entries[i]))
 		}
 	}
 	if len(tr.Payments) == 0 {
 		return PaymentTrace{}, false
 	}
 	return tr, true
-}
-
-// MarshalState implements Projection.
-func (t *Trail) MarshalState() ([]byte, error) {
-	return json.Marshal(t.state)
-}
-
-// UnmarshalState implements Projection.
-func (t *Trail) UnmarshalState(data []byte) error {
-	var s trailState
-	if err := json.Unmarshal(data, &s); err != nil {
-		return fmt.Errorf("trail: %w", err)
-	}
-	t.Reset()
-	for k, v := range s.Claims {
-		t.state.Claims[k] = v
-	}
-	for k, v := range s.Actors {
-		t.state.Actors[k] = v
-	}
-	for k, v := range s.Lines {
-		t.state.Lines[k] = v
-	}
-	return nil
 }

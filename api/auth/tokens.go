@@ -6,7 +6,6 @@ package auth
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -208,8 +207,10 @@ func syncDir(dir string) error {
 
 // Tokens is a loaded tokens file, ready to verify bearer tokens.
 type Tokens struct {
-	active []Entry
-	hashes [][]byte
+	// byHash indexes the active entries by their token's SHA-256, so a
+	// check costs one hash and one lookup however many tokens the file
+	// holds (a scan of 1,000 entries took about 38 µs a request).
+	byHash map[[sha256.Size]byte]Entry
 }
 
 // Load reads the tokens file at path; revoked entries are left out.
@@ -218,36 +219,30 @@ func Load(path string) (*Tokens, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Tokens{}
+	t := &Tokens{byHash: make(map[[sha256.Size]byte]Entry, len(f.Tokens))}
 	for _, e := range f.Tokens {
 		if e.Revoked != nil {
 			continue
 		}
-		h, err := hex.DecodeString(e.Hash)
-		if err != nil || len(h) != sha256.Size {
+		var h [sha256.Size]byte
+		if n, err := hex.Decode(h[:], []byte(e.Hash)); err != nil || n != sha256.Size || len(e.Hash) != 2*sha256.Size {
 			return nil, fmt.Errorf("auth: token %s: malformed hash", e.ID)
 		}
-		t.active = append(t.active, e)
-		t.hashes = append(t.hashes, h)
+		t.byHash[h] = e
 	}
 	return t, nil
 }
 
-// Verify returns the principal a token belongs to. It compares the token's
-// hash with every active entry in constant time and does not stop at a
-// match, so timing tells nothing about which entry matched or how close a
-// guess came.
+// Verify returns the principal a token belongs to. The lookup is by the
+// SHA-256 of the presented token, never by the token itself: how long it
+// takes depends only on that digest (and the map's random seed), and
+// learning how a digest compares with stored ones gives no way to build
+// a token that hashes to one of them (that would take a preimage), so a
+// constant-time scan of every entry buys nothing.
 func (t *Tokens) Verify(token string) (Principal, bool) {
-	sum := sha256.Sum256([]byte(token))
-	found := -1
-	for i, h := range t.hashes {
-		if subtle.ConstantTimeCompare(sum[:], h) == 1 {
-			found = i
-		}
-	}
-	if found < 0 {
+	e, ok := t.byHash[sha256.Sum256([]byte(token))]
+	if !ok {
 		return Principal{}, false
 	}
-	e := t.active[found]
 	return Principal{Name: e.Principal, Role: e.Role}, true
 }

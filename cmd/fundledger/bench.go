@@ -11,7 +11,8 @@ Measures the ledger on this machine. Subcommands:
 
   store        append throughput and read speed of the embedded SQLite store
   projections  rebuild, restart and officer queries on a generated ledger
-  batch        the stabilization batch run over generated employers`
+  batch        the stabilization batch run over generated employers
+  api          the HTTP API under load: claim cycles and officers' queries`
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("bench", "bench <subcommand> [flags]", benchHelp)
@@ -25,6 +26,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return runBenchProjections(ctx, args[1:], stdout, stderr)
 	case "batch":
 		return runBenchBatch(ctx, args[1:], stdout, stderr)
+	case "api":
+		return runBenchAPI(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fs.SetOutput(stdout)
 		fs.Usage()

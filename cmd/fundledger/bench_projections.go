@@ -78,12 +78,12 @@ func runBenchProjections(ctx context.Context, args []string, stdout, stderr io.W
 
 func writeProjectionsReport(w io.Writer, rep projbench.Report) {
 	if rep.Rebuild > 0 {
-		fmt.Fprintf(w, "rebuild   %d events in %s: %.0f events/s end to end (replay %s, final save %s); snapshot %.1f MB\n",
+		fmt.Fprintf(w, "rebuild   %d events in %s: %.0f events/s end to end (replay %s, final save %s; CPU %s); snapshot %.1f MB\n",
 			rep.Progress.Events, rep.Rebuild.Round(time.Millisecond), rep.RebuildRate(), rep.Replay.Round(time.Millisecond),
-			(rep.Rebuild - rep.Replay).Round(time.Millisecond), float64(rep.SnapshotBytes)/(1<<20))
+			(rep.Rebuild - rep.Replay).Round(time.Millisecond), rep.RebuildCPU.Round(time.Millisecond), float64(rep.SnapshotBytes)/(1<<20))
 	}
 	if rep.Restart > 0 {
-		fmt.Fprintf(w, "restart   ready in %s\n", rep.Restart.Round(time.Millisecond))
+		fmt.Fprintf(w, "restart   ready in %s (CPU %s)\n", rep.Restart.Round(time.Millisecond), rep.RestartCPU.Round(time.Millisecond))
 	}
 	for _, q := range rep.Queries {
 		fmt.Fprintf(w, "query     %-40s n=%d p50 %s p99 %s max %s\n", q.Name, q.N, q.P50, q.P99, q.Max)

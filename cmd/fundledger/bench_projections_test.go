@@ -9,7 +9,7 @@ func TestBenchProjectionsSmallLedger(t *testing.T) {
 	cache := t.TempDir()
 	r := cli(t, "bench", "projections", "--employers", "8", "--queries", "5", "--cache", cache)
 	r.wantCode(t, exitOK)
-	r.wantOut(t, "8 employers, 24 claims", "rebuild ", "events/s end to end", "restart   ready in", "claims by status and county", "peak RSS")
+	r.wantOut(t, "8 employers, 24 claims", "rebuild ", "events/s end to end", "; CPU ", "restart   ready in", "claims by status and county", "peak RSS")
 
 	// The phases run apart share the snapshot directory.
 	snap := t.TempDir()

@@ -47,7 +47,7 @@ are the prefecture's published figures.`
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("demo", "demo [--data DIR] [--store URL]", demoHelp)
 	dir := fs.String("data", "", "the ledger's data `directory` (default: the user cache directory's fundledger/demo)")
-	storeURL := fs.String("store", "", "a KurrentDB connection `string` (esdb://host:2113?tls=false) to hold the events; the data directory then keeps the read models' snapshot, the tokens and the person key")
+	storeURL := storeFlag(fs, "to hold the events; the data directory then keeps the read models' snapshot, the tokens and the person key")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -60,14 +60,14 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	// Checked before anything is created: a mistyped URL must not leave
 	// an empty data directory behind.
-	if *storeURL != "" && !strings.HasPrefix(*storeURL, "esdb://") && !strings.HasPrefix(*storeURL, "esdb+discover://") {
-		return usageError(fs, stderr, datadir.ErrStoreURL.Error())
+	if err := datadir.CheckStoreURL(*storeURL); err != nil {
+		return usageError(fs, stderr, err.Error())
 	}
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "fundledger demo: %v\n", err)
 		return exitFailure
 	}
-	l, err := datadir.Open(ctx, *dir, datadir.Options{StoreURL: *storeURL})
+	l, err := openLedger(ctx, *dir, *storeURL, true, storeLog(stderr))
 	if err != nil {
 		return fail(err)
 	}

@@ -157,7 +157,7 @@ func importStabilization(ctx context.Context, in stabilizationImport, stdout, st
 		fmt.Fprintf(stderr, "%s: %v\n", in.file, &rowErrs[i])
 	}
 
-	l, err := openLedger(ctx, in.dir, in.storeURL, false)
+	l, err := openLedger(ctx, in.dir, in.storeURL, false, storeLog(stderr))
 	if err != nil {
 		return exitFailure, err
 	}

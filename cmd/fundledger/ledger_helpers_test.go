@@ -44,7 +44,7 @@ func publishSeedPolicies(t *testing.T, l *datadir.Ledger) {
 		t.Fatal(err)
 	}
 	for _, v := range versions {
-		cmd := policy.PublishVersion{Version: v}
+		cmd := policy.PublishVersion{Version: v, Actor: "admin-1", Role: role.Administrator, At: time.Date(2025, 1, 2, 9, 0, 0, 0, time.UTC)}
 		env := ledger.Command{ID: uuid.New(), Name: "PublishPolicyVersion", Actor: "admin-1", Role: role.Administrator, Payload: cmd}
 		if _, err := ledger.Handle(context.Background(), l.Service, schema.Policy(v.Programme), env,
 			func(s policy.State) ([]domain.Event, error) { return policy.Decide(s, cmd) }); err != nil {

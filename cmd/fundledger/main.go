@@ -1,7 +1,8 @@
 // Command fundledger is the command line of the fundledger event-sourced
 // ledger: it serves the HTTP API, builds a demo ledger, verifies a ledger's
 // integrity, rebuilds and replays its read models, manages API tokens,
-// imports batches and measures the embedded store.
+// publishes policy versions, imports batches and measures the embedded
+// store.
 //
 // Exit codes: 0 success, 1 failure (e.g. a broken ledger), 2 usage error.
 package main
@@ -38,6 +39,7 @@ func commands() []command {
 		{"rebuild", "replay every read model from the log and save their snapshot", runRebuild},
 		{"replay", "print a read model as it stood at an instant (replay --as-of)", runReplay},
 		{"tokens", "create, list and revoke the API's bearer tokens", runTokens},
+		{"policy", "list, show and publish policy versions (policy publish --file)", runPolicy},
 		{"import", "import a batch (import stabilization: a CSV of employers)", runImport},
 		{"bench", "measure the embedded store (bench store)", runBench},
 	}

@@ -3,9 +3,16 @@ package main
 import (
 	"context"
 	"flag"
+	"io"
+	"log/slog"
 
+	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/ledger/datadir"
 )
+
+// Every command opens its ledger through datadir, which alone chooses
+// between the embedded store and KurrentDB and checks --store: the
+// commands cannot disagree on what a store URL may be.
 
 // storeFlag registers --store, the same on every command that opens a
 // ledger; note says how it goes with --data.
@@ -13,21 +20,29 @@ func storeFlag(fs *flag.FlagSet, note string) *string {
 	return fs.String("store", "", "a KurrentDB connection `string` (esdb://host:2113?tls=false) "+note)
 }
 
-// openLedger opens the ledger of data directory dir through datadir, with
-// its events in KurrentDB when storeURL is set. Unless create is set, an
-// embedded ledger must already exist in dir: a command that works on a
-// ledger must not leave an empty one behind where the user mistyped a path.
-// A storeURL that is not KurrentDB's gives an error matching
-// datadir.ErrStoreURL, which callers report as a usage error.
-func openLedger(ctx context.Context, dir, storeURL string, create bool) (*datadir.Ledger, error) {
-	if storeURL == "" && !create {
-		store, err := openExisting(dir)
-		if err != nil {
-			return nil, err
-		}
-		if err := store.Close(); err != nil {
-			return nil, err
-		}
-	}
-	return datadir.Open(ctx, dir, datadir.Options{StoreURL: storeURL})
+// storeLog is the logger a command gives the KurrentDB client: its
+// warnings and errors as text lines on the command's stderr, and nothing
+// on a quiet day (the client narrates every connection at info level).
+func storeLog(stderr io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// openLedger opens the ledger of data directory dir through datadir.Open,
+// with its events in KurrentDB when storeURL is set. Unless create is set,
+// an embedded ledger must already exist in dir: a command that works on a
+// ledger must not leave an empty one behind where the user mistyped a
+// path. A bad storeURL gives an error matching datadir.ErrStoreURL, which
+// callers report as a usage error.
+func openLedger(ctx context.Context, dir, storeURL string, create bool, log *slog.Logger) (*datadir.Ledger, error) {
+	return datadir.Open(ctx, dir, datadir.Options{StoreURL: storeURL, Existing: !create, Logger: log})
+}
+
+// openReadOnly opens the store a reading command (verify, replay) works
+// on, read-only, through datadir.OpenStore: KurrentDB when storeURL is
+// set, otherwise the embedded ledger in dir, which must exist and is
+// opened without a writer, so the command works beside a process that has
+// the ledger open for writing and changes no file. It returns the store
+// and a name for it in messages.
+func openReadOnly(ctx context.Context, dir, storeURL string, log *slog.Logger) (eventstore.Store, string, error) {
+	return datadir.OpenStore(ctx, dir, datadir.StoreOptions{URL: storeURL, ReadOnly: true, Logger: log})
 }

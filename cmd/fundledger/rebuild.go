@@ -7,17 +7,18 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/haixi-hrss/fundledger/ledger/datadir"
 	"github.com/haixi-hrss/fundledger/projections"
 )
 
-const rebuildHelp = `
-Empties the read models (budgets and funds, the claim queue, the auditors'
-trail) of the ledger in DIR and replays the whole log into them from
-position 0, then writes their snapshot (DIR/projections.json) and prints a
-summary: events read, applied and skipped (the ledger's own records and
-event types this build does not know), budget lines, funds and claims.
+const rebuildHelpText = `
+Empties the read models of the ledger in DIR and replays the whole log into
+them from position 0, then writes their snapshot (DIR/projections.json) and
+prints a summary: events read, applied and skipped (the ledger's own records
+and event types this build does not know), budget lines, funds and claims.
+The %d read models: %s.
 
 The log is only read. A snapshot is saved at most every ten seconds
 and at the end, so an interrupted rebuild leaves a consistent prefix that
@@ -30,8 +31,18 @@ Examples:
   fundledger rebuild --data /var/lib/fundledger
   fundledger rebuild --data /var/lib/fundledger --store esdb://kurrent:2113?tls=false`
 
+// rebuildHelp names the read models from the ledger's own list of them,
+// so the help cannot fall behind it.
+func rebuildHelp() string {
+	var names []string
+	for _, v := range datadir.NewViews().All() {
+		names = append(names, v.Name())
+	}
+	return fmt.Sprintf(rebuildHelpText, len(names), strings.Join(names, ", "))
+}
+
 func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("rebuild", "rebuild --data DIR [--store URL]", rebuildHelp)
+	fs := newFlagSet("rebuild", "rebuild --data DIR [--store URL]", rebuildHelp())
 	dir := fs.String("data", "", "the ledger's data `directory`, which holds the snapshot (required)")
 	storeURL := storeFlag(fs, "holding the events; the data directory then keeps only the read models' snapshot")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
@@ -40,7 +51,7 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if *dir == "" {
 		return usageError(fs, stderr, "--data is required")
 	}
-	l, err := openLedger(ctx, *dir, *storeURL, false)
+	l, err := openLedger(ctx, *dir, *storeURL, false, storeLog(stderr))
 	if errors.Is(err, datadir.ErrStoreURL) {
 		return usageError(fs, stderr, err.Error())
 	}
@@ -68,7 +79,7 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	l.Runner.Read(func(uint64) {
 		fmt.Fprintf(stdout, "  budget lines    %d\n", len(budgets.Lines()))
 		fmt.Fprintf(stdout, "  funds           %d\n", len(budgets.Funds()))
-		fmt.Fprintf(stdout, "  claims          %d\n", len(claims.Find(projections.ClaimFilter{})))
+		fmt.Fprintf(stdout, "  claims          %d\n", claims.Len())
 		for _, f := range budgets.Funds() {
 			fmt.Fprintf(stdout, "  fund %s: received %s, allocated %s, unallocated %s\n", f.ID, f.Received, f.Allocated, f.Unallocated)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/eventstore"
+	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
 	"github.com/haixi-hrss/fundledger/ledger/datadir"
 	"github.com/haixi-hrss/fundledger/ledger/schema"
 	"github.com/haixi-hrss/fundledger/projections"
@@ -89,20 +91,16 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return usageError(fs, stderr, "--claim goes with --view trail")
 	}
 
-	store, _, err := openReadable(ctx, *dir, *storeURL)
+	log := storeLog(stderr)
+	pr, views, err := replayOnce(ctx, *dir, *storeURL, req.asOf, stderr, log)
+	if errors.Is(err, sqlite.ErrChangedWhileReading) {
+		// A writer opened the closed ledger and checkpointed into it while
+		// it was read; opened again, the ledger is read beside that writer.
+		pr, views, err = replayOnce(ctx, *dir, *storeURL, req.asOf, stderr, log)
+	}
 	if errors.Is(err, datadir.ErrStoreURL) {
 		return usageError(fs, stderr, err.Error())
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "fundledger replay: %v\n", err)
-		return exitFailure
-	}
-	defer store.Close()
-
-	views := datadir.NewViews()
-	bar := newProgress(stderr, -1, "replaying", "events")
-	pr, err := projections.AsOf(ctx, countingStore{Store: store, read: bar.Add}, schema.Codec(), req.asOf, views.All()...)
-	bar.Finish()
 	if err != nil {
 		fmt.Fprintf(stderr, "fundledger replay: %v\n", err)
 		return exitFailure
@@ -112,6 +110,21 @@ func runReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitFailure
 	}
 	return exitOK
+}
+
+// replayOnce opens the ledger read-only and replays it into fresh views up
+// to asOf.
+func replayOnce(ctx context.Context, dir, storeURL string, asOf time.Time, stderr io.Writer, log *slog.Logger) (projections.Progress, *datadir.Views, error) {
+	store, _, err := openReadOnly(ctx, dir, storeURL, log)
+	if err != nil {
+		return projections.Progress{}, nil, err
+	}
+	defer store.Close()
+	views := datadir.NewViews()
+	bar := newProgress(stderr, -1, "replaying", "events")
+	pr, err := projections.AsOf(ctx, countingStore{Store: store, read: bar.Add}, schema.Codec(), asOf, views.All()...)
+	bar.Finish()
+	return pr, views, err
 }
 
 // parseInstant reads an RFC 3339 instant, or a date meaning the last

@@ -13,8 +13,11 @@ import (
 
 	"github.com/haixi-hrss/fundledger/api"
 	"github.com/haixi-hrss/fundledger/api/auth"
+	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/identity"
+	"github.com/haixi-hrss/fundledger/ledger"
 	"github.com/haixi-hrss/fundledger/ledger/datadir"
+	"github.com/haixi-hrss/fundledger/projections"
 )
 
 const serveHelp = `
@@ -25,7 +28,12 @@ given by --store, in which case DIR keeps only the read models' snapshot
 and the tokens file.
 
 Before listening, the read models are brought up to the end of the log;
-then they follow it in the background. Bearer tokens are checked against
+then they follow it in the background. Then every claim past submission
+is reconciled with its budget line (ledger.Reconcile): a process cut off
+between its steps by a crash, e.g. money reserved for an approval the
+claim never recorded, is completed or compensated, and what was repaired
+is logged. Only then is the API served, so /readyz answers ready only
+after the repairs. Bearer tokens are checked against
 the tokens file (default DIR/tokens.json, managed with 'fundledger tokens'),
 which is re-read when it changes, so a revoked token stops working without
 a restart. Logs are JSON lines (log/slog) on stderr; the address listened
@@ -73,10 +81,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err := datadir.CheckStoreURL(cfg.storeURL); err != nil {
 		return usageError(fs, stderr, err.Error())
 	}
+	// One stream of JSON lines, the KurrentDB client's included (serve
+	// hands this logger to datadir).
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	// The KurrentDB client logs through the default logger; a server's
-	// log must be one stream of JSON lines.
-	slog.SetDefault(log)
 	if err := serve(ctx, cfg, log, stdout); err != nil {
 		log.Error("serve stopped", "err", err.Error())
 		return exitFailure
@@ -112,7 +119,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		return err
 	}
 	defer ln.Close() // after Serve, a no-op; before it, frees the port
-	l, err := openLedger(ctx, cfg.dir, cfg.storeURL, true)
+	l, err := openLedger(ctx, cfg.dir, cfg.storeURL, true, log)
 	if err != nil {
 		return err
 	}
@@ -127,6 +134,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	log.Info("catching up the read models", "store", l.StoreName, "checkpoint", l.Runner.Checkpoint())
 	if err := l.Start(ctx); err != nil {
 		return fmt.Errorf("start the read models: %w", err)
+	}
+	if err := reconcileClaims(ctx, l, log); err != nil {
+		return err
 	}
 	handler, err := api.New(l, apiCfg)
 	if err != nil {
@@ -155,5 +165,48 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		srv.Close()
 		return fmt.Errorf("requests still running after %s were cut off: %w", cfg.shutdown, err)
 	}
+	return nil
+}
+
+// reconcileClaims runs ledger.Reconcile on every claim the read models
+// know past submission (a submitted claim has moved no money), one claim
+// at a time so that one claim that cannot be repaired is logged and the
+// others still are. It costs a read of each claim and of its budget line.
+func reconcileClaims(ctx context.Context, l *datadir.Ledger, log *slog.Logger) error {
+	start := time.Now()
+	var ids []string
+	l.Runner.Read(func(uint64) {
+		for _, row := range l.Views.Claims.Find(projections.ClaimFilter{}) {
+			if row.Status != claim.StatusSubmitted {
+				ids = append(ids, row.ID)
+			}
+		}
+	})
+	log.Info("reconciling claims with their budget lines", "claims", len(ids))
+	var total ledger.Repairs
+	failed := 0
+	for _, id := range ids {
+		n, err := ledger.Reconcile(ctx, l.Service, []string{id})
+		if ctx.Err() != nil {
+			return fmt.Errorf("reconcile claims: %w", ctx.Err())
+		}
+		if err != nil {
+			failed++
+			log.Error("claim not reconciled", "claim", id, "err", err.Error())
+			continue
+		}
+		if n != (ledger.Repairs{Claims: 1}) {
+			log.Warn("claim repaired", "claim", id, "reserved", n.Reserved, "completed", n.Completed,
+				"released", n.Released, "spent", n.Spent, "recovered", n.Recovered)
+		}
+		total.Claims += n.Claims
+		total.Reserved += n.Reserved
+		total.Completed += n.Completed
+		total.Released += n.Released
+		total.Spent += n.Spent
+		total.Recovered += n.Recovered
+	}
+	log.Info("reconciled claims", "claims", total.Claims, "failed", failed, "reserved", total.Reserved, "completed", total.Completed,
+		"released", total.Released, "spent", total.Spent, "recovered", total.Recovered, "took", time.Since(start).String())
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/haixi-hrss/fundledger/eventstore/integrity"
@@ -30,7 +31,7 @@ or one that holds no ledger is an error.`
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("verify", "verify (--data DIR | --store URL) [--expect DIGEST]", verifyHelp)
 	dir := fs.String("data", "", "the embedded ledger's data `directory`")
-	storeURL := fs.String("store", "", "a KurrentDB connection `string` (esdb://host:2113?tls=false) instead of --data")
+	storeURL := storeFlag(fs, "instead of --data")
 	expectText := fs.String("expect", "", "a `digest` recorded earlier, as position:root")
 	progress := fs.Bool("progress", false, "report progress on stderr")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
@@ -53,11 +54,12 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 
-	name, rep, opened, err := verifyOnce(ctx, *dir, *storeURL, opts)
+	log := storeLog(stderr)
+	name, rep, opened, err := verifyOnce(ctx, *dir, *storeURL, opts, log)
 	if errors.Is(err, sqlite.ErrChangedWhileReading) {
 		// A writer opened the closed ledger and checkpointed into it while
 		// it was read; opened again, the ledger is read beside that writer.
-		name, rep, opened, err = verifyOnce(ctx, *dir, *storeURL, opts)
+		name, rep, opened, err = verifyOnce(ctx, *dir, *storeURL, opts, log)
 	}
 	if errors.Is(err, datadir.ErrStoreURL) {
 		return usageError(fs, stderr, err.Error())
@@ -71,8 +73,8 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 
 // verifyOnce opens the ledger read-only, verifies it and closes it; opened
 // reports whether the ledger could be opened at all.
-func verifyOnce(ctx context.Context, dir, storeURL string, opts integrity.Options) (name string, rep integrity.Report, opened bool, err error) {
-	store, name, err := openReadOnly(ctx, dir, storeURL)
+func verifyOnce(ctx context.Context, dir, storeURL string, opts integrity.Options, log *slog.Logger) (name string, rep integrity.Report, opened bool, err error) {
+	store, name, err := openReadOnly(ctx, dir, storeURL, log)
 	if err != nil {
 		return name, rep, false, err
 	}

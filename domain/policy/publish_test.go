@@ -3,11 +3,13 @@ package policy
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/shopspring/decimal"
 )
 
@@ -25,9 +27,14 @@ func expansionVersion(id, from, to string) Version {
 	}
 }
 
+// byAdmin is cmd issued by an administrator.
+func byAdmin(v Version) PublishVersion {
+	return PublishVersion{Version: v, Actor: "admin1", Role: role.Administrator, At: time.Date(2025, 1, 2, 9, 0, 0, 0, time.UTC)}
+}
+
 func publish(t *testing.T, s State, v Version) State {
 	t.Helper()
-	events, err := Decide(s, PublishVersion{Version: v})
+	events, err := Decide(s, byAdmin(v))
 	if err != nil {
 		t.Fatalf("publish %s: %v", v.ID, err)
 	}
@@ -49,7 +56,7 @@ func TestPublishAndSelect(t *testing.T) {
 			t.Errorf("Select(%s) = %s, %v; want %s", d, v.ID, err, want)
 		}
 	}
-	events, err := Decide(State{}, PublishVersion{Version: expansionVersion("expansion-2025", "2025-01-01", "2025-12-31")})
+	events, err := Decide(State{}, byAdmin(expansionVersion("expansion-2025", "2025-01-01", "2025-12-31")))
 	if err != nil || len(events) != 1 || events[0].EventType() != "PolicyVersionPublished" {
 		t.Fatalf("Decide = %v, %v", events, err)
 	}
@@ -89,14 +96,14 @@ func TestPublishRefuses(t *testing.T) {
 		{"covering an earlier one", base, expansionVersion("expansion-all", "2020-01-01", "2030-12-31"), "effectiveFrom", "policy-no-overlap", false},
 		{"zero grant", base, badRate, "expansion.grantAmount", "positive", true},
 		{"other programme's stream", base, otherProg, "programme", "policy-stream-programme", false},
-		{"same ID other content", base, changed, "id", "policy-version-id-unique", false},
+		{"same ID other content", base, changed, "id", "policy-version-immutable", false},
 		{"reversed range", base, reversed, "effectiveTo", "date-order", true},
 		{"foreign parameter block", base, wrongBlock, "startUp", "programme-params", true},
 		{"bad ID", base, expansionVersion("Expansion 2026", "2026-01-01", "2026-12-31"), "id", "policy-version-id", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			events, err := Decide(tt.state, PublishVersion{Version: tt.v})
+			events, err := Decide(tt.state, byAdmin(tt.v))
 			field, rule := fieldRule(err)
 			if events != nil || field != tt.field || rule != tt.rule {
 				t.Fatalf("Decide = %v, %v; want field %s rule %s", events, err, tt.field, tt.rule)
@@ -113,7 +120,7 @@ func TestPublishSameVersionAgainDecidesNothing(t *testing.T) {
 	s := publish(t, State{}, v)
 	again := expansionVersion("expansion-2025", "2025-01-01", "2025-12-31")
 	again.Expansion.GrantAmount = money.MustParse("1500.0") // same value, other text
-	events, err := Decide(s, PublishVersion{Version: again})
+	events, err := Decide(s, byAdmin(again))
 	if err != nil || len(events) != 0 {
 		t.Fatalf("re-publish = %v, %v; want nothing", events, err)
 	}

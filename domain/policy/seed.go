@@ -60,7 +60,8 @@ func Load(data []byte) ([]Version, error) {
 	states := map[string]State{}
 	for _, v := range out {
 		s := states[string(v.Programme)]
-		events, err := Decide(s, PublishVersion{Version: v})
+		// The file is checked as a history, not published: no issuer.
+		events, err := decidePublish(s, v)
 		if err != nil {
 			return nil, fmt.Errorf("policy version %q: %w", v.ID, err)
 		}

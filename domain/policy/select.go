@@ -6,14 +6,26 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/programme"
 )
 
-// Select returns the version of programme p in force on date d. It is a
-// *domain.RuleError (rule "policy-in-force") if none is, or if more than
-// one is: published versions never overlap, so that means the input was
-// not a published history.
+// Select returns the version of programme p in force on date d: of the
+// versions whose range holds d, the one not superseded by another of them
+// (an amendment replaces the version it supersedes on the days they share).
+// It is a *domain.RuleError (rule "policy-in-force") if none is, or if more
+// than one is: published versions never overlap except along an amendment
+// chain, so that means the input was not a published history.
 func Select(versions []Version, p programme.Code, d calendar.Date) (Version, error) {
-	var found []Version
+	var inForce []Version
+	superseded := map[string]bool{}
 	for _, v := range versions {
 		if v.Programme == p && v.InForce(d) {
+			inForce = append(inForce, v)
+			for _, id := range chain(versions, v.Supersedes) {
+				superseded[id] = true
+			}
+		}
+	}
+	var found []Version
+	for _, v := range inForce {
+		if !superseded[v.ID] {
 			found = append(found, v)
 		}
 	}

@@ -30,6 +30,10 @@ type Version struct {
 	Verify []string `json:"verify,omitempty"`
 	// Note is free text for the administrator.
 	Note string `json:"note,omitempty"`
+	// Supersedes, on an amendment, is the ID of the published version it
+	// replaces on the days they share. Published versions never change, so
+	// a changed parameter is always a new version.
+	Supersedes string `json:"supersedes,omitempty"`
 	// DisclosureWorkingDays is the minimum length of public disclosure
 	// (公示) before payment.
 	DisclosureWorkingDays int `json:"disclosureWorkingDays"`
@@ -65,6 +69,9 @@ func (v Version) Overlaps(w Version) bool {
 func (v Version) Validate() error {
 	if !versionID.MatchString(v.ID) {
 		return domain.Invalid("id", "policy-version-id", "version ID %q must be lower-case letters, digits, '.' or '-', e.g. \"expansion-2025\"", v.ID)
+	}
+	if v.Supersedes != "" && (!versionID.MatchString(v.Supersedes) || v.Supersedes == v.ID) {
+		return domain.Invalid("supersedes", "policy-version-id", "version %s cannot supersede %q: name another version's ID", v.ID, v.Supersedes)
 	}
 	if !v.Programme.Valid() {
 		return domain.Invalid("programme", "programme", "%q is not a programme", v.Programme)

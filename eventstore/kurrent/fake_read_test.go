@@ -22,6 +22,9 @@ func (f *fakeServer) Read(req *api.ReadReq, out api.Streams_ReadServer) error {
 	if err := f.redirect(out.Context(), &f.notLeaderReads); err != nil {
 		return err
 	}
+	if err := f.stall(out.Context()); err != nil {
+		return err
+	}
 	o := req.GetOptions()
 	match, err := fakeFilter(o)
 	if err != nil {

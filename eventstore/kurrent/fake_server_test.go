@@ -31,7 +31,7 @@ package kurrent
 // resent event IDs (the adapter has its own), checkpoints for filtered
 // subscriptions, max search windows, FellBehind, stream subscriptions,
 // persistent subscriptions, projections, leader elections or more than one
-// node, server-side deadlines, the exact byte layout of the real
+// node, server-side deadlines (a stalled node waits for the client's), the exact byte layout of the real
 // transaction log, the real rule for what counts towards the 1 MiB limit
 // (here: data plus metadata), reads from beyond the end of $all, and the
 // missing positions on stream reads of servers before 24.x.
@@ -151,6 +151,22 @@ type fakeServer struct {
 	// and appends answer "not leader", naming this node as the leader, the
 	// way a follower redirects a client.
 	notLeaderReads, notLeaderAppends atomic.Int32
+	// stalled makes reads and appends hang, unanswered, until the caller
+	// gives up, like a node that accepts connections but never replies;
+	// stalledCalls counts them.
+	stalled      atomic.Bool
+	stalledCalls atomic.Int64
+}
+
+// stall hangs a call while f.stalled is set, until the caller's deadline
+// or cancellation ends it.
+func (f *fakeServer) stall(ctx context.Context) error {
+	if !f.stalled.Load() {
+		return nil
+	}
+	f.stalledCalls.Add(1)
+	<-ctx.Done()
+	return status.FromContextError(ctx.Err()).Err()
 }
 
 // redirect answers a call as a follower would while *n > 0.
@@ -231,6 +247,9 @@ func (f *fakeServer) restart(t testing.TB) {
 // Append implements Streams.Append.
 func (f *fakeServer) Append(stream api.Streams_AppendServer) error {
 	f.appends.Add(1)
+	if err := f.stall(stream.Context()); err != nil {
+		return err
+	}
 	req, err := stream.Recv()
 	if err != nil {
 		return err

@@ -13,10 +13,8 @@ package kurrent
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -138,15 +136,11 @@ func Open(ctx context.Context, connString string, opts ...Option) (*Store, error
 	if strings.HasPrefix(o.prefix, "$") {
 		return nil, fmt.Errorf("kurrent: stream prefix %q: must not start with '$'", o.prefix)
 	}
-	cfg, err := esdb.ParseConnectionString(connString)
-	if err != nil {
-		// A *url.Error quotes the whole string, password included.
-		if ue, ok := errors.AsType[*url.Error](err); ok {
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("kurrent: connection string: %w", err)
-	}
 	log := o.logger.With("component", "kurrent")
+	cfg, err := parseConnString(connString, log)
+	if err != nil {
+		return nil, fmt.Errorf("kurrent: %w", err)
+	}
 	cfg.Logger = clientLogger(log)
 	if cfg.DefaultDeadline == nil {
 		cfg.DefaultDeadline = &o.timeout

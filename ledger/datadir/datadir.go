@@ -10,22 +10,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/eventstore"
-	"github.com/haixi-hrss/fundledger/eventstore/kurrent"
 	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
 	"github.com/haixi-hrss/fundledger/ledger"
 	"github.com/haixi-hrss/fundledger/ledger/codec"
 	"github.com/haixi-hrss/fundledger/ledger/schema"
 	"github.com/haixi-hrss/fundledger/projections"
 )
-
-// ErrStoreURL matches a store connection string that is not KurrentDB's.
-var ErrStoreURL = errors.New("datadir: the store must be a KurrentDB connection string such as esdb://host:2113?tls=false")
 
 // Options choose how a ledger is opened.
 type Options struct {
@@ -34,6 +31,12 @@ type Options struct {
 	// keeps only the read models' snapshot. Empty selects the embedded
 	// store in the data directory.
 	StoreURL string
+	// Existing requires the embedded ledger to exist already in the data
+	// directory (see StoreOptions.Existing).
+	Existing bool
+	// Logger receives the KurrentDB client's log lines (see
+	// StoreOptions.Logger).
+	Logger *slog.Logger
 	// LedgerOptions configure the ledger service (attempts, backoff).
 	LedgerOptions []ledger.Option
 	// SQLiteOptions configure the embedded store (e.g. a test clock).
@@ -78,25 +81,69 @@ type Ledger struct {
 	cancel context.CancelFunc
 	done   chan error
 	once   sync.Once
+
+	// people is the person register, opened by the first People call.
+	peopleMu sync.Mutex
+	people   *ledger.People
 }
 
-// Open opens the ledger of data directory dir, creating the directory
-// (and an empty embedded ledger) if needed, and restores the read models
-// from their snapshot. It does not bring them up to date: call CatchUp or
-// Start.
+// People returns the person register of the data directory (design
+// invariant 13): the key store persondata.db beside the ledger, whose
+// references are those hasher makes. It is opened on the first call, so
+// commands that never touch personal data create no persondata.db, and
+// closed by Close. Later calls return the same register; one with a
+// hasher keyed by another secret is an error, since a ledger's references
+// must all come from one secret.
+func (l *Ledger) People(hasher identity.Hasher) (*ledger.People, error) {
+	l.peopleMu.Lock()
+	defer l.peopleMu.Unlock()
+	if l.people == nil {
+		p, err := ledger.OpenPeopleWith(l.Dir, hasher)
+		if err != nil {
+			return nil, fmt.Errorf("datadir: %w", err)
+		}
+		l.people = p
+	}
+	probe, err := probeID()
+	if err != nil {
+		return nil, err
+	}
+	if l.people.Ref(probe) != hasher.Ref(probe) {
+		return nil, errors.New("datadir: the person register is already open with another secret")
+	}
+	return l.people, nil
+}
+
+// probeID is a resident ID to compare two hashers by: equal references
+// of it mean equal secrets.
+func probeID() (identity.ResidentID, error) {
+	const first17 = "63280119900101001"
+	c, _ := identity.ResidentCheckChar(first17)
+	id, err := identity.ParseResidentID("probe", first17+string(c))
+	if err != nil {
+		return identity.ResidentID{}, fmt.Errorf("datadir: %w", err)
+	}
+	return id, nil
+}
+
+// Open opens the ledger of data directory dir, its store through
+// OpenStore: the directory (and an empty embedded ledger) is created if
+// needed, unless opt.Existing asks for an embedded ledger that exists.
+// It restores the read models from their snapshot. It does not bring them
+// up to date: call CatchUp or Start.
 func Open(ctx context.Context, dir string, opt Options) (*Ledger, error) {
 	if dir == "" {
 		return nil, errors.New("datadir: no data directory given")
 	}
-	if err := CheckStoreURL(opt.StoreURL); err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("datadir: %w", err)
-	}
-	store, name, err := openStore(ctx, dir, opt)
+	store, name, err := OpenStore(ctx, dir, StoreOptions{URL: opt.StoreURL, Existing: opt.Existing, Logger: opt.Logger, SQLiteOptions: opt.SQLiteOptions})
 	if err != nil {
 		return nil, err
+	}
+	// The read models' snapshot lives in dir whichever store holds the
+	// events.
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("datadir: %w", err)
 	}
 	c := schema.Codec()
 	views := NewViews()
@@ -107,30 +154,6 @@ func Open(ctx context.Context, dir string, opt Options) (*Ledger, error) {
 	}
 	return &Ledger{Dir: dir, Store: store, StoreName: name, Codec: c, Service: ledger.New(store, c, opt.LedgerOptions...),
 		Views: views, Runner: runner}, nil
-}
-
-func openStore(ctx context.Context, dir string, opt Options) (eventstore.Store, string, error) {
-	if opt.StoreURL == "" {
-		store, err := sqlite.Open(dir, opt.SQLiteOptions...)
-		if err != nil {
-			return nil, "", fmt.Errorf("datadir: open the ledger in %s: %w", dir, err)
-		}
-		return store, dir, nil
-	}
-	store, err := kurrent.Open(ctx, opt.StoreURL)
-	if err != nil {
-		return nil, "", fmt.Errorf("datadir: open the KurrentDB ledger: %w", err)
-	}
-	return store, "KurrentDB", nil
-}
-
-// CheckStoreURL returns ErrStoreURL unless storeURL is empty (the embedded
-// store) or a KurrentDB connection string.
-func CheckStoreURL(storeURL string) error {
-	if storeURL != "" && !strings.HasPrefix(storeURL, "esdb://") && !strings.HasPrefix(storeURL, "esdb+discover://") {
-		return ErrStoreURL
-	}
-	return nil
 }
 
 // CatchUp brings the read models up to the end of the log and saves them.
@@ -171,7 +194,8 @@ func (l *Ledger) Following() bool {
 	}
 }
 
-// Close stops the follower (saving the read models) and closes the store.
+// Close stops the follower (saving the read models) and closes the store
+// and the person register, if opened.
 // It returns the follower's error if it had stopped on one.
 func (l *Ledger) Close() error {
 	var err error
@@ -189,6 +213,13 @@ func (l *Ledger) Close() error {
 		}
 		if cerr := l.Store.Close(); err == nil {
 			err = cerr
+		}
+		l.peopleMu.Lock()
+		defer l.peopleMu.Unlock()
+		if l.people != nil {
+			if cerr := l.people.Close(); err == nil {
+				err = cerr
+			}
 		}
 	})
 	return err

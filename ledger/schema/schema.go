@@ -20,6 +20,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/region"
 	"github.com/haixi-hrss/fundledger/ledger"
 	"github.com/haixi-hrss/fundledger/ledger/codec"
+	"github.com/haixi-hrss/fundledger/persondata"
 )
 
 // Codec returns a codec for every event type the ledger records: each
@@ -39,6 +40,7 @@ func Codec() *codec.Codec {
 		codec.Types(paymentbatch.EventTypes()),
 		codec.Types(factor.EventTypes()),
 		codec.Types(ledger.Records()),
+		codec.Types(persondata.EventTypes()),
 	)
 	if err != nil {
 		// The registries are fixed at compile time; a clash between them

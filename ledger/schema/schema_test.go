@@ -17,6 +17,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/paymentbatch"
 	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/ledger"
+	"github.com/haixi-hrss/fundledger/persondata"
 )
 
 // TestCodecKnowsEveryEventType checks that the codec registers every event
@@ -29,7 +30,7 @@ func TestCodecKnowsEveryEventType(t *testing.T) {
 		"employer": employer.EventTypes(), "policy": policy.EventTypes(), "hire": hire.EventTypes(),
 		"trainee": trainee.EventTypes(), "indicator": indicator.EventTypes(), "target": target.EventTypes(),
 		"paymentbatch": paymentbatch.EventTypes(), "factor": factor.EventTypes(),
-		"ledger": ledger.Records(),
+		"ledger": ledger.Records(), "persondata": persondata.EventTypes(),
 	}
 	for agg, reg := range registries {
 		if len(reg) == 0 {

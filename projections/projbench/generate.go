@@ -141,7 +141,7 @@ func (g *generator) publishPolicies(ctx context.Context) error {
 	states := map[programme.Code]policy.State{}
 	on := calendar.MustNew(2023, time.January, 2)
 	for _, v := range g.policies {
-		evs, err := policy.Decide(states[v.Programme], policy.PublishVersion{Version: v})
+		evs, err := policy.Decide(states[v.Programme], policy.PublishVersion{Version: v, Actor: administrator, Role: role.Administrator, At: on.Start()})
 		if err != nil {
 			return fmt.Errorf("projbench: publish %s: %w", v.ID, err)
 		}

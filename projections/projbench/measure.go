@@ -30,7 +30,10 @@ type Report struct {
 	// Restart is NewRunner restoring the snapshot plus a CatchUp that
 	// finds nothing new: from a cold process to answering queries.
 	Restart time.Duration
-	Queries []QueryStat
+	// RebuildCPU and RestartCPU are the CPU time (user and system, every
+	// thread) the process spent in Rebuild and Restart.
+	RebuildCPU, RestartCPU time.Duration
+	Queries                []QueryStat
 	// HeapInUse is the Go heap in use after a collection with the models
 	// loaded; RSS and PeakRSS the process's resident memory then (VmRSS)
 	// and at its peak so far (VmHWM), when the system reports them.
@@ -62,7 +65,7 @@ func Measure(ctx context.Context, dir string, queries int) (Report, error) {
 		return rep, err
 	}
 	restart, err := MeasureRestart(ctx, dir, snap, queries)
-	rep.Restart, rep.Queries = restart.Restart, restart.Queries
+	rep.Restart, rep.RestartCPU, rep.Queries = restart.Restart, restart.RestartCPU, restart.Queries
 	rep.HeapInUse, rep.RSS, rep.PeakRSS = restart.HeapInUse, restart.RSS, restart.PeakRSS
 	return rep, err
 }
@@ -92,17 +95,20 @@ func MeasureRestart(ctx context.Context, dir, snap string, queries int) (Report,
 		return rep, fmt.Errorf("projbench: %w", err)
 	}
 	defer store.Close()
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	views := datadir.NewViews()
 	r, err := projections.NewRunner(store, schema.Codec(), snap, views.All()...)
 	if err != nil {
 		return rep, err
 	}
+	if err := r.Refused(); err != nil {
+		return rep, fmt.Errorf("projbench: a restart would rebuild: %w", err)
+	}
 	pr, err := r.CatchUp(ctx)
 	if err != nil {
 		return rep, err
 	}
-	rep.Restart = time.Since(start)
+	rep.Restart, rep.RestartCPU = time.Since(start), processCPU()-cpu
 	if pr.Events != 0 {
 		return rep, fmt.Errorf("projbench: the snapshot in %s is %d events behind the ledger", snap, pr.Events)
 	}
@@ -130,10 +136,10 @@ func (rep *Report) rebuild(ctx context.Context, store eventstore.Store, snap str
 	if err != nil {
 		return err
 	}
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	var last time.Time
 	rep.Progress, err = r.Rebuild(ctx, func(projections.Progress) { last = time.Now() })
-	rep.Rebuild = time.Since(start)
+	rep.Rebuild, rep.RebuildCPU = time.Since(start), processCPU()-cpu
 	rep.Replay = last.Sub(start)
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package haixi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -79,7 +78,7 @@ type claimPlan struct {
 // claims records every programme's claims.
 func (r *run) claims(ctx context.Context) error {
 	for _, build := range []func(context.Context) ([]claimPlan, error){
-		r.stabilizationClaims, r.expansionClaims, r.absorptionClaims, r.socialInsuranceClaims,
+		r.stabilizationClaims, r.expansionClaims, r.oneTimeAbsorptionClaims, r.absorptionClaims, r.socialInsuranceClaims,
 		r.skillUpgradeClaims, r.trainingClaims, r.startUpClaims,
 	} {
 		plans, err := build(ctx)
@@ -184,10 +183,7 @@ func (r *run) claim(ctx context.Context, p claimPlan) error {
 		approve := claim.Approve{Reason: "材料齐全，符合" + p.policy.ID + "规定 the evidence meets " + p.policy.ID, Actor: a, Role: role.Approver, At: at(c.day)}
 		env := c.env(fmt.Sprintf("approve/%d", i+1), a, role.Approver)
 		env.Name, env.Payload = "ApproveClaim", approve
-		res, done, err := c.applied(ctx, env)
-		if err == nil && !done {
-			res, err = ledger.ApproveClaim(ctx, svc, p.id, approve, env)
-		}
+		res, err := ledger.ApproveClaim(ctx, svc, p.id, approve, env)
 		if err := c.do("approve", err, res); err != nil {
 			return err
 		}
@@ -196,25 +192,6 @@ func (r *run) claim(ctx context.Context, p claimPlan) error {
 		return nil
 	}
 	return c.disclose(ctx)
-}
-
-// errNotApplied is the decision of applied's probe.
-var errNotApplied = errors.New("haixi: command not applied yet")
-
-// applied replays command env if the ledger already applied it, and
-// reports whether it did, deciding nothing otherwise. ledger.ApproveClaim
-// decides, and reserves money, on the claim's current state before it
-// consults the command's idempotency key: rerun after an objection sent
-// the claim back to review, an approval of the first round would reserve
-// money for the second. Asking Handle first, with the same envelope,
-// replays it instead.
-func (c *claimRun) applied(ctx context.Context, env ledger.Command) (ledger.Result, bool, error) {
-	res, err := ledger.Handle(ctx, c.r.l.Service, schema.Claim(c.p.id), env,
-		func(claim.State) ([]domain.Event, error) { return nil, errNotApplied })
-	if errors.Is(err, errNotApplied) {
-		return ledger.Result{}, false, nil
-	}
-	return res, err == nil, err
 }
 
 // disclose runs the claim from public disclosure to payment, clawback or

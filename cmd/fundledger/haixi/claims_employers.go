@@ -13,6 +13,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/expansion"
 	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/domain/money"
+	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/stabilization"
 	"github.com/haixi-hrss/fundledger/ledger/schema"
@@ -103,42 +104,66 @@ var hires = []hirePlan{
 	{employer: 12, group: expansion.UnemployedYouth, born: calendar.MustNew(2004, 4, 4), seq: 218, contract: d(1, 2), filed: d(3, 19), stage: stageInDisclosure},
 }
 
+// employment is a hire as a claim for it begins: the employer, the person
+// hired, and the version of the claim's programme in force on the day it
+// was filed.
+type employment struct {
+	employer employerPlan
+	code     identity.CreditCode
+	person   person
+	policy   policy.Version
+}
+
+func (r *run) employment(ctx context.Context, employer int, born calendar.Date, seq int, p programme.Code, filed calendar.Date) (employment, error) {
+	e, code, err := employerByN(employer)
+	if err != nil {
+		return employment{}, err
+	}
+	who, err := r.people.person(e.county, born, seq)
+	if err != nil {
+		return employment{}, err
+	}
+	v, err := r.policyOn(ctx, p, filed)
+	return employment{employer: e, code: code, person: who, policy: v}, err
+}
+
+// hireClaim is the claim plan of a one-off subsidy paid to the employer
+// for hire h; an eligible hire is also recorded as an outcome, hired on
+// hiredOn.
+func (r *run) hireClaim(ctx context.Context, h employment, p claimPlan, hiredOn calendar.Date) (claimPlan, error) {
+	p.county, p.policy = h.employer.county, h.policy
+	p.beneficiary = claim.Beneficiary{Kind: claim.Employer, Ref: h.code.String()}
+	p.masked = h.person.id.Masked()
+	if !p.assessment.Eligible {
+		// The subsidy did not pay for this hire: not an outcome.
+		return p, nil
+	}
+	return p, r.recordHire(ctx, hireOutcome{id: "hire-" + p.id, person: h.person, employer: h.code, county: h.employer.county,
+		hiredOn: hiredOn, claimID: p.id, recordedOn: p.filed})
+}
+
 // expansionClaims are the employers' one-time expansion grants, one per
 // hire, each eligible hire also recorded as an outcome.
 func (r *run) expansionClaims(ctx context.Context) ([]claimPlan, error) {
 	plans := make([]claimPlan, 0, len(hires))
 	for i, h := range hires {
-		e, code, err := employerByN(h.employer)
+		em, err := r.employment(ctx, h.employer, h.born, h.seq, programme.Expansion, h.filed)
 		if err != nil {
 			return nil, err
 		}
-		who, err := r.people.person(e.county, h.born, h.seq)
-		if err != nil {
-			return nil, err
-		}
-		v, err := r.policyOn(ctx, programme.Expansion, h.filed)
-		if err != nil {
-			return nil, err
-		}
-		f := expansion.Facts{Person: who.ref, Employer: code, Group: h.group, GraduationDate: h.graduated,
+		f := expansion.Facts{Person: em.person.ref, Employer: em.code, Group: h.group, GraduationDate: h.graduated,
 			RegularDegreeCourse: h.group == expansion.Graduate, BirthDate: h.born, RegisteredUnemployed: h.group == expansion.UnemployedYouth,
 			ContractDate: h.contract, InsuredMonthsUnemployment: 3, InsuredMonthsWorkInjury: 3, InsuredMonthsPension: 3, InsuredAtCheck: true}
-		a, err := expansion.Assess(v, h.filed, f)
+		a, err := expansion.Assess(em.policy, h.filed, f)
 		if err != nil {
 			return nil, err
 		}
-		id := fmt.Sprintf("exp-%d-%s-%02d", Year, e.county, i+1)
-		plans = append(plans, claimPlan{id: id, programme: programme.Expansion, county: e.county,
-			beneficiary: claim.Beneficiary{Kind: claim.Employer, Ref: code.String()}, masked: who.id.Masked(),
-			filed: h.filed, keys: expansion.Keys(f), policy: v, assessment: a, stage: h.stage, twist: h.twist})
-		if !a.Eligible {
-			// The grant did not pay for this hire: not an outcome.
-			continue
-		}
-		if err := r.recordHire(ctx, hireOutcome{id: "hire-" + id, person: who, employer: code, county: e.county,
-			hiredOn: h.contract, claimID: id, recordedOn: h.filed}); err != nil {
+		p, err := r.hireClaim(ctx, em, claimPlan{id: fmt.Sprintf("exp-%d-%s-%02d", Year, em.employer.county, i+1), programme: programme.Expansion,
+			filed: h.filed, keys: expansion.Keys(f), assessment: a, stage: h.stage, twist: h.twist}, h.contract)
+		if err != nil {
 			return nil, err
 		}
+		plans = append(plans, p)
 	}
 	return plans, nil
 }

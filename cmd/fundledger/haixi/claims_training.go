@@ -155,8 +155,10 @@ func (r *run) recordTrainee(ctx context.Context, t traineePlan, i int, v policy.
 	}
 	id := fmt.Sprintf("trainee-%d-%s-%02d", Year, t.county, i+1)
 	clerk, agg := Clerk(t.county), schema.Trainee(id)
-	certify := trainee.Certify{TraineeID: id, Person: who.ref.String(), Occupation: t.occupation, Level: t.level, On: t.certifiedOn,
-		Actor: clerk, Role: role.Clerk, At: at(t.certifiedOn)}
+	// The trainee's course is the vocational training claim above, run by
+	// the county's provider: it counts against that county's budget.
+	certify := trainee.Certify{TraineeID: id, Person: who.ref.String(), Occupation: t.occupation, Level: t.level,
+		County: t.county, Programme: programme.VocationalTraining, On: t.certifiedOn, Actor: clerk, Role: role.Clerk, At: at(t.certifiedOn)}
 	if _, err := handle(ctx, r, agg, envelope("trainee/"+id+"/certified", clerk, role.Clerk, t.certifiedOn, ""), "CertifyTrainee", certify,
 		func(s trainee.State) ([]domain.Event, error) { return trainee.Decide(s, certify) }); err != nil {
 		return err

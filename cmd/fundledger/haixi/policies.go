@@ -2,6 +2,9 @@ package haixi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
@@ -13,7 +16,9 @@ import (
 
 // policies publishes every version of the seed file (2023–2025), each as
 // its own command, so the ledger holds the rules of every year a claim or a
-// refund's base year may need.
+// refund's base year may need. Each is a revision: a ledger that published
+// an older seed gets the changed versions as amendments. The step names the
+// content, so a revised version is a new command, not a reused key.
 func (r *run) policies(ctx context.Context) error {
 	versions, err := policy.Seed()
 	if err != nil {
@@ -21,10 +26,15 @@ func (r *run) policies(ctx context.Context) error {
 	}
 	on := QuarterStart.AddDays(1)
 	for _, v := range versions {
-		publish := policy.PublishVersion{Version: v}
-		env := envelope("policy/"+v.ID, Administrator, role.Administrator, on, v.ID)
-		if _, err := handle(ctx, r, schema.Policy(v.Programme), env, "PublishPolicyVersion", publish,
-			func(s policy.State) ([]domain.Event, error) { return policy.Decide(s, publish) }); err != nil {
+		content, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(content)
+		revise := policy.ReviseVersion{Version: v, Actor: Administrator, Role: role.Administrator, At: at(on)}
+		env := envelope("policy/"+v.ID+"/"+hex.EncodeToString(sum[:8]), Administrator, role.Administrator, on, v.ID)
+		if _, err := handle(ctx, r, schema.Policy(v.Programme), env, "RevisePolicyVersion", revise,
+			func(s policy.State) ([]domain.Event, error) { return policy.Decide(s, revise) }); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,11 @@
 // trainee's certification and placement. A trainee employed within the
 // policy's window after certification (often 6 months) counts as placed,
 // which sets the share of the training subsidy payable.
+//
+// A certification names the county and the training programme it is
+// counted under, so evaluators can put trainees placed per county.
+// Certifications recorded before those fields existed decode with both
+// empty; readers count them as before (see Certified).
 package trainee
 
 import (
@@ -15,6 +20,8 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/domain/policy"
+	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/region"
 	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
@@ -23,14 +30,18 @@ func Stream(id string) string { return "trainee-" + id }
 
 // State is a trainee as its events leave it.
 type State struct {
-	ID          string        `json:"id"`
-	Person      string        `json:"person"`
-	Occupation  string        `json:"occupation"`
-	Level       policy.Level  `json:"level"`
-	CertifiedOn calendar.Date `json:"certifiedOn"`
-	Placed      bool          `json:"placed"`
-	PlacedOn    calendar.Date `json:"placedOn"`
-	Employer    string        `json:"employer,omitempty"`
+	ID         string       `json:"id"`
+	Person     string       `json:"person"`
+	Occupation string       `json:"occupation"`
+	Level      policy.Level `json:"level"`
+	// County and Programme are what the certification names; both are
+	// empty for a certification recorded before they existed.
+	County      region.Code    `json:"county,omitempty"`
+	Programme   programme.Code `json:"programme,omitempty"`
+	CertifiedOn calendar.Date  `json:"certifiedOn"`
+	Placed      bool           `json:"placed"`
+	PlacedOn    calendar.Date  `json:"placedOn"`
+	Employer    string         `json:"employer,omitempty"`
 	// WithinWindow reports whether the placement came within the
 	// policy's window after certification.
 	WithinWindow bool `json:"withinWindow"`
@@ -39,12 +50,18 @@ type State struct {
 // Command is any trainee command.
 type Command interface{ traineeCommand() }
 
-// Certify records a trainee's certificate.
+// Certify records a trainee's certificate. County is the Haixi county-level
+// unit (or the prefecture) whose training budget the trainee counts
+// against, and Programme the training programme (vocational training or
+// skill upgrade). Both are required of a new certification; only events
+// recorded before they existed lack them (see Certified).
 type Certify struct {
 	TraineeID  string
 	Person     string
 	Occupation string
 	Level      policy.Level
+	County     region.Code
+	Programme  programme.Code
 	On         calendar.Date
 	Actor      string
 	Role       string
@@ -65,16 +82,22 @@ type Place struct {
 func (Certify) traineeCommand() {}
 func (Place) traineeCommand()   {}
 
-// Certified records a trainee's certificate.
+// Certified records a trainee's certificate. County and Programme say
+// where the trainee is counted; a certification recorded before they
+// existed has neither (schema version 1 either way, the fields are only
+// added), and readers count it as they did: under vocational training, in
+// the prefecture until placed, then in the county of the placing employer.
 type Certified struct {
-	TraineeID  string        `json:"traineeId"`
-	Person     string        `json:"person"`
-	Occupation string        `json:"occupation"`
-	Level      policy.Level  `json:"level"`
-	On         calendar.Date `json:"on"`
-	Actor      string        `json:"actor"`
-	Role       string        `json:"role"`
-	At         time.Time     `json:"at"`
+	TraineeID  string         `json:"traineeId"`
+	Person     string         `json:"person"`
+	Occupation string         `json:"occupation"`
+	Level      policy.Level   `json:"level"`
+	County     region.Code    `json:"county,omitempty"`
+	Programme  programme.Code `json:"programme,omitempty"`
+	On         calendar.Date  `json:"on"`
+	Actor      string         `json:"actor"`
+	Role       string         `json:"role"`
+	At         time.Time      `json:"at"`
 }
 
 // Placed records a trainee's employment.
@@ -108,6 +131,14 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 			return nil, domain.Invalid("level", "certificate-level", "%q is not a certificate level", c.Level)
 		case c.On.IsZero():
 			return nil, domain.Invalid("on", "required", "the certification date is missing")
+		case c.County == "":
+			return nil, domain.Invalid("county", "required", "the county whose training budget the trainee counts against is missing")
+		case !c.County.Valid():
+			return nil, domain.Invalid("county", "haixi-region", "%q is not Haixi or one of its county-level units", c.County)
+		case c.Programme == "":
+			return nil, domain.Invalid("programme", "required", "the training programme is missing (%s or %s)", programme.VocationalTraining, programme.SkillUpgrade)
+		case !trainingProgramme(c.Programme):
+			return nil, domain.Invalid("programme", "training-programme", "%q is not a training programme (%s, %s)", c.Programme, programme.VocationalTraining, programme.SkillUpgrade)
 		}
 		if _, err := identity.ParsePersonRef("person", c.Person); err != nil {
 			return nil, err
@@ -119,7 +150,7 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 			return nil, domain.Reject("trainee-certified-once", "traineeId", "trainee %s is already certified", s.ID)
 		}
 		return []domain.Event{&Certified{TraineeID: c.TraineeID, Person: c.Person, Occupation: c.Occupation, Level: c.Level,
-			On: c.On, Actor: c.Actor, Role: c.Role, At: c.At}}, nil
+			County: c.County, Programme: c.Programme, On: c.On, Actor: c.Actor, Role: c.Role, At: c.At}}, nil
 	case Place:
 		code, err := identity.ParseCreditCode("employer", c.Employer)
 		switch {
@@ -148,11 +179,18 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 	return nil, domain.Invalid("command", "known-command", "unknown trainee command %T", cmd)
 }
 
+// trainingProgramme reports whether p pays for training that ends in a
+// certificate.
+func trainingProgramme(p programme.Code) bool {
+	return p == programme.VocationalTraining || p == programme.SkillUpgrade
+}
+
 // Evolve returns s with e applied.
 func Evolve(s State, e domain.Event) State {
 	switch e := e.(type) {
 	case *Certified:
 		s.ID, s.Person, s.Occupation, s.Level, s.CertifiedOn = e.TraineeID, e.Person, e.Occupation, e.Level, e.On
+		s.County, s.Programme = e.County, e.Programme
 	case *Placed:
 		s.Placed, s.PlacedOn, s.Employer, s.WithinWindow = true, e.On, e.Employer, e.WithinWindow
 	}

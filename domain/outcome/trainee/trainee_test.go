@@ -9,6 +9,8 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/aggregatetest"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/policy"
+	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/region"
 	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
@@ -29,7 +31,7 @@ func wantRule(t *testing.T, err error, target error, rule string) {
 
 func certifiedLog(t *testing.T) *aggregatetest.Log[State, Command] {
 	l := aggregatetest.New(t, aggregatetest.Aggregate[State, Command]{Decide: Decide, Evolve: Evolve, Decode: Decode})
-	l.Must(Certify{TraineeID: "t1", Person: person, Occupation: "电工", Level: policy.Intermediate, On: certified, Actor: "clerk1", Role: role.Clerk, At: at})
+	l.Must(Certify{TraineeID: "t1", Person: person, Occupation: "电工", Level: policy.Intermediate, County: region.Golmud, Programme: programme.VocationalTraining, On: certified, Actor: "clerk1", Role: role.Clerk, At: at})
 	return l
 }
 
@@ -61,9 +63,9 @@ func TestPlacementRules(t *testing.T) {
 	l.Must(place("2025-05-01"))
 	_, err = l.Do(place("2025-06-01"))
 	wantRule(t, err, domain.ErrRejected, "trainee-placed-once")
-	_, err = l.Do(Certify{TraineeID: "t1", Person: person, Occupation: "电工", Level: policy.Intermediate, On: certified, Actor: "clerk1", Role: role.Clerk, At: at})
+	_, err = l.Do(Certify{TraineeID: "t1", Person: person, Occupation: "电工", Level: policy.Intermediate, County: region.Golmud, Programme: programme.VocationalTraining, On: certified, Actor: "clerk1", Role: role.Clerk, At: at})
 	wantRule(t, err, domain.ErrRejected, "trainee-certified-once")
-	_, err = certifiedLog(t).Do(Certify{TraineeID: "t2", Person: person, Occupation: "电工", Level: "master", On: certified, Actor: "c", Role: role.Clerk, At: at})
+	_, err = certifiedLog(t).Do(Certify{TraineeID: "t2", Person: person, Occupation: "电工", Level: "master", County: region.Golmud, Programme: programme.VocationalTraining, On: certified, Actor: "c", Role: role.Clerk, At: at})
 	wantRule(t, err, domain.ErrInvalid, "certificate-level")
 	empty := aggregatetest.New(t, aggregatetest.Aggregate[State, Command]{Decide: Decide, Evolve: Evolve, Decode: Decode})
 	_, err = empty.Do(place("2025-05-01"))

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"time"
+)
+
+const benchAPIHelp = `
+Drives the HTTP API over loopback with keep-alive connections, one
+worker per connection. Each worker files one-time expansion grants and
+takes each through its whole life, one HTTP command per step, each with
+its own Idempotency-Key:
+
+  submit → approve → disclose → disclosed → release → settle
+
+(approval by an approver other than the submitting clerk; disclosure
+started and completed; release and a paid result by the treasurer), and
+after every cycle sends --queries of the officers' reads, in turn: the
+evaluator's performance for 2025, a budget line, the approver's queue.
+
+Without --url it starts the server in this process, as 'fundledger serve'
+does (embedded store, in --data or a temporary directory), creates a token
+per role, and sets up a fund with a line in every county and the
+programme's policy. With --url it drives that server; --token-file then
+names a JSON object from role (administrator, clerk, approver, treasurer,
+evaluator) to bearer token, and the setup opens a new fund on it.
+
+It reports commands/s and queries/s, exact p50/p95/p99/max latency per
+kind (every sample kept and sorted), the errors by kind (any answer
+outside 2xx), the server's store-append latency from /metrics, and this
+process's CPU time. Finally it counts the run's paid claims through the
+API, which must equal the completed cycles. Exit code 1 if any request
+failed or the count differs.
+
+--cpuprofile writes a CPU profile of this process; the generator's
+goroutines carry the label side=generator, so
+'go tool pprof -tagignore side=generator' shows the server alone.
+--mutexprofile samples one in five lock contentions during the run and
+writes where they were: the server's serialisation points.`
+
+// benchAPIConfig is what bench api runs with.
+type benchAPIConfig struct {
+	url, tokenFile, dataDir, cpuProfile string
+	mutexProfile                        string
+	connections, queries                int
+	duration                            time.Duration
+}
+
+func runBenchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("bench api",
+		"bench api [--url URL --token-file FILE] [--connections N] [--duration D] [--queries N] [--data DIR] [--cpuprofile FILE] [--mutexprofile FILE]", benchAPIHelp)
+	var cfg benchAPIConfig
+	fs.StringVar(&cfg.url, "url", "", "the server's base `URL`, e.g. http://127.0.0.1:8080 (default: start one in this process)")
+	fs.StringVar(&cfg.tokenFile, "token-file", "", "with --url, a JSON `file` from role to bearer token")
+	fs.StringVar(&cfg.dataDir, "data", "", "without --url, the in-process server's data `directory` (default: a temporary one, removed after)")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file`")
+	fs.StringVar(&cfg.mutexProfile, "mutexprofile", "", "write a profile of contended locks during the run to `file`")
+	fs.IntVar(&cfg.connections, "connections", 64, "concurrent keep-alive connections")
+	fs.IntVar(&cfg.queries, "queries", 1, "queries after each cycle of six commands")
+	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "how long to start new cycles")
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
+	}
+	switch {
+	case cfg.connections < 1:
+		return usageError(fs, stderr, "--connections must be at least 1")
+	case cfg.queries < 0:
+		return usageError(fs, stderr, "--queries must not be negative")
+	case cfg.duration <= 0:
+		return usageError(fs, stderr, "--duration must be positive")
+	case cfg.url != "" && cfg.tokenFile == "":
+		return usageError(fs, stderr, "--url needs --token-file")
+	case cfg.url == "" && cfg.tokenFile != "":
+		return usageError(fs, stderr, "--token-file goes with --url")
+	case cfg.url != "" && cfg.dataDir != "":
+		return usageError(fs, stderr, "--data is for the in-process server; drop it with --url")
+	}
+	ok, err := benchAPI(ctx, cfg, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "fundledger bench api: %v\n", err)
+		return exitFailure
+	}
+	if !ok {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// benchAPI runs the bench and prints its report; ok is false when a
+// request failed or the ledger's count of paid claims is not the
+// cycles'.
+func benchAPI(ctx context.Context, cfg benchAPIConfig, stdout io.Writer) (ok bool, err error) {
+	base, where := cfg.url, "server "+cfg.url
+	var tokens map[string]string
+	if base == "" {
+		srv, err := startBenchServer(ctx, cfg.dataDir)
+		if err != nil {
+			return false, err
+		}
+		defer func() { err = errors.Join(err, srv.stop()) }()
+		base, tokens = srv.url, srv.tokens
+		where = fmt.Sprintf("in-process server %s (data %s)", base, srv.dir)
+	} else if tokens, err = readBenchTokens(cfg.tokenFile); err != nil {
+		return false, err
+	}
+	c := newAPIClient(base, tokens, cfg.connections)
+	defer c.close()
+	fmt.Fprintf(stdout, "server    %s; %d connections, %s, %s per cycle; GOMAXPROCS %d, %d CPUs\n",
+		where, cfg.connections, cfg.duration, plural(cfg.queries, "query", "queries"), runtime.GOMAXPROCS(0), runtime.NumCPU())
+
+	plan, err := newBenchPlan()
+	if err != nil {
+		return false, err
+	}
+	setupStart := time.Now()
+	if err := plan.setUp(ctx, c); err != nil {
+		return false, err
+	}
+	fmt.Fprintf(stdout, "setup     run %s: policy, fund %s, %d county lines in %s\n",
+		plan.run, plan.fund(), len(plan.counties), time.Since(setupStart).Round(time.Millisecond))
+
+	appendsBefore, haveMetrics := scrapeAppends(ctx, c)
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return false, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return false, err
+		}
+	}
+	if cfg.mutexProfile != "" {
+		runtime.SetMutexProfileFraction(5)
+	}
+	cpuBefore := processCPU()
+	res := runLoad(ctx, c, plan, cfg.connections, cfg.queries, cfg.duration)
+	cpu := processCPU().minus(cpuBefore)
+	if cfg.cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
+	appendsAfter, _ := scrapeAppends(ctx, c)
+	if cfg.mutexProfile != "" {
+		if err := writeMutexProfile(cfg.mutexProfile); err != nil {
+			return false, err
+		}
+	}
+
+	failed := writeLoadReport(stdout, res, c.dials.Load())
+	if haveMetrics {
+		fmt.Fprintf(stdout, "append    server-side store appends: %s\n", appendsAfter.since(appendsBefore).describe())
+	}
+	side := "server and generator together"
+	if cfg.url != "" {
+		side = "the generator alone"
+	}
+	fmt.Fprintf(stdout, "cpu       this process (%s): user %s + sys %s = %.2f cores busy of %d\n", side,
+		cpu.user.Round(time.Millisecond), cpu.sys.Round(time.Millisecond), float64(cpu.user+cpu.sys)/float64(res.wall), runtime.NumCPU())
+
+	paid, err := plan.paidClaims(ctx, c)
+	if err != nil {
+		return false, fmt.Errorf("count the paid claims: %w", err)
+	}
+	fmt.Fprintf(stdout, "ledger    %d paid claims of run %s; %d cycles completed\n", paid, plan.run, res.cycles)
+	if paid != res.cycles {
+		fmt.Fprintf(stdout, "MISMATCH  the ledger holds %d paid claims of this run, the workers completed %d cycles\n", paid, res.cycles)
+		failed = true
+	}
+	writeTargets(stdout, res)
+	return !failed, nil
+}
+
+// writeLoadReport prints throughput, latencies and errors; failed is
+// true when any request failed.
+func writeLoadReport(w io.Writer, res loadResult, dials int64) (failed bool) {
+	var commands, queries []time.Duration
+	for k := range numKinds {
+		if k < numCommandKinds {
+			commands = append(commands, res.samples[k]...)
+		} else {
+			queries = append(queries, res.samples[k]...)
+		}
+	}
+	secs := res.wall.Seconds()
+	fmt.Fprintf(w, "load      %s: %d commands (%.0f/s), %d queries (%.0f/s), %d cycles (%.0f claims paid/s); %d connections opened\n",
+		res.wall.Round(time.Millisecond), len(commands), float64(len(commands))/secs, len(queries), float64(len(queries))/secs,
+		res.cycles, float64(res.cycles)/secs, dials)
+	if len(res.windows) > 0 {
+		rates := make([]string, len(res.windows))
+		for i, r := range res.windows {
+			rates[i] = fmt.Sprintf("%.0f", r)
+		}
+		fmt.Fprintf(w, "windows   commands/s per %s: %s\n", benchWindow, strings.Join(rates, " "))
+	}
+	for k := range numKinds {
+		label := "command"
+		if k >= numCommandKinds {
+			label = "query"
+		}
+		fmt.Fprintf(w, "%-9s %-12s %s\n", label, k, summarise(res.samples[k]))
+	}
+	fmt.Fprintf(w, "%-9s %-12s %s\n", "commands", "all", summarise(commands))
+	fmt.Fprintf(w, "%-9s %-12s %s\n", "queries", "all", summarise(queries))
+	for k := range numKinds {
+		if e := res.errors[k]; e.n > 0 {
+			fmt.Fprintf(w, "ERRORS    %-12s %d, first: %s\n", k, e.n, e.first)
+			failed = true
+		}
+	}
+	if !failed {
+		fmt.Fprintln(w, "errors    none")
+	}
+	return failed
+}
+
+// writeTargets prints issue 5's targets against the run.
+func writeTargets(w io.Writer, res loadResult) {
+	var commands, queries []time.Duration
+	for k := range numKinds {
+		if k < numCommandKinds {
+			commands = append(commands, res.samples[k]...)
+		} else {
+			queries = append(queries, res.samples[k]...)
+		}
+	}
+	cs, qs := summarise(commands), summarise(queries)
+	rate := float64(cs.N) / res.wall.Seconds()
+	verdict := func(met bool) string {
+		if met {
+			return "met"
+		}
+		return "NOT met"
+	}
+	fmt.Fprintf(w, "target    ≥ 5,000 commands/s: %.0f/s, %s\n", rate, verdict(rate >= 5000))
+	fmt.Fprintf(w, "target    command p99 < 20 ms: %.2f ms, %s\n", float64(cs.P99)/1e6, verdict(cs.N > 0 && cs.P99 < 20*time.Millisecond))
+	fmt.Fprintf(w, "target    query p99 < 10 ms: %.2f ms, %s\n", float64(qs.P99)/1e6, verdict(qs.N > 0 && qs.P99 < 10*time.Millisecond))
+}
+
+// scrapeAppends reads the server's store-append histogram from /metrics;
+// ok is false when the server does not expose it.
+func scrapeAppends(ctx context.Context, c *apiClient) (histogram, bool) {
+	var buf bytes.Buffer
+	if err := c.do(ctx, &buf, http.MethodGet, "/metrics", "", "", nil); err != nil {
+		return histogram{}, false
+	}
+	h, found, err := scrapeHistogram(&buf, "fundledger_store_append_duration_seconds")
+	return h, found && err == nil
+}
+
+func writeMutexProfile(path string) error {
+	runtime.SetMutexProfileFraction(0)
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("mutex").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

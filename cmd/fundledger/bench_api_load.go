@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"runtime/pprof"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/haixi-hrss/fundledger/domain/role"
+)
+
+// benchKind is one kind of request the bench sends.
+type benchKind int
+
+// The six commands of a cycle, in order, then the queries.
+const (
+	kindSubmit benchKind = iota
+	kindApprove
+	kindDisclose
+	kindDisclosed
+	kindRelease
+	kindSettle
+	kindPerformance
+	kindBudgetLine
+	kindQueue
+	numKinds
+)
+
+// numCommandKinds: the kinds before it are commands, the rest queries.
+const numCommandKinds = kindPerformance
+
+var kindNames = [numKinds]string{"submit", "approve", "disclose", "disclosed", "release", "settle",
+	"performance", "budget-line", "queue"}
+
+func (k benchKind) String() string { return kindNames[k] }
+
+// kindErrors counts one kind's failed requests and keeps the first.
+type kindErrors struct {
+	n     int
+	first string
+}
+
+// loadResult is what the workers measured.
+type loadResult struct {
+	wall    time.Duration
+	samples [numKinds][]time.Duration
+	errors  [numKinds]kindErrors
+	// cycles counts the claims taken through all six commands.
+	cycles int
+	// windows are the commands/s of each successive window of the run:
+	// a ledger whose commands slow down as it grows shows it here.
+	windows []float64
+}
+
+// benchWindow is the length of the throughput windows.
+const benchWindow = 5 * time.Second
+
+// worker runs cycles over the client's shared connections; one worker
+// per connection keeps every connection busy.
+type worker struct {
+	id      int
+	c       *apiClient
+	plan    benchPlan
+	queries int
+	buf     bytes.Buffer
+	res     loadResult
+	// done counts the commands all workers completed.
+	done *atomic.Int64
+}
+
+// runLoad runs conns workers until duration has passed; each finishes
+// the cycle it is in, so every claim it started is paid. The workers run
+// under the pprof label side=generator, so a CPU profile of an
+// in-process run tells the generator's share from the server's.
+func runLoad(ctx context.Context, c *apiClient, plan benchPlan, conns, queries int, duration time.Duration) loadResult {
+	workers := make([]*worker, conns)
+	var (
+		wg      sync.WaitGroup
+		done    atomic.Int64
+		windows []float64
+	)
+	start := time.Now()
+	deadline := start.Add(duration)
+	stopWindows := make(chan struct{})
+	windowsDone := make(chan struct{})
+	go func() {
+		defer close(windowsDone)
+		tick := time.NewTicker(benchWindow)
+		defer tick.Stop()
+		var last int64
+		for {
+			select {
+			case <-tick.C:
+				n := done.Load()
+				windows = append(windows, float64(n-last)/benchWindow.Seconds())
+				last = n
+			case <-stopWindows:
+				return
+			}
+		}
+	}()
+	pprof.Do(ctx, pprof.Labels("side", "generator"), func(ctx context.Context) {
+		for i := range workers {
+			w := &worker{id: i, c: c, plan: plan, queries: queries, done: &done}
+			workers[i] = w
+			wg.Go(func() { w.run(ctx, deadline) })
+		}
+		wg.Wait()
+	})
+	close(stopWindows)
+	<-windowsDone
+	total := loadResult{wall: time.Since(start), windows: windows}
+	for _, w := range workers {
+		total.cycles += w.res.cycles
+		for k := range numKinds {
+			total.samples[k] = append(total.samples[k], w.res.samples[k]...)
+			total.errors[k].n += w.res.errors[k].n
+			if total.errors[k].first == "" {
+				total.errors[k].first = w.res.errors[k].first
+			}
+		}
+	}
+	return total
+}
+
+func (w *worker) run(ctx context.Context, deadline time.Time) {
+	for n := 0; ctx.Err() == nil && time.Now().Before(deadline); n++ {
+		if w.cycle(ctx, n) {
+			w.res.cycles++
+		}
+		for q := range w.queries {
+			w.query(ctx, benchKind(int(kindPerformance)+(n*w.queries+q+w.id)%int(numKinds-numCommandKinds)))
+		}
+	}
+}
+
+// send times one request and records it under kind; it reports success.
+func (w *worker) send(ctx context.Context, kind benchKind, method, path, asRole, key string, body []byte) bool {
+	start := time.Now()
+	err := w.c.do(ctx, &w.buf, method, path, asRole, key, body)
+	elapsed := time.Since(start)
+	if err != nil {
+		e := &w.res.errors[kind]
+		e.n++
+		if e.first == "" {
+			e.first = fmt.Sprintf("%s %s: %v", method, path, err)
+		}
+		return false
+	}
+	w.res.samples[kind] = append(w.res.samples[kind], elapsed)
+	if kind < numCommandKinds {
+		w.done.Add(1)
+	}
+	return true
+}
+
+// cycle takes one new claim through submit → approve → disclosure start
+// → disclosure completion → release → payment result, each a command of
+// its own under its own Idempotency-Key. A failed step ends the cycle.
+func (w *worker) cycle(ctx context.Context, n int) bool {
+	cty := w.plan.counties[(w.id+n)%len(w.plan.counties)]
+	id := fmt.Sprintf("%s-%02d-%07d", w.plan.run, w.id, n)
+	person := sha256.Sum256([]byte(id))
+	claimPath := "/v1/claims/" + id
+	payment := "pay-" + id
+	steps := []struct {
+		kind       benchKind
+		path, role string
+		body       any
+	}{
+		{kindSubmit, "/v1/claims/expansion", role.Clerk, map[string]any{
+			"claimId": id, "budgetLineId": cty.line, "region": cty.region, "effectiveDate": "2025-03-15",
+			"facts": map[string]any{
+				"person": hex.EncodeToString(person[:]), "employer": cty.employer, "group": "graduate",
+				"graduationDate": "2024-06-30", "regularDegreeCourse": true, "contractDate": "2025-01-15",
+				"insuredMonthsUnemployment": 3, "insuredMonthsWorkInjury": 3, "insuredMonthsPension": 3, "insuredAtCheck": true,
+			}}},
+		{kindApprove, claimPath + "/approval", role.Approver, map[string]any{"reason": "documents complete"}},
+		{kindDisclose, claimPath + "/disclosure", role.Clerk, map[string]any{"on": "2025-04-01", "masked": "6328**********1230"}},
+		{kindDisclosed, claimPath + "/disclosure/completion", role.Clerk, map[string]any{"on": "2025-04-09"}},
+		{kindRelease, claimPath + "/payments", role.Treasurer, map[string]any{"instalment": 1, "paymentId": payment}},
+		{kindSettle, claimPath + "/payments/" + payment + "/result", role.Treasurer, map[string]any{
+			"instalment": 1, "paid": true, "bankRef": "BOC-" + id, "on": "2025-04-10"}},
+	}
+	for _, s := range steps {
+		body, err := json.Marshal(s.body)
+		if err != nil {
+			panic(err) // maps of strings, numbers and bools always marshal
+		}
+		if !w.send(ctx, s.kind, http.MethodPost, s.path, s.role, id+"/"+s.kind.String(), body) {
+			return false
+		}
+	}
+	return true
+}
+
+// query sends one of the officers' reads.
+func (w *worker) query(ctx context.Context, kind benchKind) {
+	switch kind {
+	case kindPerformance:
+		w.send(ctx, kind, http.MethodGet, "/v1/evaluation/performance?period=2025", role.Evaluator, "", nil)
+	case kindBudgetLine:
+		line := w.plan.counties[w.id%len(w.plan.counties)].line
+		w.send(ctx, kind, http.MethodGet, "/v1/budget-lines/"+line, role.Evaluator, "", nil)
+	case kindQueue:
+		w.send(ctx, kind, http.MethodGet, "/v1/queue?limit=20", role.Approver, "", nil)
+	}
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// latencySummary is the exact distribution of one kind's latencies: every
+// sample is kept and sorted, so the percentiles are the samples
+// themselves, not a histogram's bucket bounds.
+type latencySummary struct {
+	N                  int
+	P50, P95, P99, Max time.Duration
+}
+
+// summarise sorts samples in place and takes nearest-rank percentiles.
+func summarise(samples []time.Duration) latencySummary {
+	if len(samples) == 0 {
+		return latencySummary{}
+	}
+	slices.Sort(samples)
+	rank := func(p float64) time.Duration {
+		i := int(math.Ceil(p*float64(len(samples)))) - 1
+		return samples[max(i, 0)]
+	}
+	return latencySummary{N: len(samples), P50: rank(0.50), P95: rank(0.95), P99: rank(0.99), Max: samples[len(samples)-1]}
+}
+
+func (s latencySummary) String() string {
+	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 2, 64) + " ms" }
+	return fmt.Sprintf("n=%-7d p50 %9s  p95 %9s  p99 %9s  max %9s", s.N, ms(s.P50), ms(s.P95), ms(s.P99), ms(s.Max))
+}
+
+// histogram is one Prometheus histogram as scraped: cumulative counts by
+// upper bound, the sum and the count.
+type histogram struct {
+	bounds []float64
+	counts []float64
+	sum    float64
+	count  float64
+}
+
+// scrapeHistogram reads the histogram named name (without labels) from a
+// Prometheus text exposition; found is false when it is not there.
+func scrapeHistogram(r io.Reader, name string) (h histogram, found bool, err error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		key, value, ok := strings.Cut(line, " ")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		v, perr := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		switch {
+		case perr != nil:
+			continue
+		case strings.HasPrefix(key, name+`_bucket{le="`):
+			le := strings.TrimSuffix(strings.TrimPrefix(key, name+`_bucket{le="`), `"}`)
+			b, perr := strconv.ParseFloat(le, 64)
+			if perr != nil {
+				continue // +Inf is implied by the count
+			}
+			h.bounds = append(h.bounds, b)
+			h.counts = append(h.counts, v)
+			found = true
+		case key == name+"_sum":
+			h.sum = v
+		case key == name+"_count":
+			h.count = v
+		}
+	}
+	return h, found, sc.Err()
+}
+
+// since is h minus an earlier scrape of the same histogram.
+func (h histogram) since(before histogram) histogram {
+	out := histogram{bounds: h.bounds, counts: slices.Clone(h.counts), sum: h.sum - before.sum, count: h.count - before.count}
+	if len(before.counts) == len(out.counts) {
+		for i := range out.counts {
+			out.counts[i] -= before.counts[i]
+		}
+	}
+	return out
+}
+
+// quantileBound is the upper bound of the bucket holding quantile q: the
+// exact value lies at or below it. ok is false above the last bound.
+func (h histogram) quantileBound(q float64) (bound float64, ok bool) {
+	want := q * h.count
+	for i, c := range h.counts {
+		if c >= want {
+			return h.bounds[i], true
+		}
+	}
+	return 0, false
+}
+
+// describe prints the server-side append latency of the run.
+func (h histogram) describe() string {
+	if h.count <= 0 {
+		return "no appends recorded"
+	}
+	bound := func(q float64) string {
+		b, ok := h.quantileBound(q)
+		if !ok {
+			return "above the last bucket"
+		}
+		return fmt.Sprintf("≤ %g ms", b*1000)
+	}
+	return fmt.Sprintf("%.0f appends, mean %.2f ms, p50 %s, p99 %s (bucket bounds)",
+		h.count, h.sum/h.count*1000, bound(0.50), bound(0.99))
+}
+
+// cpuTime is the user and system CPU this process has used.
+type cpuTime struct{ user, sys time.Duration }
+
+func processCPU() cpuTime {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return cpuTime{}
+	}
+	return cpuTime{user: time.Duration(ru.Utime.Nano()), sys: time.Duration(ru.Stime.Nano())}
+}
+
+func (c cpuTime) minus(o cpuTime) cpuTime { return cpuTime{user: c.user - o.user, sys: c.sys - o.sys} }

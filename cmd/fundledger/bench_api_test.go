@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/haixi-hrss/fundledger/domain/budget"
+	"github.com/haixi-hrss/fundledger/domain/claim"
+	"github.com/haixi-hrss/fundledger/domain/money"
+	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/ledger/datadir"
+	"github.com/haixi-hrss/fundledger/projections"
+)
+
+var benchLedgerLine = regexp.MustCompile(`ledger +(\d+) paid claims of run (\S+); (\d+) cycles completed`)
+
+// TestBenchAPIShortRun runs the API bench for a second on 4 connections
+// against its in-process server, then opens the data directory itself:
+// every claim the run filed must be paid, their number must be the
+// cycles the bench reports, and the run's budget lines must have spent
+// 1,500.00 per claim, so the bench's throughput counts real, complete
+// payments and not failed or half-done requests.
+func TestBenchAPIShortRun(t *testing.T) {
+	dir := t.TempDir()
+	r := cli(t, "bench", "api", "--duration", "1s", "--connections", "4", "--data", dir)
+	r.wantCode(t, exitOK)
+	r.wantOut(t, "errors    none", "command   submit", "command   settle", "query     performance",
+		"query     budget-line", "query     queue", "server-side store appends", "target    ≥ 5,000 commands/s")
+	m := benchLedgerLine.FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatalf("no ledger line in:\n%s", r.stdout)
+	}
+	run := m[2]
+	cycles, err := strconv.Atoi(m[3])
+	if err != nil || cycles == 0 {
+		t.Fatalf("cycles %q: want a positive count\n%s", m[3], r.stdout)
+	}
+
+	ctx := context.Background()
+	l, err := datadir.Open(ctx, dir, datadir.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := l.CatchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var mine, paid int
+	var spent money.Amount
+	l.Runner.Read(func(uint64) {
+		for _, row := range l.Views.Claims.Find(projections.ClaimFilter{Programme: programme.Expansion}) {
+			if !strings.HasPrefix(row.ID, run+"-") {
+				continue
+			}
+			mine++
+			if row.Status == claim.StatusPaid {
+				paid++
+			}
+		}
+		for _, c := range region.Counties() {
+			if line, ok := l.Views.Budgets.Line(budget.LineID(run+"-ui", programme.Expansion, c, 2025)); ok {
+				spent = spent.Add(line.Spent)
+			}
+		}
+	})
+	if mine != cycles || paid != cycles {
+		t.Fatalf("the ledger holds %d claims of run %s, %d of them paid; the bench completed %d cycles", mine, run, paid, cycles)
+	}
+	want := money.Yuan(1500 * int64(cycles))
+	if !spent.Equal(want) {
+		t.Fatalf("the run's budget lines spent %s, want %s for %d grants", spent, want, cycles)
+	}
+}
+
+// TestBenchAPIAgainstURL drives a server the bench did not start, with
+// the tokens from a file, as against a deployed one: the cycles complete
+// without errors and the ledger's count of paid claims matches.
+func TestBenchAPIAgainstURL(t *testing.T) {
+	srv, err := startBenchServer(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := srv.stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	raw, err := json.Marshal(srv.tokens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokFile := filepath.Join(t.TempDir(), "bench-tokens.json")
+	if err := os.WriteFile(tokFile, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := cli(t, "bench", "api", "--url", srv.url, "--token-file", tokFile, "--duration", "500ms", "--connections", "2")
+	r.wantCode(t, exitOK)
+	r.wantOut(t, "server    server "+srv.url, "errors    none", "the generator alone")
+	m := benchLedgerLine.FindStringSubmatch(r.stdout)
+	if m == nil || m[1] != m[3] || m[1] == "0" {
+		t.Fatalf("want a positive count of paid claims equal to the cycles:\n%s", r.stdout)
+	}
+}
+
+func TestBenchAPIRejectsBadFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--url", "http://127.0.0.1:1"}, "--url needs --token-file"},
+		{[]string{"--token-file", "t.json"}, "--token-file goes with --url"},
+		{[]string{"--connections", "0"}, "--connections must be at least 1"},
+		{[]string{"--duration", "0s"}, "--duration must be positive"},
+	} {
+		r := cli(t, append([]string{"bench", "api"}, tc.args...)...)
+		r.wantCode(t, exitUsage)
+		r.wantErr(t, tc.want)
+	}
+}

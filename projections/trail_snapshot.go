@@ -1,0 +1,291 @@
+package projections
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/haixi-hrss/fundledger/domain/money"
+)
+
+// trailMagic starts the trail's state, naming its binary layout; a state
+// without it (the JSON of earlier releases) or with another version is
+// refused with ErrSnapshotFormat, and the runner rebuilds from the log.
+//
+// Layout after the magic, integers as (u)varints: the name table (count,
+// then each name but "" as length and bytes); the claims sorted by ID
+// (ID, line, check policy, entries, approvals); the actors sorted by name
+// number (actor, then each action's position, stream and type); the lines
+// sorted by ID (ID, then each allocation's record, IDs and amount). A
+// record is position, version, seconds, nanoseconds, the six name numbers,
+// the two IDs (name number, or uuidText and 16 bytes) and the 32-byte
+// hash. Names are numbered in log order and every collection is written
+// sorted, so equal models write equal bytes.
+const trailMagic = "fundledger-trail 1\n"
+
+// MarshalState implements Projection.
+func (t *Trail) MarshalState() ([]byte, error) {
+	var w stateWriter
+	w.buf = make([]byte, 0, 1<<16+100*len(t.claims)*12)
+	w.buf = append(w.buf, trailMagic...)
+	w.uvarint(uint64(len(t.names.strs)))
+	for _, s := range t.names.strs[1:] {
+		w.str(s)
+	}
+	w.uvarint(uint64(len(t.claims)))
+	for _, id := range slices.Sorted(maps.Keys(t.claims)) {
+		c := t.claims[id]
+		w.str(id)
+		w.uvarint(uint64(c.line))
+		w.uvarint(uint64(c.checkPolicy))
+		w.uvarint(uint64(len(c.entries)))
+		for i := range c.entries {
+			w.record(&c.entries[i])
+		}
+		w.uvarint(uint64(len(c.approvals)))
+		for _, a := range c.approvals {
+			w.uvarint(uint64(a.entry))
+			w.varint(int64(a.round))
+			w.uvarint(uint64(a.actor))
+			w.uvarint(uint64(a.role))
+		}
+	}
+	w.uvarint(uint64(len(t.actors)))
+	for _, actor := range slices.SortedFunc(maps.Keys(t.actors), cmp.Compare) {
+		w.uvarint(uint64(actor))
+		acts := t.actors[actor]
+		w.uvarint(uint64(len(acts)))
+		for _, a := range acts {
+			w.uvarint(a.position)
+			w.uvarint(uint64(a.stream))
+			w.uvarint(uint64(a.typ))
+		}
+	}
+	w.uvarint(uint64(len(t.lines)))
+	for _, line := range slices.Sorted(maps.Keys(t.lines)) {
+		w.str(line)
+		allocs := t.lines[line]
+		w.uvarint(uint64(len(allocs)))
+		for i := range allocs {
+			a := &allocs[i]
+			w.record(&a.rec)
+			w.str(a.allocationID)
+			w.str(a.fundID)
+			w.str(a.amount.String())
+		}
+	}
+	return w.buf, nil
+}
+
+// UnmarshalState implements Projection.
+func (t *Trail) UnmarshalState(data []byte) error {
+	rest, ok := bytes.CutPrefix(data, []byte(trailMagic))
+	if !ok {
+		return fmt.Errorf("trail: %w: the state does not start with %q", ErrSnapshotFormat, trailMagic[:len(trailMagic)-1])
+	}
+	t.Reset()
+	r := stateReader{buf: rest}
+	if err := t.read(&r); err != nil {
+		t.Reset()
+		return fmt.Errorf("trail: %w", err)
+	}
+	return nil
+}
+
+func (t *Trail) read(r *stateReader) error {
+	n := r.count()
+	t.names.strs = make([]string, 1, n+1)
+	for i := 1; i < n && r.err == nil; i++ {
+		t.names.ref(r.str())
+	}
+	if r.err == nil && len(t.names.strs) != n {
+		return errors.New("a name is listed twice")
+	}
+	r.names = len(t.names.strs)
+	for range r.count() {
+		id := r.str()
+		c := &claimTrail{line: r.ref(), checkPolicy: r.ref()}
+		c.entries = make([]trailRec, r.count())
+		for i := range c.entries {
+			r.record(&c.entries[i])
+		}
+		c.approvals = make([]approvalRec, r.count())
+		for i := range c.approvals {
+			c.approvals[i] = approvalRec{entry: r.count(), round: int(r.varint()), actor: r.ref(), role: r.ref()}
+			if c.approvals[i].entry >= len(c.entries) {
+				r.fail(fmt.Errorf("claim %q: approval of entry %d of %d", id, c.approvals[i].entry, len(c.entries)))
+			}
+		}
+		if r.err != nil {
+			return r.err
+		}
+		t.claims[id] = c
+	}
+	for range r.count() {
+		actor := r.ref()
+		acts := make([]actionRec, r.count())
+		for i := range acts {
+			acts[i] = actionRec{position: r.uvarint(), stream: r.ref(), typ: r.ref()}
+		}
+		if r.err != nil {
+			return r.err
+		}
+		t.actors[actor] = acts
+	}
+	for range r.count() {
+		line := r.str()
+		allocs := make([]allocationRec, r.count())
+		for i := range allocs {
+			a := &allocs[i]
+			r.record(&a.rec)
+			a.allocationID, a.fundID = r.str(), r.str()
+			amount, err := money.Parse("amount", r.str())
+			if err != nil && r.err == nil {
+				r.fail(err)
+			}
+			a.amount = amount
+		}
+		if r.err != nil {
+			return r.err
+		}
+		t.lines[line] = allocs
+	}
+	if r.err == nil && len(r.buf) != 0 {
+		return fmt.Errorf("%d bytes after the state", len(r.buf))
+	}
+	return r.err
+}
+
+// stateWriter appends a binary state.
+type stateWriter struct{ buf []byte }
+
+func (w *stateWriter) uvarint(v uint64) { w.buf = binary.AppendUvarint(w.buf, v) }
+func (w *stateWriter) varint(v int64)   { w.buf = binary.AppendVarint(w.buf, v) }
+
+func (w *stateWriter) str(s string) {
+	w.uvarint(uint64(len(s)))
+	w.buf = append(w.buf, s...)
+}
+
+func (w *stateWriter) id(r idRef) {
+	w.uvarint(uint64(r.text))
+	if r.text == uuidText {
+		w.buf = append(w.buf, r.id[:]...)
+	}
+}
+
+func (w *stateWriter) record(r *trailRec) {
+	w.uvarint(r.position)
+	w.uvarint(r.version)
+	w.varint(r.sec)
+	w.uvarint(uint64(r.nsec))
+	for _, n := range [...]ref{r.stream, r.typ, r.actor, r.role, r.policy, r.effect} {
+		w.uvarint(uint64(n))
+	}
+	w.id(r.correlation)
+	w.id(r.causation)
+	w.buf = append(w.buf, r.hash[:]...)
+}
+
+// stateReader reads what a stateWriter wrote. The first error sticks:
+// later reads return zero values, so a caller checks err once per item.
+type stateReader struct {
+	buf []byte
+	err error
+	// names is the size of the name table, which every ref must be
+	// within.
+	names int
+}
+
+var errCutShort = errors.New("the state is cut short")
+
+func (r *stateReader) fail(err error) {
+	if r.err == nil {
+		r.err = err
+	}
+	r.buf = nil
+}
+
+func (r *stateReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.buf)
+	if n <= 0 {
+		r.fail(errCutShort)
+		return 0
+	}
+	r.buf = r.buf[n:]
+	return v
+}
+
+func (r *stateReader) varint() int64 {
+	v, n := binary.Varint(r.buf)
+	if n <= 0 {
+		r.fail(errCutShort)
+		return 0
+	}
+	r.buf = r.buf[n:]
+	return v
+}
+
+// count reads a length, which cannot exceed the bytes left.
+func (r *stateReader) count() int {
+	v := r.uvarint()
+	if v > uint64(len(r.buf))+1 {
+		r.fail(fmt.Errorf("a count of %d with %d bytes left", v, len(r.buf)))
+		return 0
+	}
+	return int(v)
+}
+
+func (r *stateReader) bytes(n int) []byte {
+	if n > len(r.buf) {
+		r.fail(errCutShort)
+		return nil
+	}
+	b := r.buf[:n]
+	r.buf = r.buf[n:]
+	return b
+}
+
+func (r *stateReader) str() string { return string(r.bytes(r.count())) }
+
+func (r *stateReader) ref() ref {
+	v := r.uvarint()
+	if v >= uint64(r.names) {
+		r.fail(fmt.Errorf("name %d of a table of %d", v, r.names))
+		return 0
+	}
+	return ref(v)
+}
+
+func (r *stateReader) id() idRef {
+	v := r.uvarint()
+	if v == uint64(uuidText) {
+		var out idRef
+		copy(out.id[:], r.bytes(len(out.id)))
+		out.text = uuidText
+		return out
+	}
+	if v >= uint64(r.names) {
+		r.fail(fmt.Errorf("name %d of a table of %d", v, r.names))
+		return idRef{}
+	}
+	return idRef{text: ref(v)}
+}
+
+func (r *stateReader) record(rec *trailRec) {
+	rec.position, rec.version, rec.sec = r.uvarint(), r.uvarint(), r.varint()
+	nsec := r.uvarint()
+	if nsec >= 1e9 {
+		r.fail(fmt.Errorf("%d nanoseconds", nsec))
+	}
+	rec.nsec = uint32(nsec)
+	for _, n := range [...]*ref{&rec.stream, &rec.typ, &rec.actor, &rec.role, &rec.policy, &rec.effect} {
+		*n = r.ref()
+	}
+	rec.correlation, rec.causation = r.id(), r.id()
+	copy(rec.hash[:], r.bytes(len(rec.hash)))
+}
