@@ -15,6 +15,7 @@ func TestBadRequestCorpus(t *testing.T) {
 	h := newHarness(t)
 	h.setUp()
 	h.must(http.StatusCreated, req{method: "POST", path: "/v1/claims/expansion", as: "clerk", body: expansionClaim(t, "exp-1")})
+	h.approved(t, "exp-approved", 31)
 	fund := map[string]any{"fundId": "f-2", "name": "n", "fiscalYear": 2025, "kind": "employment-subsidy", "level": "county", "region": "632801"}
 	transfer := func(amount any) map[string]any {
 		return map[string]any{"document": "财社〔2025〕3号", "amount": amount, "source": "s", "receivedOn": "2025-02-01"}
@@ -23,6 +24,7 @@ func TestBadRequestCorpus(t *testing.T) {
 	claim := expansionClaim(t, "exp-2")
 	ota := oneTimeClaim(t, "ota-2", resident(t, 23))
 	csvHeader := "credit_code,unit_name,insured_staff,premium_months_paid_in_full,premiums_paid_last_year,new_ui_claimants,average_monthly_insured,insured_last_year_end,insured_this_year_end,seriously_dishonest,province_reserves_one_year\n"
+	ev := map[string]any{"kind": "labour-contract", "documentNo": "HT-2025-0042", "digest": strings.Repeat("ab", 32), "receivedOn": "2025-03-20"}
 	csvQuery := "?year=2024&effectiveDate=2025-03-31&region=632801&budgetLineId=" + lineOf(programme.Stabilization)
 
 	corpus := []struct {
@@ -97,6 +99,15 @@ func TestBadRequestCorpus(t *testing.T) {
 			body: map[string]any{"recoveryId": "r", "amount": "1.00", "reason": "fraudulent", "detail": "forged contract", "on": "2025-04-01"}}, 409, "", ""},
 		{"bad clawback reason", req{method: "POST", path: claimPath("exp-1", "/clawbacks"), as: "treasurer",
 			body: map[string]any{"recoveryId": "r", "amount": "1.00", "reason": "whim", "detail": "d", "on": "2025-04-01"}}, 422, "reason", "clawback-reason"},
+		{"evidence: bad digest", req{method: "POST", path: claimPath("exp-1", "/evidence"), as: "clerk", body: with(ev, "digest", strings.Repeat("AB", 32))}, 422, "digest", "sha256-hex"},
+		{"evidence: unknown kind", req{method: "POST", path: claimPath("exp-1", "/evidence"), as: "clerk", body: with(ev, "kind", "photo")}, 422, "kind", "evidence-kind"},
+		{"evidence: received tomorrow", req{method: "POST", path: claimPath("exp-1", "/evidence"), as: "clerk", body: with(ev, "receivedOn", "2025-04-02")}, 422, "receivedOn", "not-in-future"},
+		{"evidence: impossible date", req{method: "POST", path: claimPath("exp-1", "/evidence"), as: "clerk", body: with(ev, "receivedOn", "2025-02-30")}, 422, "receivedOn", "date-format"},
+		{"evidence: no document number", req{method: "POST", path: claimPath("exp-1", "/evidence"), as: "clerk", body: without(ev, "documentNo")}, 422, "documentNo", "required"},
+		{"evidence: resident ID in the note", req{method: "POST", path: claimPath("exp-1", "/evidence"), as: "clerk", body: with(ev, "note", "ID "+residentID)}, 422, "note", "no-id-number"},
+		{"evidence: unknown field", req{method: "POST", path: claimPath("exp-1", "/evidence"), as: "clerk", body: with(ev, "file", "base64...")}, 400, "file", "known-field"},
+		{"evidence on no claim", req{method: "POST", path: claimPath("noclaim", "/evidence"), as: "clerk", body: ev}, 404, "claimId", "exists"},
+		{"evidence after approval", req{method: "POST", path: claimPath("exp-approved", "/evidence"), as: "clerk", body: ev}, 409, "status", "claim-before-decision"},
 		{"oversized body", req{method: "POST", path: "/v1/funds", as: "admin", body: `{"name":"` + strings.Repeat("x", 70<<10) + `"}`}, 413, "", "max-body-bytes"},
 		{"wrong content type", req{method: "POST", path: "/v1/funds", as: "admin", body: `{}`, contentType: "text/plain"}, 415, "Content-Type", "content-type"},
 		{"form body", req{method: "POST", path: "/v1/funds", as: "admin", body: `fundId=x`, contentType: "application/x-www-form-urlencoded"}, 415, "Content-Type", "content-type"},
@@ -106,6 +117,8 @@ func TestBadRequestCorpus(t *testing.T) {
 		{"limit not a number", req{method: "GET", path: "/v1/funds?limit=ten", as: "admin"}, 400, "limit", "integer"},
 		{"forged cursor", req{method: "GET", path: "/v1/funds?cursor=abc", as: "admin"}, 400, "cursor", "cursor"},
 		{"forged event cursor", req{method: "GET", path: "/v1/audit/events?cursor=YzE6eA", as: "auditor"}, 400, "cursor", "cursor"},
+		{"forged claim cursor", req{method: "GET", path: "/v1/claims?cursor=YzE6eA", as: "clerk"}, 400, "cursor", "cursor"},
+		{"forged queue cursor", req{method: "GET", path: "/v1/queue?cursor=YzE6eA", as: "approver"}, 400, "cursor", "cursor"},
 		{"bad list filter", req{method: "GET", path: "/v1/claims?programme=lottery", as: "clerk"}, 400, "programme", "programme"},
 		{"bad region path", req{method: "GET", path: "/v1/targets/999999/2025", as: "admin"}, 400, "region", "haixi-region"},
 		{"bad year path", req{method: "GET", path: "/v1/targets/632801/1900", as: "admin"}, 400, "year", "fiscal-year"},

@@ -175,7 +175,7 @@ func (s *server) respond(r *request, status int, results ...ledger.Result) error
 // it is now: a process command (approve, reject, pay) appends to several
 // streams, and its result names only the claim's position.
 func (s *server) syncHead(ctx context.Context, pos uint64) error {
-	_, head, err := s.behind(ctx, s.l.Runner.Checkpoint(), -1)
+	head, err := s.head(ctx)
 	if err != nil {
 		return err
 	}
@@ -183,6 +183,26 @@ func (s *server) syncHead(ctx context.Context, pos uint64) error {
 		return fmt.Errorf("api: bring read models to position %d: %w", max(pos, head), err)
 	}
 	return nil
+}
+
+// header is a store that knows the log's head without reading the log
+// (eventstore/sqlite).
+type header interface {
+	Head(ctx context.Context) (uint64, error)
+}
+
+// head returns the log's last position: from the store when it knows it,
+// else by reading the log after the read models' checkpoint.
+func (s *server) head(ctx context.Context) (uint64, error) {
+	if h, ok := s.l.Store.(header); ok {
+		head, err := h.Head(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("api: read the log head: %w", err)
+		}
+		return head, nil
+	}
+	_, head, err := s.behind(ctx, s.l.Runner.Checkpoint(), -1)
+	return head, err
 }
 
 // behind counts the events after position after (a read model's

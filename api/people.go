@@ -17,9 +17,9 @@ import (
 // identity, which is sealed under the person's own key in the data
 // directory's persondata.db and never enters the log; the entitled roles
 // reveal it, each reveal recorded in the log first; an administrator
-// erases it by destroying the key. The request and access logs never
-// hold a body (observe), so the plaintext sent or revealed here reaches
-// no log.
+// erases it by destroying the key, the erasure recorded in the log first.
+// The request and access logs never hold a body (observe), so the
+// plaintext sent or revealed here reaches no log.
 
 // PersonRequest registers a person's identity: the resident ID and,
 // optionally, the name.
@@ -49,6 +49,13 @@ type RevealedPerson struct {
 	ResidentID string             `json:"residentId"`
 	Masked     string             `json:"masked"`
 	Name       string             `json:"name,omitempty"`
+}
+
+// ErasureRequest says why a person's identity is erased, e.g. the
+// deletion request or the end of the retention period. The reason is
+// recorded in the log, so it must not itself hold an ID number.
+type ErasureRequest struct {
+	Reason string `json:"reason"`
 }
 
 // ErasureView answers an erasure.
@@ -84,7 +91,8 @@ func (s *server) registerPerson(c echo.Context) error {
 	if err != nil {
 		return erasedProblem(err)
 	}
-	c.Response().Header().Set(echo.HeaderLocation, "/v1/people/"+string(ref))
+	// No Location: a person is never read back by reference; only a
+	// recorded reveal shows the identity.
 	return c.JSON(http.StatusCreated, PersonView{Person: ref, Masked: id.Masked()})
 }
 
@@ -92,19 +100,8 @@ func (s *server) registerPerson(c echo.Context) error {
 // (IdentityRevealed in the person's reveal stream), then answers with the
 // identity, marked not to be stored by any cache.
 func (s *server) revealPerson(c echo.Context) error {
-	ref, err := personParam(c)
-	if err != nil {
-		return err
-	}
 	var in RevealRequest
-	if err := decode(c, &in); err != nil {
-		return err
-	}
-	r, err := s.begin(c)
-	if err != nil {
-		return err
-	}
-	people, err := s.people()
+	ref, r, people, err := s.personAct(c, &in, false)
 	if err != nil {
 		return err
 	}
@@ -122,29 +119,48 @@ func (s *server) revealPerson(c echo.Context) error {
 	return c.JSON(http.StatusOK, RevealedPerson{Person: ref, ResidentID: who.ResidentID.Plain(), Masked: who.ResidentID.Masked(), Name: who.Name})
 }
 
-// erasePerson destroys a person's key and sealed identity: the log keeps
-// the reference and the derived facts, which no longer lead to anyone,
-// and still verifies. Erasing twice is not an error.
+// erasePerson records who erased a person's identity and why
+// (IdentityErased in the person's erasure stream), then destroys the
+// person's key and sealed identity: the log keeps the reference and the
+// derived facts, which no longer lead to anyone, and still verifies. A
+// reason is required. Erasing twice is not an error and records nothing
+// more; a retry after a failure completes the destruction.
 func (s *server) erasePerson(c echo.Context) error {
-	ref, err := personParam(c)
+	var in ErasureRequest
+	ref, r, people, err := s.personAct(c, &in, true)
 	if err != nil {
 		return err
 	}
-	if err := decodeMaybe(c, &EmptyRequest{}, true); err != nil {
+	cmd := persondata.Erase{Person: ref, Reason: in.Reason, Actor: r.p.Name, Role: r.p.Role, At: r.at}
+	if err := people.Erase(c.Request().Context(), s.svc, cmd, r.env("erase", "EraseIdentity", calendar.Date{}, in)); err != nil {
+		return personProblem(err, "person")
+	}
+	if err := s.syncHead(c.Request().Context(), 0); err != nil {
 		return err
+	}
+	return c.JSON(http.StatusOK, ErasureView{Person: ref, Erased: true})
+}
+
+// personAct starts a request that acts on the person the path names:
+// the reference, the body decoded into in (which may be absent when
+// optional), the request and the person register.
+func (s *server) personAct(c echo.Context, in any, optional bool) (identity.PersonRef, *request, *ledger.People, error) {
+	ref, err := personParam(c)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if err := decodeMaybe(c, in, optional); err != nil {
+		return "", nil, nil, err
 	}
 	r, err := s.begin(c)
 	if err != nil {
-		return err
+		return "", nil, nil, err
 	}
 	people, err := s.people()
 	if err != nil {
-		return err
+		return "", nil, nil, err
 	}
-	if err := people.Erase(c.Request().Context(), ref, r.p.Name, r.p.Role, r.at); err != nil {
-		return personProblem(err, "person")
-	}
-	return c.JSON(http.StatusOK, ErasureView{Person: ref, Erased: true})
+	return ref, r, people, nil
 }
 
 // personParam is the person reference of the path.

@@ -58,7 +58,7 @@ func TestPersonLifecycle(t *testing.T) {
 	var reg api.PersonView
 	res := h.must(http.StatusCreated, req{method: "POST", path: "/v1/people", as: "clerk", body: map[string]any{"residentId": residentID, "name": personName}})
 	res.decode(t, &reg)
-	if len(reg.Person) != 64 || reg.Masked != "6328**********1230" || res.header.Get("Location") != "/v1/people/"+string(reg.Person) {
+	if len(reg.Person) != 64 || reg.Masked != "6328**********1230" || res.header.Get("Location") != "" {
 		t.Fatalf("register answered %s (Location %q)", res.body, res.header.Get("Location"))
 	}
 	if bytes.Contains(res.body, []byte(residentID[:17])) || bytes.Contains(res.body, []byte(personName)) {
@@ -136,12 +136,43 @@ func TestPersonLifecycle(t *testing.T) {
 
 	line := "/v1/budget-lines/" + lineOf(programme.Expansion)
 	money := h.must(http.StatusOK, req{method: "GET", path: line, as: "auditor"}).body
+	erasure := "/v1/people/" + string(reg.Person) + "/erasure"
+	// An erasure needs a reason, recorded in the log; without one nothing
+	// is recorded or destroyed.
+	before = h.head()
+	for _, r := range []req{{method: "POST", path: erasure, as: "admin"}, {method: "POST", path: erasure, as: "admin", body: map[string]any{"reason": " "}}} {
+		res := h.do(r)
+		if p := res.problem(t); res.status != http.StatusUnprocessableEntity || p.Field != "reason" || p.Rule != "required" {
+			t.Errorf("erasure without a reason: status %d, problem %+v; want 422 reason/required", res.status, p)
+		}
+	}
+	if res := h.do(req{method: "POST", path: erasure, as: "clerk", body: map[string]any{"reason": "request"}}); res.status != http.StatusForbidden {
+		t.Errorf("erasure by a clerk: status %d, want 403", res.status)
+	}
+	if after := h.head(); after != before {
+		t.Fatalf("refused erasures changed the log: head %d → %d", before, after)
+	}
+	if res := reveal("auditor", "audit 2025-8 of claim exp-p", nil); res.status != http.StatusOK {
+		t.Fatalf("reveal after refused erasures: status %d: %s", res.status, res.body)
+	}
+	const why = "deletion request of 2025-03-10 under PIPL"
 	var erased api.ErasureView
-	h.must(http.StatusOK, req{method: "POST", path: "/v1/people/" + string(reg.Person) + "/erasure", as: "admin"}).decode(t, &erased)
+	h.must(http.StatusOK, req{method: "POST", path: erasure, as: "admin", body: map[string]any{"reason": why}}).decode(t, &erased)
 	if !erased.Erased || erased.Person != reg.Person {
 		t.Fatalf("erasure answered %+v", erased)
 	}
-	h.must(http.StatusOK, req{method: "POST", path: "/v1/people/" + string(reg.Person) + "/erasure", as: "admin", body: map[string]any{}})
+	h.must(http.StatusOK, req{method: "POST", path: erasure, as: "admin", body: map[string]any{"reason": "repeat"}})
+	erasures, err := h.l.Store.ReadStream(context.Background(), persondata.ErasureStream(reg.Person), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(erasures) != 1 || erasures[0].Type != "IdentityErased" || erasures[0].Metadata.Role != "administrator" || erasures[0].Metadata.Actor == "" ||
+		!bytes.Contains(erasures[0].Data, []byte(why)) || !bytes.Contains(erasures[0].Data, []byte(reg.Person)) {
+		t.Fatalf("erasure stream: %d events, first %+v", len(erasures), erasures)
+	}
+	if f := dataFilesHold(t, h.l.Dir, residentID[:17], personName); f != "" {
+		t.Fatalf("after the erasure %s holds the plaintext identity", f)
+	}
 
 	before = h.head()
 	res = reveal("auditor", "audit 2025-9 of claim exp-p", nil)

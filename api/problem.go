@@ -52,6 +52,7 @@ var problemTypes = map[string]struct {
 	"invalid-field":            {http.StatusUnprocessableEntity, "A field is invalid"},
 	"idempotency-key-reused":   {http.StatusUnprocessableEntity, "The idempotency key was used for a different request"},
 	"not-ready":                {http.StatusServiceUnavailable, "The server is not ready"},
+	"step-pending":             {http.StatusServiceUnavailable, "Recorded, but a follow-up step is pending; retry with the same key"},
 	"unavailable":              {http.StatusServiceUnavailable, "The request was cancelled or ran out of time"},
 	"internal":                 {http.StatusInternalServerError, "Internal error"},
 	"resident-id-not-accepted": {http.StatusUnprocessableEntity, "This server takes person references, not resident IDs"},
@@ -124,6 +125,11 @@ func problemOf(err error) (Problem, bool) {
 			}
 		}
 		return p("duplicate", "", "unique", detail), false
+	case errors.Is(err, ledger.ErrStepPending):
+		// The claim event is recorded; a retry with the same key replays
+		// it and completes the budget step, and start-up reconciles it
+		// if nobody retries. Not a conflict: nothing needs redoing.
+		return p("step-pending", "", "budget-step", "the command is recorded, but its budget step is still pending; retry with the same Idempotency-Key to complete it"), true
 	case errors.Is(err, ledger.ErrConflict):
 		return p("concurrent-modification", "", "", "concurrent changes to the same record; retry the request"), false
 	case errors.As(err, &he):
@@ -177,6 +183,9 @@ func (s *server) handleError(err error, c echo.Context) {
 		prob.Status = http.StatusInternalServerError
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+	if prob.Status == http.StatusServiceUnavailable {
+		c.Response().Header().Set("Retry-After", "1")
+	}
 	c.Response().WriteHeader(prob.Status)
 	if c.Request().Method != http.MethodHead {
 		_, _ = c.Response().Write(b)

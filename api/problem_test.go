@@ -30,6 +30,7 @@ func TestProblemOf(t *testing.T) {
 		{"idempotency mismatch", wrap(&ledger.IdempotencyMismatchError{Key: "k"}), 422, "idempotency-key-reused", "Idempotency-Key", "same-request", false},
 		{"duplicate", wrap(&ledger.DuplicateError{Owner: "claim-7"}), 409, "duplicate", "", "unique", false},
 		{"conflict", wrap(&ledger.ConflictError{Stream: "s", Attempts: 8}), 409, "concurrent-modification", "", "", false},
+		{"step pending", wrap(&ledger.StepPendingError{Stream: "claim-1", Step: "spend", Err: context.DeadlineExceeded}), 503, "step-pending", "", "budget-step", true},
 		{"body too large", wrap(&http.MaxBytesError{Limit: 10}), 413, "body-too-large", "", "max-body-bytes", false},
 		{"cancelled", wrap(context.Canceled), 503, "unavailable", "", "deadline", false},
 		{"api problem", errNotFound("claimId", "no"), 404, "not-found", "claimId", "exists", false},

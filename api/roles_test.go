@@ -39,6 +39,8 @@ var allowed = map[string][]string{
 	"POST /v1/claims/start-up":                            {role.Clerk},
 	"GET /v1/claims":                                      officerRoles,
 	"GET /v1/claims/:claimId":                             officerRoles,
+	"POST /v1/claims/:claimId/evidence":                   {role.Clerk},
+	"GET /v1/claims/:claimId/evidence":                    officerRoles,
 	"POST /v1/employers":                                  {role.Clerk},
 	"GET /v1/employers/:code":                             officerRoles,
 	"POST /v1/employers/:code/months":                     {role.Clerk},

@@ -74,6 +74,8 @@ func routes() []route {
 		{http.MethodPost, "/v1/claims/start-up", clerk, (*server).submitStartUp},
 		{http.MethodGet, "/v1/claims", officers, (*server).listClaims},
 		{http.MethodGet, "/v1/claims/:claimId", officers, (*server).getClaim},
+		{http.MethodPost, "/v1/claims/:claimId/evidence", clerk, (*server).recordEvidence},
+		{http.MethodGet, "/v1/claims/:claimId/evidence", officers, (*server).listEvidence},
 		{http.MethodPost, "/v1/employers", clerk, (*server).registerEmployer},
 		{http.MethodGet, "/v1/employers/:code", officers, (*server).getEmployer},
 		{http.MethodPost, "/v1/employers/:code/months", clerk, (*server).reportMonth},

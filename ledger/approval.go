@@ -12,9 +12,12 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/claim"
 )
 
-// budgetAggregate describes budget line id's stream to Handle.
-func budgetAggregate(id string) Aggregate[budget.State] {
-	return Aggregate[budget.State]{Stream: budget.Stream(id), Evolve: budget.Evolve, Fold: budget.FoldFrom}
+// BudgetLineAggregate describes budget line id's stream to Handle. Every
+// writer of a line goes through it, so that the writers of one process
+// queue on the line's lock and share its cached state instead of racing
+// each other to the store.
+func BudgetLineAggregate(id string) Aggregate[budget.State] {
+	return Aggregate[budget.State]{Stream: budget.Stream(id), Evolve: budget.Evolve, Fold: budget.FoldFrom, shared: true}
 }
 
 // ApproveClaim records an approver's approval of claim id and, when it is
@@ -116,7 +119,7 @@ func (s *Service) reserveApproved(ctx context.Context, claimID string, a *claim.
 		EffectiveDate: cause.EffectiveDate, PolicyVersion: cause.PolicyVersion,
 		Payload: cmd,
 	}
-	_, err := Handle(ctx, s, budgetAggregate(a.BudgetLineID), env, func(st budget.State) ([]domain.Event, error) {
+	_, err := Handle(ctx, s, BudgetLineAggregate(a.BudgetLineID), env, func(st budget.State) ([]domain.Event, error) {
 		return budget.Decide(st, cmd)
 	})
 	return err

@@ -22,6 +22,9 @@ import (
 	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
 	"github.com/haixi-hrss/fundledger/ledger"
+	"github.com/haixi-hrss/fundledger/ledger/process"
+	"github.com/haixi-hrss/fundledger/ledger/schema"
+	"github.com/haixi-hrss/fundledger/projections"
 )
 
 // approvalCrashDirEnv tells the test binary to act as the approving
@@ -107,7 +110,10 @@ func TestKill9DuringApprovals(t *testing.T) {
 			t.Fatal(err)
 		}
 		svc := approvalService(t, st)
-		n, err := ledger.Reconcile(context.Background(), svc, ids)
+		// Only the claims the start-up model finds unfinished are
+		// reconciled, as serve does: the checks below then prove that
+		// the model missed none.
+		n, err := ledger.Reconcile(context.Background(), svc, unfinishedClaims(t, st))
 		if err != nil {
 			st.Close()
 			t.Fatalf("kill %d: reconcile: %v", kill, err)
@@ -306,12 +312,23 @@ func TestKill9BetweenClaimEventAndBudgetStep(t *testing.T) {
 					t.Fatalf("after the kill claim %s recovered %s, line %s; want recovered, not credited", ids[at], c.Recovered, h.Recovered)
 				}
 			}
-			n, err := ledger.Reconcile(context.Background(), svc, ids)
+			// As serve does, only the claims the model finds unfinished
+			// are reconciled: exactly the one killed in its window.
+			candidates := unfinishedClaims(t, st)
+			var want ledger.Repairs
+			if killed {
+				if len(candidates) != 1 || candidates[0] != ids[at] {
+					t.Errorf("%s, killed at claim %d: unfinished claims %v, want [%s]", step, at, candidates, ids[at])
+				}
+				want.Claims = 1
+			} else if len(candidates) != 0 {
+				t.Errorf("%s, not killed: unfinished claims %v, want none", step, candidates)
+			}
+			n, err := ledger.Reconcile(context.Background(), svc, candidates)
 			if err != nil {
 				st.Close()
 				t.Fatal(err)
 			}
-			want := ledger.Repairs{Claims: paymentCrashClaims}
 			if killed && step == "pay" {
 				want.Spent = 1
 			} else if killed {
@@ -373,4 +390,15 @@ func runPaymentChild(t *testing.T, dir, step string, at int) bool {
 		t.Fatalf("%s child did not finish: %v", step, err)
 	}
 	return killed
+}
+
+// unfinishedClaims replays st's log into process.Unfinished and returns
+// the claims it finds with unfinished budget steps.
+func unfinishedClaims(t *testing.T, st eventstore.Store) []string {
+	t.Helper()
+	u := process.NewUnfinished()
+	if _, err := projections.Rebuild(context.Background(), st, schema.Codec(), nil, u); err != nil {
+		t.Fatal(err)
+	}
+	return u.Claims()
 }

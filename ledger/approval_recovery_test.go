@@ -41,7 +41,12 @@ func TestReconcileCompletesInterruptedApproval(t *testing.T) {
 		t.Fatalf("after the crash: claim %s, line holds %s; want checked and %s", c.Status, held, grant)
 	}
 
-	n, err := ledger.Reconcile(ctx, healthy, []string{id})
+	// The start-up model finds exactly this claim unfinished.
+	candidates := unfinishedClaims(t, f.Store)
+	if len(candidates) != 1 || candidates[0] != id {
+		t.Fatalf("unfinished claims %v, want [%s]", candidates, id)
+	}
+	n, err := ledger.Reconcile(ctx, healthy, candidates)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,6 +55,9 @@ func TestReconcileCompletesInterruptedApproval(t *testing.T) {
 	}
 	if checkAgreement(t, healthy, f.Store, 1) != 1 {
 		t.Error("the interrupted approval was not completed")
+	}
+	if left := unfinishedClaims(t, f.Store); len(left) != 0 {
+		t.Errorf("after the repair, unfinished claims %v, want none", left)
 	}
 	c := claimState(t, f.Store, id)
 	if len(c.Approvals) != 1 || c.Approvals[0].Actor != "appr1" {
@@ -94,6 +102,9 @@ func TestRejectAfterInterruptedApprovalReleases(t *testing.T) {
 	if rep, err := ledger.ReconcileClaim(ctx, healthy, id); err != nil || rep != (ledger.Repair{}) {
 		t.Errorf("reconcile after the rejection: %+v, %v; want nothing left to repair", rep, err)
 	}
+	if left := unfinishedClaims(t, f.Store); len(left) != 0 {
+		t.Errorf("unfinished claims %v, want none", left)
+	}
 }
 
 func TestApproveClaimCompensatesWhenRejectedFirst(t *testing.T) {
@@ -124,6 +135,11 @@ func TestApproveClaimCompensatesWhenRejectedFirst(t *testing.T) {
 		t.Errorf("line released %s, holds %s for the claim; want %s released and nothing held", line.Released, line.Claims[id].Pending, grant)
 	}
 	checkAgreement(t, healthy, st, 1)
+	// The reservation made for the refused approval and its release
+	// balance out: nothing is left for a restart to look at.
+	if left := unfinishedClaims(t, st); len(left) != 0 {
+		t.Errorf("unfinished claims %v, want none", left)
+	}
 }
 
 // TestCancelReleasesTheMoney: cancelling an approved claim gives its
@@ -148,5 +164,8 @@ func TestCancelReleasesTheMoney(t *testing.T) {
 	rep, err := ledger.ReconcileClaim(ctx, svc, id)
 	if err != nil || rep != (ledger.Repair{}) {
 		t.Fatalf("repair after cancel = %+v, %v; want nothing left to do", rep, err)
+	}
+	if left := unfinishedClaims(t, st); len(left) != 0 {
+		t.Errorf("unfinished claims %v, want none", left)
 	}
 }

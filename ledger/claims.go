@@ -157,13 +157,12 @@ func closeClaim(ctx context.Context, s *Service, id string, cmd claim.Command, e
 	// The money first: a rejected or cancelled claim must hold nothing on
 	// its budget line. Both steps are idempotent, so a retry after a crash
 	// between them completes the rest.
-	if _, err := ReconcileClaim(ctx, s, id); err != nil {
+	stream := claim.Stream(id)
+	if err := s.finish(ctx, stream, "budget step", func() error { _, err := ReconcileClaim(ctx, s, id); return err }); err != nil {
 		return res, err
 	}
-	if _, err := ReleaseClaimKeys(ctx, s, id); err != nil {
-		return res, err
-	}
-	return res, nil
+	err = s.finish(ctx, stream, "release of uniqueness keys", func() error { _, err := ReleaseClaimKeys(ctx, s, id); return err })
+	return res, err
 }
 
 // KeysReleasable reports whether a claim in state st no longer needs its

@@ -18,6 +18,10 @@ var (
 	// ErrNotOwner is returned when Release names an owner that does not
 	// hold the key.
 	ErrNotOwner = errors.New("ledger: key is not held by this owner")
+	// ErrStepPending matches every *StepPendingError: a command's event
+	// was recorded, but a step it calls for in another stream is not done
+	// yet.
+	ErrStepPending = errors.New("ledger: command recorded, follow-up step pending")
 )
 
 // ConflictError reports a command given up after Attempts tries, each one
@@ -68,3 +72,27 @@ func (e *DuplicateError) Error() string {
 
 // Is makes errors.Is(err, ErrDuplicate) true.
 func (e *DuplicateError) Is(target error) bool { return target == ErrDuplicate }
+
+// StepPendingError reports a command whose event is recorded on Stream
+// while the step that event calls for (Step, e.g. the budget line's spend
+// for a payment) could not be completed before the caller's context ended
+// or the store failed. The command must not be presented as failed: its
+// event stands, a retry of it completes the step, and so does the ledger's
+// reconciliation of unfinished claims at start-up (ReconcileClaim,
+// ReleaseClaimKeys). It deliberately does not unwrap to Err, so that a
+// conflict inside the step is not mistaken for a conflict of the command.
+type StepPendingError struct {
+	// Stream is the stream the command's event was recorded on.
+	Stream string
+	// Step names the step still to do.
+	Step string
+	// Err is why the step is not done.
+	Err error
+}
+
+func (e *StepPendingError) Error() string {
+	return fmt.Sprintf("ledger: the command is recorded on %s, but its %s is pending and will be reconciled: %v", e.Stream, e.Step, e.Err)
+}
+
+// Is makes errors.Is(err, ErrStepPending) true.
+func (e *StepPendingError) Is(target error) bool { return target == ErrStepPending }

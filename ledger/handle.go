@@ -25,6 +25,14 @@ type Aggregate[S any] struct {
 	// them once per run rather than once per event. It must be pure and
 	// equal to Evolve applied in order.
 	Fold func(S, ...domain.Event) S
+	// shared marks a stream that many commands of this process write,
+	// each deciding idempotently by its operation IDs (a budget line):
+	// run queues its writers per stream and starts from the cached fold
+	// of the stream (Service.states), reading only the events after it.
+	// A repeated command is then not recognised by its event IDs in the
+	// cached part; its decision is empty instead, which is also what it
+	// appends.
+	shared bool
 }
 
 // Result says what a command appended, or, when Replayed, what an earlier
@@ -84,6 +92,14 @@ func Handle[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd Comman
 func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error), beforeAppend func() error) (Result, error) {
 	state := agg.Initial
 	var next uint64 // the version the next appended event gets
+	if agg.shared {
+		unlock, err := s.locks.lock(ctx, agg.Stream)
+		if err != nil {
+			return Result{}, fmt.Errorf("ledger: %s on %s: %w", cmd.label(), agg.Stream, err)
+		}
+		defer unlock()
+		state, next = cachedState(s, agg)
+	}
 	firstID := EventID(cmd.ID, agg.Stream, 0)
 	for attempt := 1; ; attempt++ {
 		// Later attempts read only what was appended since the last one:
@@ -104,7 +120,12 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 			decoded = append(decoded, ev)
 			next = evs[i].Version + 1
 		}
-		state = agg.fold(state, decoded)
+		if len(decoded) > 0 || next == 0 {
+			state = agg.fold(state, decoded)
+			if agg.shared && next > 0 {
+				s.states.put(agg.Stream, next, state)
+			}
+		}
 
 		decided, err := decide(state)
 		if err != nil {
@@ -130,6 +151,12 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 		}
 		res, err := s.store.Append(ctx, agg.Stream, expected, data...)
 		if err == nil {
+			// Only an append that landed right after the folded state
+			// advances it: a store acknowledging a repeat of events it
+			// already holds answers with their earlier versions.
+			if agg.shared && res.FirstVersion == next {
+				s.states.put(agg.Stream, res.LastVersion+1, agg.fold(state, decided))
+			}
 			return Result{
 				Stream:       agg.Stream,
 				FirstVersion: res.FirstVersion,
@@ -141,6 +168,12 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 		}
 		if !isConcurrency(err) {
 			return Result{}, fmt.Errorf("ledger: append to %s: %w", agg.Stream, err)
+		}
+		if agg.shared {
+			// Another process wrote the line: trust nothing cached about
+			// it and fold it again from the start.
+			s.states.drop(agg.Stream)
+			state, next = agg.Initial, 0
 		}
 		if attempt >= s.maxAttempts {
 			return Result{}, &ConflictError{Stream: agg.Stream, Attempts: attempt, Last: err}
@@ -187,6 +220,41 @@ func (s *Service) applied(commandID uuid.UUID, stream string, evs []eventstore.E
 	}
 	res.FirstVersion = evs[0].Version
 	return res, nil
+}
+
+// cachedState returns the cached fold of agg's stream and the version
+// after it, or the initial state and 0.
+func cachedState[S any](s *Service, agg Aggregate[S]) (S, uint64) {
+	if v, next, ok := s.states.get(agg.Stream); ok {
+		if st, ok := v.(S); ok {
+			return st, next
+		}
+	}
+	return agg.Initial, 0
+}
+
+// loadShared folds agg's stream for a read that decides nothing by
+// itself: from the cached fold, reading only the events after it. A
+// decision on the result must still be appended with the returned state's
+// version as the expected one.
+func loadShared[S any](ctx context.Context, s *Service, agg Aggregate[S]) (S, error) {
+	state, next := cachedState(s, agg)
+	evs, err := s.store.ReadStream(ctx, agg.Stream, next, 0)
+	if err != nil {
+		return state, fmt.Errorf("ledger: read %s: %w", agg.Stream, err)
+	}
+	if len(evs) == 0 {
+		return state, nil
+	}
+	decoded := make([]domain.Event, len(evs))
+	for i := range evs {
+		if decoded[i], err = s.codec.Decode(&evs[i]); err != nil {
+			return state, fmt.Errorf("ledger: %s version %d: %w", agg.Stream, evs[i].Version, err)
+		}
+	}
+	state = agg.fold(state, decoded)
+	s.states.put(agg.Stream, evs[len(evs)-1].Version+1, state)
+	return state, nil
 }
 
 func (agg Aggregate[S]) fold(state S, events []domain.Event) S {

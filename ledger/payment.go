@@ -22,7 +22,7 @@ func ReleasePayment(ctx context.Context, s *Service, id string, cmd claim.Releas
 //   - Paid: ClaimInstalmentPaid is appended first, naming the spend
 //     (SpendID, scoped to the claim) and the budget line; then the
 //     instalment's amount is spent from the claim's reservation on the
-//     line under that SpendID (ReconcileClaim). A crash between the two
+//     line under that SpendID. A crash between the two
 //     leaves the spend to a retry of the command (same command ID or
 //     idempotency key) or to ReconcileClaim at start-up; the SpendID
 //     makes a repeated spend decide nothing.
@@ -39,8 +39,10 @@ func RecordPaymentResult(ctx context.Context, s *Service, id string, cmd claim.R
 
 // claimStep runs cmd on claim id through Handle, named name unless env
 // names it, and then, when settle is set, applies the budget movements the
-// claim's events call for (ReconcileClaim). The movements run on a replay
-// too, which is how a retry completes a step a crash interrupted.
+// claim's events call for (settleBudget). The movements run on a replay
+// too, which is how a retry completes a step a crash interrupted. Once
+// the claim event is recorded, a failed movement is a *StepPendingError,
+// never a conflict.
 func claimStep(ctx context.Context, s *Service, id string, cmd claim.Command, env Command, name string, settle bool) (Result, error) {
 	if env.Name == "" {
 		env.Name = name
@@ -52,8 +54,5 @@ func claimStep(ctx context.Context, s *Service, id string, cmd claim.Command, en
 	if err != nil || !settle {
 		return res, err
 	}
-	if _, err := ReconcileClaim(ctx, s, id); err != nil {
-		return res, err
-	}
-	return res, nil
+	return res, s.settleBudget(ctx, id, res, &env)
 }

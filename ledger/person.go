@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/identity"
-	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/persondata"
 )
 
@@ -159,17 +157,46 @@ func (p *People) Reveal(ctx context.Context, s *Service, cmd persondata.Reveal, 
 	return Person{ResidentID: id, Name: sealed.Name}, nil
 }
 
-// Erase shreds ref's key and sealed identity (an administrator's act, on
-// a deletion request under PIPL or when retention ends). Nothing in the
-// log changes: its hash chains still verify, the money still adds up, and
-// the person's claims keep their reference and facts, which no longer
-// lead to anyone. Erasing twice is not an error.
-func (p *People) Erase(ctx context.Context, ref identity.PersonRef, actor, roleName string, at time.Time) error {
-	if err := role.Authorize(actor, roleName, at, role.Administrator); err != nil {
+// Erase erases the person cmd.Person (an administrator's act, on a
+// deletion request under PIPL or when retention ends): it records the
+// erasure, then shreds the person's key and sealed identity.
+//
+//  1. persondata.DecideErase refuses first, destroying and recording
+//     nothing: a role other than administrator with a *domain.RuleError,
+//     a missing or unfit reason or a malformed reference with a
+//     *domain.FieldError.
+//  2. IdentityErased (who, in which role, why, and the keyed reference,
+//     never the identity) is appended to the person's erasure stream
+//     (persondata.ErasureStream) through Handle with env. If the append
+//     fails, nothing is destroyed.
+//  3. The key and sealed identity are destroyed. If that fails after the
+//     append, the error is returned and a retry completes it: the
+//     erasure, already recorded, is not recorded again (a retry under
+//     env's command ID or idempotency key replays; any other finds the
+//     stream says erased), and destroying is idempotent.
+//
+// Nothing recorded before changes: the hash chains still verify, the
+// money still adds up, and the person's claims keep their reference and
+// facts, which no longer lead to anyone. Erasing twice is not an error.
+// The service's codec must know persondata's event types.
+func (p *People) Erase(ctx context.Context, s *Service, cmd persondata.Erase, env Command) error {
+	if _, err := persondata.DecideErase(persondata.Erasure{}, cmd); err != nil {
+		return fmt.Errorf("ledger: erase person: %w", err)
+	}
+	if env.Name == "" {
+		env.Name = "EraseIdentity"
+	}
+	if env.Payload == nil {
+		env.Payload = cmd
+	}
+	agg := Aggregate[persondata.Erasure]{Stream: persondata.ErasureStream(cmd.Person), Evolve: persondata.EvolveErasure}
+	if _, err := Handle(ctx, s, agg, env, func(st persondata.Erasure) ([]domain.Event, error) {
+		return persondata.DecideErase(st, cmd)
+	}); err != nil {
 		return err
 	}
-	if err := p.keys.Erase(ctx, ref); err != nil {
-		return fmt.Errorf("ledger: erase person %s: %w", ref, err)
+	if err := p.keys.Erase(ctx, cmd.Person); err != nil {
+		return fmt.Errorf("ledger: erase person %s (the erasure is recorded; retry to complete it): %w", cmd.Person, err)
 	}
 	return nil
 }

@@ -14,14 +14,19 @@ import (
 // before a persistent conflict is reported as ErrConflict.
 const DefaultMaxAttempts = 8
 
-// Service runs commands against an event store. It keeps no state between
-// calls beyond its configuration: everything it must remember lives in the
-// log, so any number of Services (and restarts) may share one store.
+// Service runs commands against an event store. Everything it must
+// remember lives in the log, so any number of Services (and restarts) may
+// share one store. What it keeps between calls only saves work: the folded
+// state of recently used budget lines, always checked against the store
+// before it decides anything, and a lock per budget line that queues this
+// process's writers of that line instead of letting them collide.
 type Service struct {
 	store       eventstore.Store
 	codec       *codec.Codec
 	maxAttempts int
 	backoff     time.Duration
+	states      *stateCache
+	locks       streamLocks
 }
 
 // Option configures a Service.
@@ -39,9 +44,17 @@ func WithBackoff(base time.Duration) Option {
 	return func(s *Service) { s.backoff = max(base, 0) }
 }
 
+// WithCachedStreams sets how many budget lines' folded states the service
+// keeps (least recently used out first); 0 turns the cache off, so every
+// command folds its line from the first event.
+func WithCachedStreams(n int) Option {
+	return func(s *Service) { s.states = newStateCache(max(n, 0)) }
+}
+
 // New returns a Service appending to store and encoding events with c.
 func New(store eventstore.Store, c *codec.Codec, opts ...Option) *Service {
-	s := &Service{store: store, codec: c, maxAttempts: DefaultMaxAttempts, backoff: time.Millisecond}
+	s := &Service{store: store, codec: c, maxAttempts: DefaultMaxAttempts, backoff: time.Millisecond,
+		states: newStateCache(DefaultCachedStreams)}
 	for _, opt := range opts {
 		opt(s)
 	}

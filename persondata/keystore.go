@@ -21,7 +21,9 @@
 //
 // Each look at an identity is recorded in the log first (Reveal,
 // DecideReveal, IdentityRevealed: who, in which role, why, and the keyed
-// reference only); ledger.People.Reveal records before it returns.
+// reference only); ledger.People.Reveal records before it returns. Each
+// erasure likewise (Erase, DecideErase, IdentityErased):
+// ledger.People.Erase records it before it destroys the key.
 package persondata
 
 import (
@@ -32,6 +34,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -66,9 +69,14 @@ type KeyStore struct {
 // Open opens (creating if needed) the key store in data directory dir.
 // Writes are durable on return (WAL, synchronous=FULL), and secure_delete
 // makes SQLite zero the bytes of deleted rows instead of leaving them in
-// free space.
+// free space. The file is readable by its owner only, as the ledger
+// secret is: it holds every person's key.
 func Open(dir string) (*KeyStore, error) {
-	dsn := "file:" + filepath.Join(dir, FileName) +
+	path := filepath.Join(dir, FileName)
+	if err := ownerOnly(path); err != nil {
+		return nil, err
+	}
+	dsn := "file:" + path +
 		"?_journal_mode=WAL&_synchronous=FULL&_secure_delete=on&_busy_timeout=10000&_txlock=immediate&_foreign_keys=on"
 	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
@@ -229,4 +237,25 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 		return nil, fmt.Errorf("persondata: cipher: %w", err)
 	}
 	return aead, nil
+}
+
+// ownerOnly creates the key store's file with mode 0600 before SQLite
+// opens it (SQLite gives its -wal and -shm files the database file's
+// mode), and takes group and other access away from one created looser.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("persondata: open %s: %w", path, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("persondata: %s: %w", path, err)
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			return fmt.Errorf("persondata: make %s owner-only: %w", path, err)
+		}
+	}
+	return nil
 }

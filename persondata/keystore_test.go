@@ -181,3 +181,40 @@ func filesContain(t *testing.T, dir string, b []byte) bool {
 	}
 	return false
 }
+
+// TestKeyStoreIsOwnerOnly: the key store holds every person's key, so its
+// files are created readable by their owner only, and a file created
+// looser (an older version, a restore) is tightened when opened.
+func TestKeyStoreIsOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	ks := open(t, dir)
+	if _, err := ks.Seal(context.Background(), alice, aliceID); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, FileName+"*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no key store files in %s (%v)", dir, err)
+	}
+	for _, f := range files {
+		info, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := info.Mode().Perm(); perm&0o077 != 0 {
+			t.Errorf("%s has mode %04o, want owner-only", filepath.Base(f), perm)
+		}
+	}
+
+	loose := t.TempDir()
+	if err := os.WriteFile(filepath.Join(loose, FileName), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	open(t, loose)
+	info, err := os.Stat(filepath.Join(loose, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Errorf("a key store created with mode 0644 has mode %04o after opening, want 0600", perm)
+	}
+}

@@ -10,7 +10,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
-// MaxRevealReason bounds a reveal's reason, in characters: a sentence
+// MaxRevealReason bounds the reason of a reveal or an erasure, in characters: a sentence
 // naming the case, not a document.
 const MaxRevealReason = 500
 
@@ -52,6 +52,7 @@ func (IdentityRevealed) EventType() string { return "IdentityRevealed" }
 func EventTypes() map[string]func() domain.Event {
 	return map[string]func() domain.Event{
 		"IdentityRevealed": func() domain.Event { return &IdentityRevealed{} },
+		"IdentityErased":   func() domain.Event { return &IdentityErased{} },
 	}
 }
 
@@ -85,16 +86,28 @@ func DecideReveal(_ Reveals, cmd Reveal) ([]domain.Event, error) {
 	if _, err := identity.ParsePersonRef("person", string(cmd.Person)); err != nil {
 		return nil, err
 	}
-	reason := strings.TrimSpace(cmd.Reason)
-	switch {
-	case reason == "":
-		return nil, domain.Invalid("reason", "required", "say why the identity is needed")
-	case utf8.RuneCountInString(reason) > MaxRevealReason:
-		return nil, domain.Invalid("reason", "max-length", "the reason has %d characters, at most %d are allowed", utf8.RuneCountInString(reason), MaxRevealReason)
-	case longestDigitRun(reason) >= minIDDigits:
-		return nil, domain.Invalid("reason", "no-identifier", "the reason is recorded in the log and must not contain an identity number")
+	reason, err := recordedReason(cmd.Reason, "say why the identity is needed")
+	if err != nil {
+		return nil, err
 	}
 	return []domain.Event{&IdentityRevealed{Person: cmd.Person, Reason: reason, Actor: cmd.Actor, Role: cmd.Role, At: cmd.At}}, nil
+}
+
+// recordedReason checks the reason of a reveal or an erasure, which the
+// log records: present (missing says what to write), at most
+// MaxRevealReason characters, and free of identity numbers. It returns
+// the reason trimmed.
+func recordedReason(reason, missing string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return "", domain.Invalid("reason", "required", "%s", missing)
+	case utf8.RuneCountInString(reason) > MaxRevealReason:
+		return "", domain.Invalid("reason", "max-length", "the reason has %d characters, at most %d are allowed", utf8.RuneCountInString(reason), MaxRevealReason)
+	case longestDigitRun(reason) >= minIDDigits:
+		return "", domain.Invalid("reason", "no-identifier", "the reason is recorded in the log and must not contain an identity number")
+	}
+	return reason, nil
 }
 
 // minIDDigits is the shortest run of digits taken for an identity number:

@@ -79,7 +79,13 @@ func TestEvolveRevealsCounts(t *testing.T) {
 	if s.Count != 3 {
 		t.Errorf("count = %d after three reveals, want 3", s.Count)
 	}
-	if reg := persondata.EventTypes(); len(reg) != 1 || reg["IdentityRevealed"]().EventType() != "IdentityRevealed" {
-		t.Errorf("registry %v does not hand out IdentityRevealed under its name", reg)
+	reg := persondata.EventTypes()
+	if len(reg) != 2 {
+		t.Errorf("registry %v, want IdentityRevealed and IdentityErased", reg)
+	}
+	for name, newEvent := range reg {
+		if got := newEvent().EventType(); got != name {
+			t.Errorf("registry hands out %s under the name %s", got, name)
+		}
 	}
 }

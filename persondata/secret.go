@@ -31,17 +31,19 @@ const SecretFileName = "person.key"
 // error: it is refused rather than used.
 func OpenSecret(dir string) ([]byte, error) {
 	path := filepath.Join(dir, SecretFileName)
-	secret, err := readSecret(path)
+	secret, err := ReadSecret(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := createSecret(dir, path); err != nil {
 			return nil, err
 		}
-		secret, err = readSecret(path)
+		secret, err = ReadSecret(path)
 	}
 	return secret, err
 }
 
-func readSecret(path string) ([]byte, error) {
+// ReadSecret reads the ledger secret at path, refusing a file anyone but
+// its owner can read and a secret too short to key the hash.
+func ReadSecret(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

@@ -72,8 +72,6 @@ type Claims struct {
 type claimEntry struct {
 	State      claim.State `json:"state"`
 	LastChange time.Time   `json:"lastChange"`
-	// work is workOf(State) as of its last indexing.
-	work work
 }
 
 // NewClaims returns an empty model.

@@ -77,7 +77,7 @@ type lead struct {
 func leadOf(k claimKeys, e *claimEntry) (lead, bool) {
 	l := lead{k: k}
 	if k&byWork != 0 {
-		l.w = e.work
+		l.w = workOf(&e.State)
 	}
 	if k&byStatus != 0 {
 		l.s = e.State.Status
@@ -157,7 +157,6 @@ func (x *claimIndex) tree(l lead, create bool) *claimTree {
 func buildClaimIndex(entries map[string]*claimEntry) *claimIndex {
 	all := make([]queued, 0, len(entries))
 	for _, e := range entries {
-		e.work = workOf(&e.State)
 		all = append(all, queuedOf(e))
 	}
 	slices.SortFunc(all, queueCompare)
@@ -185,8 +184,9 @@ func buildClaimIndex(entries map[string]*claimEntry) *claimIndex {
 
 // add indexes e under its current state; remove must see the same state,
 // so Apply removes an entry before it changes and adds it back after.
+// Nothing is cached on the entry: a lazy build runs under the Runner's
+// read lock, beside readers (a snapshot save) of the same entries.
 func (x *claimIndex) add(e *claimEntry) {
-	e.work = workOf(&e.State)
 	q := queuedOf(e)
 	for _, k := range families {
 		if l, ok := leadOf(k, e); ok {

@@ -106,6 +106,9 @@ func (x *claimIndex) page(l lead, after ClaimCursor, limit int, keep func(*claim
 	if t == nil {
 		return p
 	}
+	if limit >= 0 {
+		p.Rows = make([]ClaimRow, 0, min(limit, t.Len()))
+	}
 	pivot := queued{at: atKey(after.At), e: &claimEntry{State: claim.State{ID: after.ID}}}
 	var last *claimEntry
 	passed := 0

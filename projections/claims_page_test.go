@@ -278,8 +278,22 @@ func TestClaimsFirstQueriesRunTogether(t *testing.T) {
 			got[i] = c.FindPage(filters[i%len(filters)], projections.ClaimCursor{}, 1000).Rows
 		})
 	}
+	// A snapshot save reads every entry under the same read lock as the
+	// queries whose first one builds the index.
+	saved := make([][]byte, 2)
+	for i := range saved {
+		wg.Go(func() {
+			<-start
+			saved[i], _ = c.MarshalState()
+		})
+	}
 	close(start)
 	wg.Wait()
+	for i, b := range saved {
+		if !bytes.Equal(b, state) {
+			t.Errorf("snapshot %d taken beside the first queries differs from the restored state", i)
+		}
+	}
 	for i, rows := range got {
 		f := filters[i%len(filters)]
 		if want := rowsAfter(c, src.ids, projections.ClaimCursor{}, filterSel(f)); !rowsEqual(rows, want) || len(want) == 0 {

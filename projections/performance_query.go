@@ -1,8 +1,6 @@
 package projections
 
 import (
-	"fmt"
-
 	"github.com/shopspring/decimal"
 
 	"github.com/haixi-hrss/fundledger/domain/money"
@@ -242,17 +240,4 @@ func (p *Performance) retained(d, end string) (int, bool) {
 		return 0, false
 	}
 	return min(now.Insured, before.Insured), true
-}
-
-// MarshalState implements Projection.
-func (p *Performance) MarshalState() ([]byte, error) { return marshalState(p.s) }
-
-// UnmarshalState implements Projection.
-func (p *Performance) UnmarshalState(data []byte) error {
-	p.Reset()
-	if err := unmarshalState(data, &p.s); err != nil {
-		p.Reset()
-		return fmt.Errorf("performance: %w", err)
-	}
-	return nil
 }

@@ -30,13 +30,11 @@ func (r *Runner) Run(ctx context.Context) error {
 	// save writes whatever the checkpoint.
 	saved := ^uint64(0)
 	save := func() error {
-		r.feed.Lock()
-		defer r.feed.Unlock()
 		if r.Checkpoint() == saved {
 			return nil
 		}
-		at := r.Checkpoint()
-		if err := r.save(); err != nil {
+		at, err := r.saveAt()
+		if err != nil {
 			return err
 		}
 		saved = at
@@ -90,31 +88,39 @@ func (r *Runner) Run(ctx context.Context) error {
 }
 
 // applyDelivered applies ev and every delivery already buffered behind it
-// under one hold of the feed, skipping events Sync has applied already. It
-// returns the subscription's end (its error, or ctx's when the channel
-// closed) separately from a failure to apply.
+// (up to DefaultBatch) as one batch, skipping events Sync has applied
+// already. It returns the subscription's end (its error) separately from
+// a failure to apply.
 func (r *Runner) applyDelivered(ev eventstore.Event, ch <-chan delivery) (ended, err error) {
 	r.feed.Lock()
 	defer r.feed.Unlock()
-	var pr Progress
-	for {
-		if ev.Position > r.Checkpoint() {
-			if err := r.apply(&ev, &pr); err != nil {
-				return nil, err
-			}
+	cp := r.Checkpoint()
+	var b batch
+	add := func(ev eventstore.Event) {
+		if ev.Position > cp {
+			b.evs = append(b.evs, ev)
 		}
-		if len(ch) == 0 {
-			return nil, nil
-		}
+	}
+	add(ev)
+	for len(ch) > 0 && len(b.evs) < DefaultBatch {
 		d, ok := <-ch
 		if !ok {
-			return nil, nil
+			break
 		}
 		if d.err != nil {
-			return d.err, nil
+			ended = d.err
+			break
 		}
-		ev = d.ev
+		add(d.ev)
 	}
+	if len(b.evs) > 0 {
+		r.feeder.decode(&b)
+		var pr Progress
+		if err := r.applyBatch(&b, &pr); err != nil {
+			return nil, err
+		}
+	}
+	return ended, nil
 }
 
 // firstErr returns the first non-nil error.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/haixi-hrss/fundledger/eventstore"
@@ -22,14 +23,30 @@ type Runner struct {
 	projs  []Projection
 
 	// feed serialises the writers of the models (catch-up, run, rebuild,
-	// sync).
+	// sync). Saving does not hold it: a save copies the models under mu's
+	// read lock and writes the file under save alone, so commands waiting
+	// on Sync never queue behind an fsync.
 	feed sync.Mutex
-	// mu guards the models and the checkpoint against queries.
+	// mu guards the models against queries. checkpoint is stored only
+	// under its write lock, so a Read begun after a load sees models at
+	// least that far; it is atomic so that Checkpoint (and Sync's check)
+	// need not wait for a batch being applied.
 	mu         sync.RWMutex
-	checkpoint uint64
-	// lastSave is how long the last save took; a long catch-up saves less
-	// often when saves are slow (see saveDue).
-	lastSave time.Duration
+	checkpoint atomic.Uint64
+	// applied is broadcast after each batch is applied, waking Sync's
+	// waiters to look at the checkpoint again.
+	applied signal
+	// syncing is the catch-up one Sync caller runs for all of them, if any.
+	syncing syncRound
+	// save serialises saves, so snapshots are written in the order their
+	// models were copied and the file never goes back to an older one.
+	save sync.Mutex
+	// writeSnapshot writes a copied state to disk (saveSnapshot; a test
+	// slows it down).
+	writeSnapshot func(path string, cp uint64, projs []Projection, models [][]byte) error
+	// lastSave is how long the last save took, in nanoseconds; a long
+	// catch-up saves less often when saves are slow (see saveDue).
+	lastSave atomic.Int64
 	// refused is why the snapshot found at the last restore was not
 	// used, if it was in a format this build does not read.
 	refused error
@@ -49,7 +66,8 @@ func NewRunner(store eventstore.Store, c *codec.Codec, dir string, projs ...Proj
 		}
 		seen[p.Name()] = true
 	}
-	r := &Runner{store: store, feeder: newFeeder(c, projs), path: filepath.Join(dir, SnapshotFile), projs: projs}
+	r := &Runner{store: store, feeder: newFeeder(c, projs), path: filepath.Join(dir, SnapshotFile), projs: projs,
+		writeSnapshot: saveSnapshot}
 	if err := r.restore(); err != nil {
 		return nil, err
 	}
@@ -58,7 +76,7 @@ func NewRunner(store eventstore.Store, c *codec.Codec, dir string, projs ...Proj
 
 // restore sets the models and the checkpoint to the saved snapshot.
 func (r *Runner) restore() error {
-	r.checkpoint = 0
+	r.checkpoint.Store(0)
 	for _, p := range r.projs {
 		p.Reset()
 	}
@@ -70,7 +88,7 @@ func (r *Runner) restore() error {
 		}
 		return err
 	}
-	r.checkpoint = cp
+	r.checkpoint.Store(cp)
 	return nil
 }
 
@@ -86,9 +104,7 @@ func (r *Runner) Refused() error {
 
 // Checkpoint returns the global position the models are valid at.
 func (r *Runner) Checkpoint() uint64 {
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return r.checkpoint
+	return r.checkpoint.Load()
 }
 
 // Read calls fn while no event is being applied, so fn sees the models at
@@ -97,7 +113,7 @@ func (r *Runner) Checkpoint() uint64 {
 func (r *Runner) Read(fn func(checkpoint uint64)) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	fn(r.checkpoint)
+	fn(r.checkpoint.Load())
 }
 
 // CatchUp applies every event after the checkpoint and returns what it
@@ -129,7 +145,7 @@ func (r *Runner) catchUp(ctx context.Context, progress func(Progress)) (Progress
 			progress(pr)
 		}
 		if r.saveDue(saved) {
-			if err := r.save(); err != nil {
+			if err := r.saveModels(); err != nil {
 				return pr, err
 			}
 			saved, unsaved = time.Now(), false
@@ -139,7 +155,7 @@ func (r *Runner) catchUp(ctx context.Context, progress func(Progress)) (Progress
 		return pr, r.unsavedFailure(unsaved, err)
 	}
 	if unsaved {
-		return pr, r.save()
+		return pr, r.saveModels()
 	}
 	return pr, nil
 }
@@ -148,7 +164,7 @@ func (r *Runner) catchUp(ctx context.Context, progress func(Progress)) (Progress
 // is whole and is saved, so the next catch-up resumes after it.
 func (r *Runner) unsavedFailure(unsaved bool, err error) error {
 	if unsaved {
-		if serr := r.save(); serr != nil {
+		if serr := r.saveModels(); serr != nil {
 			return fmt.Errorf("%w (and saving what was applied failed: %v)", err, serr)
 		}
 	}
@@ -166,30 +182,35 @@ const catchUpSaveInterval = 10 * time.Second
 // now: after catchUpSaveInterval, and never spending more than about an
 // eighth of its time saving.
 func (r *Runner) saveDue(last time.Time) bool {
-	return time.Since(last) >= max(catchUpSaveInterval, 8*r.lastSave)
+	return time.Since(last) >= max(catchUpSaveInterval, 8*time.Duration(r.lastSave.Load()))
 }
 
 // applyBatch folds b into the models under one hold of the lock and
-// advances the checkpoint (in memory; save persists it). On an error it
-// restores the last save.
+// advances the checkpoint (in memory; saveModels persists it), then wakes
+// Sync's waiters. On an error it restores the last save. The caller holds
+// feed.
 func (r *Runner) applyBatch(b *batch, pr *Progress) error {
+	if err := r.applyLocked(b, pr); err != nil {
+		return err
+	}
+	r.applied.broadcast()
+	return nil
+}
+
+func (r *Runner) applyLocked(b *batch, pr *Progress) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i := range b.evs {
 		if err := r.feeder.apply(b, i, pr); err != nil {
 			return r.failed(err)
 		}
-		r.checkpoint = b.evs[i].Position
+	}
+	// Stored once the whole batch is in: Checkpoint does not take mu, and
+	// must never show a position that a failure later in the batch undoes.
+	if n := len(b.evs); n > 0 {
+		r.checkpoint.Store(b.evs[n-1].Position)
 	}
 	return nil
-}
-
-// apply folds one event into the models and advances the checkpoint
-// (in memory; save persists it). On an error it restores the last save.
-func (r *Runner) apply(ev *eventstore.Event, pr *Progress) error {
-	b := batch{evs: []eventstore.Event{*ev}}
-	r.feeder.decode(&b)
-	return r.applyBatch(&b, pr)
 }
 
 // failed restores the last save after err; the caller holds mu.
@@ -200,21 +221,32 @@ func (r *Runner) failed(err error) error {
 	return err
 }
 
-// save persists every model with the checkpoint.
-func (r *Runner) save() error {
+// saveModels persists every model with the checkpoint. The models are
+// copied under the read lock, so the copy is of one checkpoint and
+// queries go on meanwhile; the file is written holding only save, so
+// applying (and Sync) go on too.
+func (r *Runner) saveModels() error {
+	_, err := r.saveAt()
+	return err
+}
+
+// saveAt is saveModels, returning the checkpoint it saved.
+func (r *Runner) saveAt() (uint64, error) {
+	r.save.Lock()
+	defer r.save.Unlock()
 	start := time.Now()
 	r.mu.RLock()
 	models, err := marshalModels(r.projs)
-	cp := r.checkpoint
+	cp := r.checkpoint.Load()
 	r.mu.RUnlock()
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if err := saveSnapshot(r.path, cp, r.projs, models); err != nil {
-		return err
+	if err := r.writeSnapshot(r.path, cp, r.projs, models); err != nil {
+		return 0, err
 	}
-	r.lastSave = time.Since(start)
-	return nil
+	r.lastSave.Store(int64(time.Since(start)))
+	return cp, nil
 }
 
 // Rebuild empties the models and replays the whole log into them, calling
@@ -228,9 +260,9 @@ func (r *Runner) Rebuild(ctx context.Context, progress func(Progress)) (Progress
 	for _, p := range r.projs {
 		p.Reset()
 	}
-	r.checkpoint = 0
+	r.checkpoint.Store(0)
 	r.mu.Unlock()
-	if err := r.save(); err != nil {
+	if err := r.saveModels(); err != nil {
 		return Progress{}, err
 	}
 	return r.catchUp(ctx, progress)

@@ -14,6 +14,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/region"
+	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/eventstore/integrity"
 	"github.com/haixi-hrss/fundledger/ledger/datadir"
 	"github.com/haixi-hrss/fundledger/projections"
@@ -35,19 +36,27 @@ the outcomes bought (jobs retained, hires still insured, trainees placed),
 and the prefecture's indicator lines against the year's targets. It
 verifies the ledger and prints its digest, creates one API token per role
 (stored hashed in DIR/tokens.json, shown once), and tells how to start the
-server on the ledger and what to try with each token. People are named in
-the log by references keyed with the ledger's secret, DIR/person.key
-(created on first use, mode 0600), which the server needs too.
+server on the ledger and what to try with each token.
+
+People are named in the log only by references keyed with the ledger's
+secret, DIR/person.key (created on first use, mode 0600), which the server
+is told to read with --person-secret-file. Each claim about a person
+registers the person's resident ID and name, as the API's claim routes
+do, in DIR/persondata.db, sealed under a key of the person's own; the
+server reveals them to an entitled role, recording each reveal in the log
+first, and an administrator can erase them.
 
 Every command has a fixed ID and idempotency key, so running the demo again
-appends nothing and creates no tokens. Names, document numbers and amounts
-are illustrative and marked 演示 (demo); the indicator totals and targets
-are the prefecture's published figures.`
+appends nothing, registers no one again and creates no tokens. People's
+names and resident IDs are invented (Haixi area codes 6328xx, valid check
+characters); document numbers, units and amounts are illustrative and
+marked 演示 (demo); the indicator totals and targets are the prefecture's
+published figures.`
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("demo", "demo [--data DIR] [--store URL]", demoHelp)
 	dir := fs.String("data", "", "the ledger's data `directory` (default: the user cache directory's fundledger/demo)")
-	storeURL := storeFlag(fs, "to hold the events; the data directory then keeps the read models' snapshot, the tokens and the person key")
+	storeURL := storeFlag(fs, "to hold the events; the data directory then keeps the read models' snapshot, the tokens, the person key and persondata.db")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -108,7 +117,12 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	claimID, person, err := auditedPerson(l)
+	if err != nil {
+		return fail(err)
+	}
 	printNextSteps(stdout, *dir, *storeURL, tokens)
+	printReveal(stdout, tokens, claimID, person)
 	return exitOK
 }
 
@@ -250,6 +264,25 @@ func printNextSteps(w io.Writer, dir, storeURL string, tokens []demoToken) {
 		}
 		fmt.Fprintf(w, "  # %s\n  curl -s -H \"Authorization: Bearer %s\" 'http://127.0.0.1:8080%s'\n", demoTry[t.role], token, demoPaths[t.role])
 	}
+}
+
+// printReveal gives the auditor's requests to see the identity of the
+// person paid on claim claimID, whose reference is person, and then the
+// log's record of that look.
+func printReveal(w io.Writer, tokens []demoToken, claimID, person string) {
+	token := "$AUDITOR_TOKEN"
+	for _, t := range tokens {
+		if t.role == role.Auditor && t.plaintext != "" {
+			token = t.plaintext
+		}
+	}
+	body := fmt.Sprintf(`{"reason":"audit of the clawback for a forged certificate on claim %s"}`, claimID)
+	fmt.Fprintf(w, "  # auditor: who was paid on claim %s, clawed back for a forged certificate. The reveal is\n"+
+		"  # recorded in the log (IdentityRevealed: who, in which role, why) before the identity is shown\n", claimID)
+	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer %s\" -H 'Content-Type: application/json' -d %s 'http://127.0.0.1:8080/v1/people/%s/reveal'\n",
+		token, shellQuote(body), person)
+	fmt.Fprintln(w, "  # auditor: that record, in the person's reveal stream")
+	fmt.Fprintf(w, "  curl -s -H \"Authorization: Bearer %s\" 'http://127.0.0.1:8080/v1/audit/streams/reveal-%s/events'\n", token, person)
 }
 
 // ledgerFlags names the demo's ledger on a command line: the KurrentDB

@@ -10,23 +10,27 @@ import (
 	"github.com/haixi-hrss/fundledger/api/auth"
 	"github.com/haixi-hrss/fundledger/cmd/fundledger/haixi"
 	"github.com/haixi-hrss/fundledger/domain/claim"
+	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/domain/region"
 	"github.com/haixi-hrss/fundledger/domain/role"
+	"github.com/haixi-hrss/fundledger/ledger"
 	"github.com/haixi-hrss/fundledger/ledger/datadir"
 	"github.com/haixi-hrss/fundledger/persondata"
 	"github.com/haixi-hrss/fundledger/projections"
 )
 
-// buildDemo records the Haixi scenario in the ledger l, its people keyed
-// with the ledger's secret in the data directory (created on first use,
-// and what 'serve --person-secret-file' reads), and brings the read models
-// up to the end of the log.
+// buildDemo records the Haixi scenario in the ledger l and brings the
+// read models up to the end of the log. The people its claims name are
+// registered in the data directory's person register (persondata.db),
+// keyed with the ledger's secret in the data directory (created on first
+// use, and what 'serve --person-secret-file' reads), so a server started
+// as the demo says can reveal them.
 func buildDemo(ctx context.Context, l *datadir.Ledger) (haixi.Tally, error) {
-	secret, err := persondata.OpenSecret(l.Dir)
+	people, err := demoPeople(l)
 	if err != nil {
 		return haixi.Tally{}, err
 	}
-	tally, err := haixi.Run(ctx, haixi.Ledger{Service: l.Service, Store: l.Store, Codec: l.Codec}, secret)
+	tally, err := haixi.Run(ctx, haixi.Ledger{Service: l.Service, Store: l.Store, Codec: l.Codec, People: people})
 	if err != nil {
 		return tally, err
 	}
@@ -34,6 +38,34 @@ func buildDemo(ctx context.Context, l *datadir.Ledger) (haixi.Tally, error) {
 		return tally, fmt.Errorf("bring the read models up to date: %w", err)
 	}
 	return tally, nil
+}
+
+// demoPeople opens the person register of l's data directory keyed with
+// the secret in DIR/person.key, the file the server is told to read, so
+// the demo and the server make the same references.
+func demoPeople(l *datadir.Ledger) (*ledger.People, error) {
+	secret, err := persondata.OpenSecret(l.Dir)
+	if err != nil {
+		return nil, err
+	}
+	h, err := identity.NewHasher(secret)
+	if err != nil {
+		return nil, fmt.Errorf("person secret %s: %w", personKeyPath(l.Dir), err)
+	}
+	return l.People(h)
+}
+
+// auditedPerson is the person an auditor is invited to reveal: the one
+// paid on the claim clawed back for fraud, by claim ID and reference.
+func auditedPerson(l *datadir.Ledger) (claimID string, ref string, err error) {
+	claimID = haixi.FraudClaim()
+	var row projections.ClaimRow
+	var ok bool
+	l.Runner.Read(func(uint64) { row, ok = l.Views.Claims.Claim(claimID) })
+	if !ok || row.Beneficiary.Kind != claim.Person {
+		return "", "", fmt.Errorf("the demo's claim %q about a person is not in the ledger", claimID)
+	}
+	return claimID, row.Beneficiary.Ref, nil
 }
 
 // demoPeriod is the report's period: the first quarter of the scenario's

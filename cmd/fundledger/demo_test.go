@@ -158,6 +158,8 @@ func TestDemoBuildsReportsAndRerunsIdempotently(t *testing.T) {
 
 	// One build serves the checks below; the last one changes the ledger.
 	t.Run("every state", func(t *testing.T) { checkEveryState(t, dir) })
+	t.Run("people are registered", func(t *testing.T) { checkPeopleAreRegistered(t, dir) })
+	t.Run("the server reveals what the demo says", func(t *testing.T) { checkTheServerRevealsWhatTheDemoSays(t, first.stdout) })
 	t.Run("indicators follow the ledger", func(t *testing.T) { checkIndicatorsFollowTheLedger(t, dir) })
 }
 
@@ -436,12 +438,12 @@ func TestDemoCompletesAnInterruptedRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			secret, err := persondata.OpenSecret(dir)
+			people, err := demoPeople(l)
 			if err != nil {
 				t.Fatal(err)
 			}
 			stopping := &stoppingStore{Store: l.Store, left: appends}
-			_, err = haixi.Run(context.Background(), haixi.Ledger{Service: ledger.New(stopping, l.Codec), Store: l.Store, Codec: l.Codec}, secret)
+			_, err = haixi.Run(context.Background(), haixi.Ledger{Service: ledger.New(stopping, l.Codec), Store: l.Store, Codec: l.Codec, People: people})
 			if !errors.Is(err, errStopped) {
 				t.Fatalf("%v, want the store's refusal", err)
 			}

@@ -7,7 +7,8 @@ import (
 
 // TestEveryCommandHasHelpAndUsageErrors: every command listed in the
 // top-level help answers --help on stdout with exit 0, and an unknown flag
-// with its usage on stderr and exit 2.
+// with its usage on stderr and exit 2; the commands and subcommands that
+// take arguments show an example in their --help.
 func TestEveryCommandHasHelpAndUsageErrors(t *testing.T) {
 	top := cli(t, "--help")
 	top.wantCode(t, exitOK)
@@ -28,7 +29,8 @@ func TestEveryCommandHasHelpAndUsageErrors(t *testing.T) {
 			}
 		})
 	}
-	for _, name := range []string{"serve", "replay", "tokens create", "tokens list", "tokens revoke", "import stabilization", "rebuild"} {
+	for _, name := range []string{"serve", "replay", "tokens create", "tokens list", "tokens revoke", "import stabilization", "rebuild",
+		"policy list", "policy show", "policy publish"} {
 		h := cli(t, append(strings.Fields(name), "--help")...)
 		h.wantCode(t, exitOK)
 		h.wantOut(t, "Example")

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"text/tabwriter"
 	"time"
 
+	"github.com/haixi-hrss/fundledger/api/auth"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/money"
@@ -46,6 +48,18 @@ year, so running it again appends nothing for employers already recorded
 and completes any an interrupted run left half done. An employer whose
 refund another claim already holds is reported as a duplicate.
 
+The batch is a clerk's act (design invariant 8: every command records
+its actor and role and is authorised): its claims are submitted and
+checked by --actor in the role clerk. The command line has no login of
+its own, so --actor is checked against the register the API authorises
+against, the tokens file (--tokens, default DIR/tokens.json, managed with
+'fundledger tokens'): it must name a principal holding an active (not
+revoked) clerk token. Any other actor (unknown, revoked, or holding only
+other roles) is refused before anything is recorded, and the claims
+record the actor with the role clerk the register confirmed. The claims'
+submitter is that clerk, so maker-checker keeps them from approving their
+own batch.
+
 A row with a bad field is reported on stderr (line, column, rule) and not
 imported; the others are, and the command then exits 1. When stderr is a
 terminal a progress bar is shown there.
@@ -55,7 +69,8 @@ Examples:
       --file employers-2024.csv --line line-stabilization-2025 --actor clerk-haixi
   fundledger import stabilization --data ./cache --store esdb://kurrent:2113?tls=false \
       --year 2024 --file employers-2024.csv --line line-stabilization-2025 \
-      --actor clerk-haixi --date 2025-03-31`
+      --actor clerk-haixi --date 2025-03-31
+  fundledger tokens create --data /var/lib/fundledger --principal clerk-haixi --role clerk   # once, to make the actor a clerk`
 
 // importChunk is how many employers are recorded between two progress
 // updates: the batch runs chunk by chunk, which it allows because a re-run
@@ -81,31 +96,37 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 // stabilizationImport is one import run's input.
 type stabilizationImport struct {
 	dir, storeURL, file string
-	year                programme.FiscalYear
-	env                 batch.StabilizationEnv
+	// tokens is the tokens file the actor must be a clerk in.
+	tokens string
+	year   programme.FiscalYear
+	env    batch.StabilizationEnv
 }
 
 func runImportStabilization(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("import stabilization",
-		"import stabilization --data DIR [--store URL] --year Y --file F.csv --line ID --actor NAME [--date D] [--region CODE] [--workers N]",
+		"import stabilization --data DIR [--store URL] --year Y --file F.csv --line ID --actor NAME [--tokens FILE] [--date D] [--region CODE] [--workers N]",
 		importStabilizationHelp)
 	dir := fs.String("data", "", "the ledger's data `directory` (required)")
 	storeURL := storeFlag(fs, "holding the events; the data directory then keeps only the read models' snapshot")
 	year := fs.Int("year", 0, "the refund `year` the file is for (required)")
 	file := fs.String("file", "", "the employers' CSV `file` (required)")
 	line := fs.String("line", "", "the budget line `ID` the refunds are charged to (required)")
-	actor := fs.String("actor", "", "the clerk `name` recorded as running the batch (required)")
+	actor := fs.String("actor", "", "the clerk `name` recorded as running the batch, a principal with an active clerk token in the tokens file (required)")
+	tokens := fs.String("tokens", "", "the tokens `file` the actor must be a clerk in (default DIR/tokens.json)")
 	date := fs.String("date", "", "the batch's effective `date` (YYYY-MM-DD, Asia/Shanghai), which selects the policy version (default today)")
 	regionText := fs.String("region", string(region.Haixi), "the `code` of the region the claims are filed in")
 	workers := fs.Int("workers", 8, "employers recorded at once")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
-	in := stabilizationImport{dir: *dir, storeURL: *storeURL, file: *file}
+	in := stabilizationImport{dir: *dir, storeURL: *storeURL, file: *file, tokens: *tokens}
 	for _, req := range []struct{ name, value string }{{"data", *dir}, {"file", *file}, {"line", *line}, {"actor", *actor}} {
 		if req.value == "" {
 			return usageError(fs, stderr, "--"+req.name+" is required")
 		}
+	}
+	if in.tokens == "" {
+		in.tokens = filepath.Join(*dir, auth.DefaultFile)
 	}
 	y, err := programme.ParseFiscalYear("year", *year)
 	if err != nil {
@@ -162,6 +183,9 @@ func importStabilization(ctx context.Context, in stabilizationImport, stdout, st
 		return exitFailure, err
 	}
 	defer l.Close()
+	if err := holdsRole(in.tokens, in.env.Actor, in.env.Role, "the batch"); err != nil {
+		return exitFailure, err
+	}
 	if in.env.Policies, err = publishedPolicies(ctx, l, programme.Stabilization); err != nil {
 		return exitFailure, err
 	}

@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haixi-hrss/fundledger/api/auth"
 	"github.com/haixi-hrss/fundledger/domain/identity"
+	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/ledger/batch"
 	"github.com/haixi-hrss/fundledger/projections"
 )
@@ -74,6 +76,7 @@ func TestImportStabilization(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
+	allowImport(t, dir)
 	file, codes := stabilizationFile(t, true)
 
 	r := cli(t, importArgs(dir, file)...)
@@ -114,6 +117,21 @@ func TestImportStabilization(t *testing.T) {
 	}
 	if len(out.Rows) != 3 {
 		t.Errorf("%d claims in the ledger, want 3", len(out.Rows))
+	}
+	// Every event the batch appended names the clerk and the role the
+	// tokens file confirmed (invariant 8 on the command line).
+	claims := 0
+	for _, ev := range logOf(t, dir) {
+		if !strings.HasPrefix(ev.Stream, "claim-") {
+			continue
+		}
+		claims++
+		if ev.Metadata.Actor != "clerk-haixi" || ev.Metadata.Role != role.Clerk {
+			t.Errorf("%s in %s recorded by %q as %q, want clerk-haixi as clerk", ev.Type, ev.Stream, ev.Metadata.Actor, ev.Metadata.Role)
+		}
+	}
+	if claims == 0 {
+		t.Error("no claim events in the log")
 	}
 
 	fixed, _ := stabilizationFile(t, false)
@@ -188,6 +206,7 @@ func TestImportRefusals(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
+	allowImport(t, dir)
 	before := len(logOf(t, dir))
 	r = cli(t, importArgs(dir, file)...)
 	r.wantCode(t, exitFailure)
@@ -200,4 +219,70 @@ func TestImportRefusals(t *testing.T) {
 	h.wantCode(t, exitOK)
 	h.wantOut(t, "Usage: fundledger import stabilization", "Examples:", "-year", "-store")
 	cli(t, "import", "--help").wantOut(t, "stabilization")
+}
+
+// allowImport makes importArgs' actor, clerk-haixi, a clerk in dir's
+// tokens file, as the import requires.
+func allowImport(t *testing.T, dir string) {
+	t.Helper()
+	addToken(t, filepath.Join(dir, auth.DefaultFile), "clerk-haixi", role.Clerk, false)
+}
+
+// addToken gives principal a token in roleName in the tokens file at
+// path, revoked at once if revoked.
+func addToken(t *testing.T, path, principal, roleName string, revoked bool) {
+	t.Helper()
+	_, e, err := auth.Create(path, principal, roleName, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if revoked {
+		if err := auth.Revoke(path, e.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestImportActorMustBeAClerk is invariant 8 on the command line: the
+// batch is recorded as a clerk's act only for an actor the tokens file
+// confirms as an active clerk. Any other actor is refused, exit 1, with
+// nothing appended; --tokens names another file to check against.
+func TestImportActorMustBeAClerk(t *testing.T) {
+	dir := t.TempDir()
+	clock := time.Date(2025, 1, 2, 1, 0, 0, 0, time.UTC)
+	l := testLedger(t, dir, &clock)
+	publishSeedPolicies(t, l)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	file, _ := stabilizationFile(t, false)
+	tokens := filepath.Join(dir, auth.DefaultFile)
+	before := len(logOf(t, dir))
+
+	refuse := func(name, msg string) {
+		t.Helper()
+		r := cli(t, importArgs(dir, file)...)
+		r.wantCode(t, exitFailure)
+		r.wantErr(t, msg)
+		if n := len(logOf(t, dir)); n != before {
+			t.Fatalf("%s: the refused import appended %d events", name, n-before)
+		}
+	}
+	refuse("no tokens file", "--actor clerk-haixi has no active token")
+	addToken(t, tokens, "clerk-haixi", role.Approver, false)
+	addToken(t, tokens, "clerk-haixi", role.Auditor, false)
+	refuse("approver and auditor only", "--actor clerk-haixi is not a clerk in "+tokens+" (active roles: approver, auditor)")
+	addToken(t, tokens, "clerk-haixi", role.Clerk, true)
+	refuse("clerk token revoked", "is not a clerk")
+	addToken(t, tokens, "someone-else", role.Clerk, false)
+	refuse("another principal is the clerk", "is not a clerk")
+
+	// A clerk in another tokens file, named with --tokens.
+	other := filepath.Join(t.TempDir(), "tokens.json")
+	addToken(t, other, "clerk-haixi", role.Clerk, false)
+	r := cli(t, append(importArgs(dir, file), "--tokens", other)...)
+	r.wantCode(t, exitOK)
+	if n := len(logOf(t, dir)); n == before {
+		t.Fatal("the authorised import appended nothing")
+	}
 }

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/haixi-hrss/fundledger/api/auth"
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/domain/role"
@@ -21,7 +23,9 @@ import (
 )
 
 const policyPublishHelp = `
-Publishes policy versions as the administrator --actor. The file is either
+Publishes policy versions as the administrator --actor, who must hold an
+active administrator token in the tokens file (--tokens, default
+DIR/tokens.json, managed with 'fundledger tokens'). The file is either
 a seed file, {"versions": [ ... ]} like domain/policy/seed/policies.json,
 or one version. It is checked as the seed is (policy.Load: unknown fields,
 every parameter, the "verify" paths, no overlap within the file) before
@@ -45,16 +49,18 @@ reported on stderr with the rule and the others are still published; the
 command then exits 1. The ledger must exist (serve or demo creates it).
 
 Examples:
+  fundledger tokens create --data /var/lib/fundledger --principal admin-haixi-1 --role administrator   # once
   fundledger policy publish --data /var/lib/fundledger --actor admin-haixi-1 \
       --file domain/policy/seed/policies.json
   fundledger policy publish --data /var/lib/fundledger --actor admin-haixi-1 --file start-up-2025.h2.json`
 
 func runPolicyPublish(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("policy publish", "policy publish --data DIR [--store URL] --file F.json --actor NAME", policyPublishHelp)
+	fs := newFlagSet("policy publish", "policy publish --data DIR [--store URL] --file F.json --actor NAME [--tokens FILE]", policyPublishHelp)
 	dir := fs.String("data", "", "the ledger's data `directory` (required)")
 	storeURL := storeFlag(fs, "holding the events; the data directory then keeps only the read models' snapshot")
 	file := fs.String("file", "", "the seed or version `file` (required)")
-	actor := fs.String("actor", "", "the administrator's `name` recorded as publishing (required)")
+	actor := fs.String("actor", "", "the administrator's `name` recorded as publishing, a principal with an active administrator token in the tokens file (required)")
+	tokens := fs.String("tokens", "", "the tokens `file` the actor must be an administrator in (default DIR/tokens.json)")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -62,6 +68,13 @@ func runPolicyPublish(ctx context.Context, args []string, stdout, stderr io.Writ
 		if strings.TrimSpace(req.value) == "" {
 			return usageError(fs, stderr, "--"+req.name+" is required")
 		}
+	}
+	if *tokens == "" {
+		*tokens = filepath.Join(*dir, auth.DefaultFile)
+	}
+	if err := holdsRole(*tokens, *actor, role.Administrator, "publishing policy"); err != nil {
+		fmt.Fprintf(stderr, "fundledger policy publish: %v\n", err)
+		return exitFailure
 	}
 	versions, err := readPolicyFile(*file)
 	if err != nil {

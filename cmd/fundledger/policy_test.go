@@ -8,9 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/haixi-hrss/fundledger/api/auth"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/policy"
+	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/ledger/datadir"
 )
 
@@ -88,6 +90,7 @@ func logHead(t *testing.T, dir string) uint64 {
 // read back what was published.
 func TestPolicyPublishSeedThenAmendedSeed(t *testing.T) {
 	dir := emptyLedger(t)
+	addToken(t, filepath.Join(dir, auth.DefaultFile), "admin-haixi-1", role.Administrator, false)
 	seed := filepath.Join(t.TempDir(), "policies.json")
 	if err := os.WriteFile(seed, policy.SeedJSON(), 0o600); err != nil {
 		t.Fatal(err)
@@ -161,6 +164,7 @@ func TestPolicyPublishSeedThenAmendedSeed(t *testing.T) {
 // it supersedes a version not published or other content has its ID.
 func TestPolicyPublishWrittenAmendment(t *testing.T) {
 	dir := emptyLedger(t)
+	addToken(t, filepath.Join(dir, auth.DefaultFile), "admin-1", role.Administrator, false)
 	seed := writeJSON(t, "seed.json", map[string]any{"versions": seedWith(t, "5000.00")})
 	cli(t, "policy", "publish", "--data", dir, "--actor", "admin-1", "--file", seed).wantCode(t, exitOK)
 
@@ -202,6 +206,7 @@ func TestPolicyPublishWrittenAmendment(t *testing.T) {
 // ledger exit 1 with nothing recorded, an unknown ID exits 1.
 func TestPolicyCommandErrors(t *testing.T) {
 	dir := emptyLedger(t)
+	addToken(t, filepath.Join(dir, auth.DefaultFile), "a", role.Administrator, false)
 	seed := filepath.Join(t.TempDir(), "policies.json")
 	if err := os.WriteFile(seed, policy.SeedJSON(), 0o600); err != nil {
 		t.Fatal(err)
@@ -245,4 +250,35 @@ func TestPolicyCommandErrors(t *testing.T) {
 		h.wantCode(t, exitOK)
 		h.wantOut(t, "Example")
 	}
+}
+
+// TestPolicyPublishActorMustBeAnAdministrator: an actor with no token, a
+// clerk's token only or a revoked administrator token is refused (exit 1,
+// the reason on stderr, nothing recorded); an active administrator token
+// in the file named by --tokens is accepted.
+func TestPolicyPublishActorMustBeAnAdministrator(t *testing.T) {
+	dir := emptyLedger(t)
+	seed := filepath.Join(t.TempDir(), "policies.json")
+	if err := os.WriteFile(seed, policy.SeedJSON(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tokens := filepath.Join(dir, auth.DefaultFile)
+	addToken(t, tokens, "clerk-1", role.Clerk, false)
+	addToken(t, tokens, "admin-gone", role.Administrator, true)
+	head := logHead(t, dir)
+	for _, c := range []struct{ actor, want string }{
+		{"nobody", "--actor nobody has no active token"},
+		{"clerk-1", "--actor clerk-1 is not a administrator"},
+		{"admin-gone", "--actor admin-gone has no active token"},
+	} {
+		r := cli(t, "policy", "publish", "--data", dir, "--actor", c.actor, "--file", seed)
+		r.wantCode(t, exitFailure)
+		r.wantErr(t, c.want)
+	}
+	if logHead(t, dir) != head {
+		t.Fatal("a refused actor recorded something")
+	}
+	other := filepath.Join(t.TempDir(), "tokens.json")
+	addToken(t, other, "admin-2", role.Administrator, false)
+	cli(t, "policy", "publish", "--data", dir, "--actor", "admin-2", "--tokens", other, "--file", seed).wantCode(t, exitOK)
 }

@@ -88,6 +88,7 @@ func TestReplayClaimsAndTrail(t *testing.T) {
 		t.Fatal(err)
 	}
 	file, codes := stabilizationFile(t, false)
+	allowImport(t, dir)
 	cli(t, importArgs(dir, file)...).wantCode(t, exitOK)
 	id := batch.StabilizationClaimID(codes[1], 2024)
 

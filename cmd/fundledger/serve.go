@@ -7,17 +7,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/haixi-hrss/fundledger/api"
 	"github.com/haixi-hrss/fundledger/api/auth"
-	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/ledger"
 	"github.com/haixi-hrss/fundledger/ledger/datadir"
-	"github.com/haixi-hrss/fundledger/projections"
+	"github.com/haixi-hrss/fundledger/persondata"
 )
 
 const serveHelp = `
@@ -28,11 +26,14 @@ given by --store, in which case DIR keeps only the read models' snapshot
 and the tokens file.
 
 Before listening, the read models are brought up to the end of the log;
-then they follow it in the background. Then every claim past submission
-is reconciled with its budget line (ledger.Reconcile): a process cut off
+then they follow it in the background. Then every claim whose budget
+steps are unfinished by the read models' account (money its budget line
+holds, spent or recovered for it differs from what the claim's own events
+say) is reconciled with its line (ledger.Reconcile): a process cut off
 between its steps by a crash, e.g. money reserved for an approval the
 claim never recorded, is completed or compensated, and what was repaired
-is logged. Only then is the API served, so /readyz answers ready only
+is logged. The work follows the processes left half done, not the size
+of the ledger. Only then is the API served, so /readyz answers ready only
 after the repairs. Bearer tokens are checked against
 the tokens file (default DIR/tokens.json, managed with 'fundledger tokens'),
 which is re-read when it changes, so a revoked token stops working without
@@ -101,7 +102,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	apiCfg := api.Config{Tokens: tokens, Logger: log}
 	if cfg.personSecret != "" {
-		secret, err := os.ReadFile(cfg.personSecret)
+		secret, err := persondata.ReadSecret(cfg.personSecret)
 		if err != nil {
 			return fmt.Errorf("person secret: %w", err)
 		}
@@ -169,19 +170,14 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 }
 
 // reconcileClaims runs ledger.Reconcile on every claim the read models
-// know past submission (a submitted claim has moved no money), one claim
-// at a time so that one claim that cannot be repaired is logged and the
-// others still are. It costs a read of each claim and of its budget line.
+// (process.Unfinished, caught up to the end of the log) find with
+// unfinished budget steps, one claim at a time so that one claim that
+// cannot be repaired is logged and the others still are. It costs a read
+// of each such claim and of its budget line, nothing for the others.
 func reconcileClaims(ctx context.Context, l *datadir.Ledger, log *slog.Logger) error {
 	start := time.Now()
 	var ids []string
-	l.Runner.Read(func(uint64) {
-		for _, row := range l.Views.Claims.Find(projections.ClaimFilter{}) {
-			if row.Status != claim.StatusSubmitted {
-				ids = append(ids, row.ID)
-			}
-		}
-	})
+	l.Runner.Read(func(uint64) { ids = l.Views.Unfinished.Claims() })
 	log.Info("reconciling claims with their budget lines", "claims", len(ids))
 	var total ledger.Repairs
 	failed := 0

@@ -352,6 +352,14 @@ func TestServeRefusals(t *testing.T) {
 	secret.wantCode(t, exitFailure)
 	secret.wantErr(t, "person secret")
 
+	loose := filepath.Join(t.TempDir(), "person.key")
+	if err := os.WriteFile(loose, bytes.Repeat([]byte{7}, 64), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	looseRun := cli(t, "serve", "--data", t.TempDir(), "--person-secret-file", loose)
+	looseRun.wantCode(t, exitFailure)
+	looseRun.wantErr(t, "readable by its owner only")
+
 	h := cli(t, "serve", "--help")
 	h.wantCode(t, exitOK)
 	h.wantOut(t, "Usage: fundledger serve", "SIGTERM", "Examples:", "-addr", "-tokens", "-store")

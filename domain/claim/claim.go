@@ -115,6 +115,8 @@ type State struct {
 	DisclosureStart calendar.Date `json:"disclosureStart"`
 	// Recoveries holds the recovery IDs already recorded.
 	Recoveries []string `json:"recoveries"`
+	// Evidence lists the documents received, in the order recorded.
+	Evidence []Evidence `json:"evidence"`
 }
 
 // RequiredApprovals is how many different approvers the claim needs: two
@@ -162,6 +164,8 @@ func Decide(s State, cmd Command) ([]domain.Event, error) {
 		return decideCancel(s, c)
 	case RecordClawback:
 		return decideClawback(s, c)
+	case RecordEvidence:
+		return decideEvidence(s, c)
 	}
 	return nil, domain.Invalid("command", "known-command", "unknown claim command %T", cmd)
 }

@@ -15,6 +15,8 @@
 // threshold needs two different approvers. Disclosure (公示) shows a masked
 // identifier for at least the policy's number of working days; an objection
 // sends the claim back to review and the next approval round starts afresh.
+// Until a decision a clerk records the evidence received (kind, document
+// number, the file's SHA-256, day received); each file once per claim.
 //
 // Money is paid in instalments, each paid at most once: one per month for
 // the absorption and social-insurance subsidies (at most the policy's

@@ -209,6 +209,7 @@ func EventTypes() map[string]func() domain.Event {
 		"ClaimPaymentFailed":     func() domain.Event { return &PaymentFailed{} },
 		"ClaimCancelled":         func() domain.Event { return &Cancelled{} },
 		"ClaimClawedBack":        func() domain.Event { return &ClawedBack{} },
+		"ClaimEvidenceRecorded":  func() domain.Event { return &EvidenceRecorded{} },
 	}
 }
 

@@ -62,6 +62,9 @@ func Evolve(s State, e domain.Event) State {
 	case *ClawedBack:
 		s.Recovered = s.Recovered.Add(e.Amount)
 		s.Recoveries = append(s.Recoveries, e.RecoveryID)
+	case *EvidenceRecorded:
+		// Clip makes append copy, so earlier states keep their own list.
+		s.Evidence = append(slices.Clip(s.Evidence), e.Evidence)
 	}
 	return s
 }

@@ -3,6 +3,7 @@ package invariant
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/haixi-hrss/fundledger/domain/budget"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
@@ -42,7 +43,7 @@ func (x *sim) advanceClaim(src *source, c int) {
 		if src.byte()%8 != 0 {
 			actor = actors[1+src.intn(2)]
 			switch kind {
-			case 0, 4, 5:
+			case 0, 4, 5, 12:
 				actor = actors[0]
 			case 7, 8, 11:
 				actor = actors[3]
@@ -79,6 +80,8 @@ func (x *sim) advanceClaim(src *source, c int) {
 			k := events[0].(*claim.Cancelled)
 			x.release(c, k.ReleaseID, k.Release, actor.name, actor.role)
 		}
+	case 12:
+		x.evidence(src, c, actor.name, actor.role)
 	default:
 		x.clawback(src, c, actor.name, actor.role)
 	}
@@ -90,7 +93,7 @@ func natural(s claim.State, src *source) byte {
 	case claim.StatusSubmitted:
 		return 0
 	case claim.StatusChecked:
-		return []byte{1, 1, 1, 1, 1, 1, 1, 3}[src.intn(8)]
+		return []byte{1, 1, 1, 1, 1, 1, 1, 3, 12}[src.intn(9)]
 	case claim.StatusApproved:
 		return []byte{4, 4, 4, 9}[src.intn(4)]
 	case claim.StatusInDisclosure:
@@ -209,6 +212,20 @@ func (x *sim) clawback(src *source, c int, actor, role string) {
 	}
 	k := events[0].(*claim.ClawedBack)
 	x.claimStep(c, budget.Recover{RecoveryID: k.RecoverID, ClaimID: a.state.ID, Amount: k.Amount, Reason: k.Reason, Actor: "tre1", Role: roles.Treasurer, At: x.at})
+}
+
+// evidence records a document, one of a few files so that some repeat;
+// the claim takes it from a clerk before a decision, each file once.
+func (x *sim) evidence(src *source, c int, actor, role string) {
+	a := x.claims[c]
+	digest := strings.Repeat(fmt.Sprintf("%02x", src.intn(3)), 32)
+	fresh := !slices.ContainsFunc(a.state.Evidence, func(e claim.Evidence) bool { return e.Digest == digest })
+	open := a.state.Status == claim.StatusSubmitted || a.state.Status == claim.StatusChecked
+	_, err := a.do(x, claim.RecordEvidence{Kind: claim.LabourContract, DocumentNo: "HT-1", Digest: digest, ReceivedOn: x.today(),
+		Actor: actor, Role: role, At: x.at})
+	if fits := role == roles.Clerk && open && fresh; (err == nil) != fits {
+		x.failf("%s: evidence %s… in status %s by %s (fresh: %v) decided %v", a.state.ID, digest[:4], a.state.Status, role, fresh, err)
+	}
 }
 
 // claimStep runs the budget side of a claim event, which the line must

@@ -11,16 +11,12 @@
 // hash chain, inserts, and commits the batch as one transaction: one fsync
 // for all of them (group commit). A request whose precondition fails gets a
 // *eventstore.ConcurrencyError and writes nothing; the others in the batch
-// are unaffected. While a batch commits, the requests arriving meanwhile
-// are already taken, checked and sealed from the stream heads in memory,
-// so that the next transaction mostly just inserts them (see prepare.go);
-// every caller is still answered only after its own batch's fsync.
+// are unaffected.
 //
 // Context cancellation: a request the writer has not yet taken is withdrawn
 // when its context ends, and Append returns ctx.Err() with nothing written.
-// Once the writer has taken the request (possibly while the batch before
-// it commits; a commit takes milliseconds) Append waits for the outcome and
-// reports it whatever the context says, so
+// Once the writer has taken the request (a commit takes milliseconds) Append
+// waits for the outcome and reports it whatever the context says, so
 // ctx.Err() from Append always means "not written" and nil always means
 // "committed and durable".
 //

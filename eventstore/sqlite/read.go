@@ -24,6 +24,41 @@ func (s *Store) ReadStreamBackward(ctx context.Context, stream string, n int) ([
 	return s.read(ctx, func(r *reader) stmt { return r.backward }, stream, int64(max(n, 0)))
 }
 
+// Head returns the position of the last committed event, 0 when the log
+// is empty. It is one index lookup, where learning the head through
+// ReadAll reads every event after a position.
+func (s *Store) Head(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return 0, eventstore.ErrClosed
+	}
+	return s.queryHead(ctx)
+}
+
+// queryHead is Head without the checks: the caller holds s.mu shared.
+func (s *Store) queryHead(ctx context.Context) (uint64, error) {
+	r, err := s.readers.get(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("eventstore/sqlite: read the head: %w", err)
+	}
+	defer s.readers.put(r)
+	rows, err := r.head.query(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("eventstore/sqlite: read the head: %w", err)
+	}
+	defer rows.Close()
+	row := make([]driver.Value, 1)
+	if err := rows.Next(row); err != nil {
+		return 0, fmt.Errorf("eventstore/sqlite: read the head: %w", err)
+	}
+	pos, _ := row[0].(int64) // NULL for an empty log
+	return uint64(max(pos, 0)), nil
+}
+
 // sqlInt maps a version or position to SQLite's signed integers; anything
 // beyond the largest one lies past every stored row, and so does the
 // largest one itself.

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"math"
 	"runtime"
 	"sync"
 
@@ -22,12 +21,11 @@ const minPart = 256
 // parts are joined in order and the join stops at the first part that
 // came back short, so the result is still a prefix: a later part, read
 // from a later snapshot, can only add events that follow a full part.
+//
+// Positions being dense, the log's head also says how many events there
+// are to read, so a page asked for 1,000 events when a few are new
+// allocates for those few.
 func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventstore.Event, error) {
-	all := func(r *reader) stmt { return r.all }
-	parts := min(runtime.GOMAXPROCS(0), limit/minPart)
-	if parts < 2 || limit > maxPrealloc || after > math.MaxInt64-uint64(limit) {
-		return s.read(ctx, all, sqlInt(after), sqlLimit(limit))
-	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -36,7 +34,30 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, limit int) ([]eventst
 	if s.closed {
 		return nil, eventstore.ErrClosed
 	}
+	head, err := s.queryHead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if head <= after {
+		return []eventstore.Event{}, nil
+	}
+	// n bounds the events to read even were the log not dense: none
+	// after head is committed in the snapshot head came from, and a later
+	// read is left to the next call.
+	want := head - after
+	if limit > 0 {
+		want = min(want, uint64(limit))
+	}
+	all := func(r *reader) stmt { return r.all }
+	if want > maxPrealloc {
+		return s.query(ctx, all, nil, sqlInt(after), sqlLimit(limit))
+	}
+	limit = int(want)
+	parts := min(runtime.GOMAXPROCS(0), limit/minPart)
 	events := make([]eventstore.Event, limit)
+	if parts < 2 {
+		return s.query(ctx, all, events[:0], sqlInt(after), int64(limit))
+	}
 	got := make([][]eventstore.Event, parts)
 	errs := make([]error, parts)
 	size := limit / parts

@@ -9,8 +9,8 @@ import (
 
 // reader is one read-only connection with its statements prepared.
 type reader struct {
-	c                     *sqlite3.SQLiteConn
-	all, stream, backward stmt
+	c                           *sqlite3.SQLiteConn
+	all, stream, backward, head stmt
 }
 
 // readerPool hands out read-only connections, opening up to max of them on
@@ -68,6 +68,8 @@ func (p *readerPool) open() (*reader, error) {
 		{&r.all, "SELECT " + eventColumns + " FROM events WHERE position > ? ORDER BY position LIMIT ?"},
 		{&r.stream, "SELECT " + eventColumns + " FROM events WHERE stream_id = (SELECT id FROM streams WHERE name = ?) AND version >= ? ORDER BY version LIMIT ?"},
 		{&r.backward, "SELECT " + eventColumns + " FROM events WHERE stream_id = (SELECT id FROM streams WHERE name = ?) ORDER BY version DESC LIMIT ?"},
+		// A bare max of the rowid is one lookup at the end of its b-tree.
+		{&r.head, "SELECT max(position) FROM events"},
 	} {
 		if *q.s, err = prepare(c, q.query); err != nil {
 			r.close()
@@ -81,6 +83,7 @@ func (r *reader) close() {
 	r.all.close()
 	r.stream.close()
 	r.backward.close()
+	r.head.close()
 	r.c.Close()
 }
 

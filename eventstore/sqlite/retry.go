@@ -68,18 +68,12 @@ func retryFirst(r *request) int64 {
 // retry whose events are the last ones of the stream. Comparing the last
 // ID with the cached head first keeps the usual append free of queries.
 func (w *writer) tailRetry(r *request, h streamHead) (res eventstore.AppendResult, found bool, err error) {
-	if !mayBeTailRetry(r, h) {
+	n := int64(len(r.events))
+	if h.version < 0 || h.lastID != r.events[n-1].ID {
 		return res, false, nil
 	}
-	return w.retryAt(r, h, h.version+1-int64(len(r.events)))
-}
-
-// mayBeTailRetry reports whether tailRetry must look in the stream: r
-// names no version and its last ID is the head's.
-func mayBeTailRetry(r *request, h streamHead) bool {
-	if h.version < 0 || h.lastID != r.events[len(r.events)-1].ID {
-		return false
+	if _, exact := r.expected.Version(); exact || r.expected.IsNoStream() {
+		return res, false, nil
 	}
-	_, exact := r.expected.Version()
-	return !exact && !r.expected.IsNoStream()
+	return w.retryAt(r, h, h.version+1-n)
 }

@@ -28,10 +28,8 @@ type writer struct {
 	lastTime time.Time // RecordedAt of the last committed event
 	// failed is set when a commit fails; from then on every append gets it.
 	failed error
-	// redecided counts batches decided ahead and then again because
-	// another connection had committed (tests read it).
-	redecided int
 
+	heads map[string]streamHead // stream heads touched by the current batch
 	// cache holds committed stream heads, so most appends skip a query.
 	// It is emptied when another connection has committed (data_version
 	// moved), and when it outgrows maxCachedHeads.
@@ -51,7 +49,7 @@ type streamHead struct {
 }
 
 func newWriter(c *sqlite3.SQLiteConn, clock func() time.Time) (*writer, error) {
-	w := &writer{c: c, clock: clock, cache: make(map[string]streamHead),
+	w := &writer{c: c, clock: clock, heads: make(map[string]streamHead), cache: make(map[string]streamHead),
 		row: make([]driver.Value, 4)}
 	for _, p := range []struct {
 		s     *stmt
@@ -110,29 +108,23 @@ func (w *writer) close() {
 
 // write is the writer goroutine: it commits every request waiting at that
 // moment as one batch, until Close closes quit and the queue is drained.
-// While a batch commits, a preparer takes the requests arriving meanwhile
-// and seals them into the next batch (see prepare.go).
 func (s *Store) write() {
 	defer close(s.writerDone)
-	cur, spare := newBatch(), newBatch()
+	var batch []*request
 	for {
-		if len(cur.reqs) == 0 {
-			select {
-			case r := <-s.queue:
-				cur.take(r)
-			case <-s.quit:
-				// Close marked the store closed under the exclusive lock,
-				// which every enqueuer holds shared while it queues: what
-				// is in the queue now is all there will ever be.
-				for len(s.queue) > 0 || len(cur.reqs) > 0 {
-					s.collect(cur)
-					cur, spare = s.commitBatch(cur, spare)
-				}
-				return
+		select {
+		case r := <-s.queue:
+			batch = s.collect(append(batch[:0], r))
+		case <-s.quit:
+			// Close marked the store closed under the exclusive lock, which
+			// every enqueuer holds shared while it queues: what is in the
+			// queue now is all there will ever be.
+			for len(s.queue) > 0 {
+				s.w.commitBatch(s.collect(batch[:0]), s.committed)
 			}
+			return
 		}
-		s.collect(cur)
-		cur, spare = s.commitBatch(cur, spare)
+		s.w.commitBatch(batch, s.committed)
 	}
 }
 
@@ -142,63 +134,56 @@ func (s *Store) committed() {
 	s.ckpt.poke()
 }
 
-// collect adds the requests waiting in the queue to b, up to maxBatch
+// collect adds the requests waiting in the queue to batch, up to maxBatch
 // events, and marks them taken; requests withdrawn by their caller are
 // dropped.
-func (s *Store) collect(b *batch) {
-	for b.events < s.maxBatch {
+func (s *Store) collect(batch []*request) []*request {
+	n := 0
+	for _, r := range batch {
+		n += len(r.events)
+	}
+drain:
+	for n < s.maxBatch {
 		select {
 		case r := <-s.queue:
-			b.take(r)
+			batch = append(batch, r)
+			n += len(r.events)
 		default:
-			return
+			break drain
 		}
 	}
+	kept := batch[:0]
+	for _, r := range batch {
+		if r.state.CompareAndSwap(pending, taken) {
+			kept = append(kept, r)
+		}
+	}
+	return kept
 }
 
-// commitBatch applies b in one transaction and commits it once; meanwhile
-// a preparer fills next from the queue. It then answers b's callers and
-// returns next, to be committed after it, and b, emptied for reuse.
-func (s *Store) commitBatch(b, next *batch) (*batch, *batch) {
-	w := s.w
-	if err := w.apply(b); err != nil {
-		b.fail(err)
-		b.answer()
-		next.reset(w.lastPos, time.Time{})
-		b.reset(w.lastPos, time.Time{})
-		return next, b
+// commitBatch applies every request of batch in one transaction, commits
+// once, calls committed, then answers each caller.
+func (w *writer) commitBatch(batch []*request, committed func()) {
+	if len(batch) == 0 {
+		return
 	}
-	// Only after apply: a batch that fails before its commit leaves the
-	// heads as they were, which the preparer would otherwise build on.
-	next.reset(b.pos, b.now)
-	p := s.startPreparer(next, b)
-	if err := w.commit.exec(context.Background(), nil); err != nil {
-		w.rollback.exec(context.Background(), nil)
-		w.failed = fmt.Errorf("eventstore/sqlite: commit failed; close and reopen the store: %w", err)
-		b.fail(w.failed)
+	results := make([]outcome, len(batch))
+	if err := w.apply(batch, results); err != nil {
+		for i := range results {
+			results[i] = outcome{err: err}
+		}
 	} else {
-		w.lastPos, w.lastTime = b.pos, b.now
-		s.committed()
+		committed()
 	}
-	b.answer()
-	// The preparer reads the cache and b's heads until it stops.
-	p.stop()
-	if w.failed == nil {
-		if len(w.cache)+len(b.heads) > maxCachedHeads {
-			clear(w.cache)
-		}
-		maps.Copy(w.cache, b.heads)
+	for i, r := range batch {
+		r.done <- results[i]
 	}
-	b.reset(w.lastPos, time.Time{})
-	return next, b
 }
 
-// apply runs b's transaction up to its commit: it inserts the events the
-// preparer sealed, then decides and inserts the rest of b. It returns an
-// error when the batch as a whole failed (and rolled back); a request
-// refused on its own gets its error in b's results and the others still
-// commit.
-func (w *writer) apply(b *batch) error {
+// apply runs the batch's transaction. It returns an error when the batch
+// as a whole failed; a request refused on its own gets its error in
+// results and the others still commit.
+func (w *writer) apply(batch []*request, results []outcome) error {
 	if w.failed != nil {
 		return w.failed
 	}
@@ -206,38 +191,34 @@ func (w *writer) apply(b *batch) error {
 	if err := w.begin.exec(ctx, nil); err != nil {
 		return fmt.Errorf("eventstore/sqlite: begin: %w", err)
 	}
-	changed, err := w.checkCache()
-	if err != nil {
+	if err := w.checkCache(); err != nil {
 		w.rollback.exec(ctx, nil)
 		return fmt.Errorf("eventstore/sqlite: %w", err)
 	}
-	if changed && len(b.results) > 0 {
-		// Decided ahead against heads another connection may have moved
-		// since: decide it all again.
-		w.redecided++
+	now := eventstore.TruncateTime(w.clock())
+	if now.Before(w.lastTime) {
+		now = w.lastTime
 	}
-	if changed || len(b.results) == 0 {
-		b.undo(w.lastPos)
-	}
-	b.after = w.lastTime
-	if b.now.IsZero() {
-		b.now = b.clampedNow(w.clock())
-	} else {
-		b.now = b.clampedNow(b.now)
-	}
-	if err := w.insertRows(b); err != nil {
-		w.rollback.exec(ctx, nil)
-		return fmt.Errorf("eventstore/sqlite: insert: %w", err)
-	}
-	for len(b.results) < len(b.reqs) {
-		r := b.reqs[len(b.results)]
-		o, fatal := w.appendOne(b, r)
+	clear(w.heads)
+	pos := w.lastPos
+	for i, r := range batch {
+		res, err, fatal := w.appendOne(r, &pos, now)
 		if fatal != nil {
 			w.rollback.exec(ctx, nil)
 			return fmt.Errorf("eventstore/sqlite: append to %q: %w", r.stream, fatal)
 		}
-		b.results = append(b.results, o)
+		results[i] = outcome{res, err}
 	}
+	if err := w.commit.exec(ctx, nil); err != nil {
+		w.rollback.exec(ctx, nil)
+		w.failed = fmt.Errorf("eventstore/sqlite: commit failed; close and reopen the store: %w", err)
+		return w.failed
+	}
+	w.lastPos, w.lastTime = pos, now
+	if len(w.cache)+len(w.heads) > maxCachedHeads {
+		clear(w.cache)
+	}
+	maps.Copy(w.cache, w.heads)
 	return nil
 }
 
@@ -246,35 +227,34 @@ const maxCachedHeads = 100_000
 
 // checkCache empties the head cache and rereads the end of the log if
 // another connection has committed since the writer last looked: what it
-// remembers may be stale, and reports whether it did. The single-writer
-// design means this only happens if a second process opened the ledger.
-func (w *writer) checkCache() (changed bool, err error) {
+// remembers may be stale. The single-writer design means this only happens
+// if a second process opened the ledger.
+func (w *writer) checkCache() error {
 	rows, err := w.version.query(context.Background(), nil)
 	if err != nil {
-		return false, err
+		return err
 	}
 	err = rows.Next(w.row[:1])
 	rows.Close()
 	if err != nil {
-		return false, fmt.Errorf("data_version: %w", err)
+		return fmt.Errorf("data_version: %w", err)
 	}
 	v := w.row[0].(int64)
 	if v == w.dataVersion {
-		return false, nil
+		return nil
 	}
 	clear(w.cache)
 	w.dataVersion = v
-	return true, w.loadTail()
+	return w.loadTail()
 }
 
-// appendOne decides one request of b with the connection at hand, and
-// inserts its events at positions after b's. A refused request gets its
-// error in the outcome and leaves nothing in the transaction; fatal aborts
-// the whole batch.
-func (w *writer) appendOne(b *batch, r *request) (o outcome, fatal error) {
-	h, fatal := w.headOf(b, r.stream)
+// appendOne checks one request's precondition and inserts its events at
+// positions after *pos. err refuses this request only (nothing of it is
+// left in the transaction); fatal aborts the whole batch.
+func (w *writer) appendOne(r *request, pos *uint64, now time.Time) (res eventstore.AppendResult, err, fatal error) {
+	h, fatal := w.headOf(r.stream)
 	if fatal != nil {
-		return o, fatal
+		return res, nil, fatal
 	}
 	if !r.expected.Allows(h.version) {
 		// A retry of a committed append fails its precondition, since the
@@ -282,25 +262,39 @@ func (w *writer) appendOne(b *batch, r *request) (o outcome, fatal error) {
 		// some known IDs, is a plain concurrency conflict.
 		res, found, err := w.retryAt(r, h, retryFirst(r))
 		if err != nil || found {
-			return outcome{res: res}, err
+			return res, nil, err
 		}
-		return outcome{err: &eventstore.ConcurrencyError{Stream: r.stream, Expected: r.expected, Actual: h.version}}, nil
+		return res, &eventstore.ConcurrencyError{Stream: r.stream, Expected: r.expected, Actual: h.version}, nil
 	}
 	if res, found, err := w.tailRetry(r, h); err != nil || found {
-		return outcome{res: res}, err
+		return res, nil, err
 	}
 	if h.id == 0 {
 		if h.id, fatal = w.createStream(r.stream); fatal != nil {
-			return o, fatal
+			return res, nil, fatal
 		}
 	}
-	o = b.seal(r, h)
-	return o, w.insertRows(b)
+	start, first := *pos, uint64(h.version+1)
+	prev := h.hash
+	for i := range r.events {
+		d := &r.events[i]
+		e := eventstore.Event{ID: d.ID, Stream: r.stream, Version: first + uint64(i), Position: start + 1 + uint64(i),
+			Type: d.Type, SchemaVersion: d.SchemaVersion, Data: d.Data, Metadata: d.Metadata, RecordedAt: now}
+		eventstore.Seal(&e, prev)
+		if err := w.insertEvent(h.id, &e); err != nil {
+			return res, nil, err
+		}
+		prev = e.Hash
+	}
+	last := first + uint64(len(r.events)) - 1
+	*pos = start + uint64(len(r.events))
+	w.heads[r.stream] = streamHead{id: h.id, version: int64(last), hash: prev, lastID: r.events[len(r.events)-1].ID}
+	return eventstore.AppendResult{FirstVersion: first, LastVersion: last, Position: *pos}, nil, nil
 }
 
-// headOf returns the stream's head as of this point in b.
-func (w *writer) headOf(b *batch, stream string) (streamHead, error) {
-	if h, ok := b.heads[stream]; ok {
+// headOf returns the stream's head as of this point in the batch.
+func (w *writer) headOf(stream string) (streamHead, error) {
+	if h, ok := w.heads[stream]; ok {
 		return h, nil
 	}
 	if h, ok := w.cache[stream]; ok {
@@ -349,14 +343,11 @@ func (w *writer) createStream(stream string) (int64, error) {
 	return w.row[0].(int64), nil
 }
 
-// insertRows inserts the rows b has sealed and not yet inserted.
-func (w *writer) insertRows(b *batch) error {
-	for i := 0; i < len(b.rows); i += insertColumns {
-		w.args = namedArgs(w.args, b.rows[i:i+insertColumns]...)
-		if err := w.insert.exec(context.Background(), w.args); err != nil {
-			return err
-		}
-	}
-	b.rows = b.rows[:0]
-	return nil
+func (w *writer) insertEvent(streamID int64, e *eventstore.Event) error {
+	m := &e.Metadata
+	w.args = namedArgs(w.args, int64(e.Position), e.Stream, streamID, int64(e.Version), e.ID.String(), e.Type,
+		int64(e.SchemaVersion), string(e.Data), m.Actor, m.Role, m.CorrelationID, m.CausationID,
+		m.IdempotencyKey, m.EffectiveDate, m.PolicyVersion, e.RecordedAt.UnixMicro(),
+		e.PrevHash.String(), e.Hash.String())
+	return w.insert.exec(context.Background(), w.args)
 }

@@ -54,6 +54,9 @@ type entry struct {
 	// returns the same dynamic type the aggregate's Evolve switches on.
 	ptr  bool
 	elem reflect.Type
+	// flat reads the canonical form of a flat type's payloads; nil for
+	// other types.
+	flat *flatDecoder
 	// upcasters[i] turns version i+1 into version i+2; the current
 	// version is len(upcasters)+1.
 	upcasters []Upcaster
@@ -97,6 +100,7 @@ func Types(registry map[string]func() domain.Event) Option {
 			if t.Kind() == reflect.Pointer {
 				e.ptr, e.elem = true, t.Elem()
 			}
+			e.flat = newFlatDecoder(e.elem)
 			b.types[name] = e
 		}
 		return nil
@@ -235,8 +239,11 @@ func (c *Codec) DecodeData(eventType string, version int, data []byte) (domain.E
 		raw = up
 	}
 	target := reflect.New(e.elem)
-	if err := jsonv2.Unmarshal(raw, target.Interface(), decodeOptions); err != nil {
-		return nil, fmt.Errorf("codec: decode %s v%d: %w", eventType, version, err)
+	if e.flat == nil || !e.flat.decode(raw, target.Elem()) {
+		target = reflect.New(e.elem)
+		if err := jsonv2.Unmarshal(raw, target.Interface(), decodeOptions); err != nil {
+			return nil, fmt.Errorf("codec: decode %s v%d: %w", eventType, version, err)
+		}
 	}
 	if e.ptr {
 		return target.Interface().(domain.Event), nil

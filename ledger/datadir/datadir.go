@@ -20,6 +20,7 @@ import (
 	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
 	"github.com/haixi-hrss/fundledger/ledger"
 	"github.com/haixi-hrss/fundledger/ledger/codec"
+	"github.com/haixi-hrss/fundledger/ledger/process"
 	"github.com/haixi-hrss/fundledger/ledger/schema"
 	"github.com/haixi-hrss/fundledger/projections"
 )
@@ -51,18 +52,22 @@ type Views struct {
 	Performance *projections.Performance
 	Batches     *projections.PaymentBatches
 	Anomalies   *projections.Anomalies
+	// Unfinished lists the claims whose budget steps a crash may have
+	// left half done, for the reconciliation at start-up.
+	Unfinished *process.Unfinished
 }
 
 // NewViews returns empty read models, e.g. to replay the log as of an
 // instant without touching the live ones.
 func NewViews() *Views {
 	return &Views{Budgets: projections.NewBudgets(), Claims: projections.NewClaims(), Trail: projections.NewTrail(),
-		Performance: projections.NewPerformance(), Batches: projections.NewPaymentBatches(), Anomalies: projections.NewAnomalies()}
+		Performance: projections.NewPerformance(), Batches: projections.NewPaymentBatches(), Anomalies: projections.NewAnomalies(),
+		Unfinished: process.NewUnfinished()}
 }
 
 // All lists the views for a runner or a replay.
 func (v *Views) All() []projections.Projection {
-	return []projections.Projection{v.Budgets, v.Claims, v.Trail, v.Performance, v.Batches, v.Anomalies}
+	return []projections.Projection{v.Budgets, v.Claims, v.Trail, v.Performance, v.Batches, v.Anomalies, v.Unfinished}
 }
 
 // Ledger is one opened ledger.

@@ -55,10 +55,9 @@ func Fund(id string) ledger.Aggregate[fund.State] {
 	return ledger.Aggregate[fund.State]{Stream: fund.Stream(id), Evolve: fund.Evolve}
 }
 
-// BudgetLine is budget line id's aggregate.
-func BudgetLine(id string) ledger.Aggregate[budget.State] {
-	return ledger.Aggregate[budget.State]{Stream: budget.Stream(id), Evolve: budget.Evolve, Fold: budget.FoldFrom}
-}
+// BudgetLine is budget line id's aggregate: the ledger's own descriptor,
+// so API writers of a line queue with the ledger's processes.
+func BudgetLine(id string) ledger.Aggregate[budget.State] { return ledger.BudgetLineAggregate(id) }
 
 // Claim is claim id's aggregate. Commands that move money with the claim
 // go through the ledger's claim processes (SubmitClaim, ApproveClaim, …),

@@ -154,6 +154,10 @@ func (rep *Report) rebuild(ctx context.Context, store eventstore.Store, snap str
 	return nil
 }
 
+// queryPage is the page size the officers' screens ask for: the API's
+// default limit.
+const queryPage = 50
+
 // officerQueries times n rounds of what the officers' screens ask, each
 // under Runner.Read as the API asks it: the claim queue by status and
 // county, each role's next work, one claim, the budget lines and one line.
@@ -173,17 +177,17 @@ func officerQueries(r *projections.Runner, v *datadir.Views, n int) []QueryStat 
 		name string
 		run  func(i int)
 	}{
-		{"claims by status and county", func(i int) {
-			v.Claims.Find(projections.ClaimFilter{Status: statuses[i%len(statuses)], County: counties[i%len(counties)]})
+		{"claims by status and county (page)", func(i int) {
+			v.Claims.FindPage(projections.ClaimFilter{Status: statuses[i%len(statuses)], County: counties[i%len(counties)]}, projections.ClaimCursor{}, queryPage)
 		}},
-		{"next work (clerk, approver, treasurer)", func(i int) {
+		{"next work (clerk, approver, treasurer; page)", func(i int) {
 			switch i % 3 {
 			case 0:
-				v.Claims.NextWork(role.Clerk, clerk(counties[i%len(counties)]))
+				v.Claims.NextWorkPage(role.Clerk, clerk(counties[i%len(counties)]), projections.ClaimCursor{}, queryPage)
 			case 1:
-				v.Claims.NextWork(role.Approver, approver(counties[i%len(counties)], 1))
+				v.Claims.NextWorkPage(role.Approver, approver(counties[i%len(counties)], 1), projections.ClaimCursor{}, queryPage)
 			default:
-				v.Claims.NextWork(role.Treasurer, treasurer)
+				v.Claims.NextWorkPage(role.Treasurer, treasurer, projections.ClaimCursor{}, queryPage)
 			}
 		}},
 		{"one claim", func(i int) { v.Claims.Claim(ids[i*7919%len(ids)]) }},

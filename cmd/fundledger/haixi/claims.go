@@ -12,6 +12,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/eligibility"
+	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/domain/programme"
@@ -65,14 +66,17 @@ type claimPlan struct {
 	programme   programme.Code
 	county      region.Code
 	beneficiary claim.Beneficiary
-	masked      string
-	filed       calendar.Date
-	keys        []uniqueness.Key
-	policy      policy.Version
-	assessment  eligibility.Assessment
-	schedule    []claim.Planned
-	stage       stage
-	twist       twist
+	// who is the person the claim is about, registered when it is
+	// submitted; nil for a claim about a unit only.
+	who        *person
+	masked     string
+	filed      calendar.Date
+	keys       []uniqueness.Key
+	policy     policy.Version
+	assessment eligibility.Assessment
+	schedule   []claim.Planned
+	stage      stage
+	twist      twist
 }
 
 // claims records every programme's claims.
@@ -134,7 +138,7 @@ func (r *run) claim(ctx context.Context, p claimPlan) error {
 	line := budget.LineID(FundOf(p.programme), p.programme, p.county, Year)
 	submit := claim.Submit{ClaimID: p.id, Programme: p.programme, Beneficiary: p.beneficiary, Region: p.county,
 		BudgetLineID: line, EffectiveDate: p.filed, UniquenessKeys: p.keys, Actor: clerk, Role: role.Clerk, At: at(c.day)}
-	res, err := ledger.SubmitClaim(ctx, svc, submit, c.env("submit", clerk, role.Clerk))
+	res, err := r.submit(ctx, p, submit, c.env("submit", clerk, role.Clerk))
 	if err := c.do("submit", err, res); err != nil || p.stage == stageSubmitted {
 		return err
 	}
@@ -192,6 +196,17 @@ func (r *run) claim(ctx context.Context, p claimPlan) error {
 		return nil
 	}
 	return c.disclose(ctx)
+}
+
+// submit submits claim p as the API does: a claim about a person through
+// ledger.SubmitPersonClaim, which registers the person's resident ID and
+// name in the person register first, any other through ledger.SubmitClaim.
+func (r *run) submit(ctx context.Context, p claimPlan, cmd claim.Submit, env ledger.Command) (ledger.Result, error) {
+	if p.who == nil {
+		return ledger.SubmitClaim(ctx, r.l.Service, cmd, env)
+	}
+	return ledger.SubmitPersonClaim(ctx, r.l.Service, r.l.People, p.who.id, p.who.name,
+		func(identity.PersonRef, identity.Facts) claim.Submit { return cmd }, env)
 }
 
 // disclose runs the claim from public disclosure to payment, clawback or

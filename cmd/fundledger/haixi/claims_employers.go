@@ -133,7 +133,7 @@ func (r *run) employment(ctx context.Context, employer int, born calendar.Date, 
 func (r *run) hireClaim(ctx context.Context, h employment, p claimPlan, hiredOn calendar.Date) (claimPlan, error) {
 	p.county, p.policy = h.employer.county, h.policy
 	p.beneficiary = claim.Beneficiary{Kind: claim.Employer, Ref: h.code.String()}
-	p.masked = h.person.id.Masked()
+	p.who, p.masked = &h.person, h.person.id.Masked()
 	if !p.assessment.Eligible {
 		// The subsidy did not pay for this hire: not an outcome.
 		return p, nil
@@ -250,7 +250,7 @@ func (r *run) absorptionClaims(ctx context.Context) ([]claimPlan, error) {
 			}
 			label := fmt.Sprintf("2025-%02d", m.month)
 			plans = append(plans, claimPlan{id: fmt.Sprintf("abs-%s-%02d-%s", e.county, i+1, label), programme: programme.Absorption, county: e.county,
-				beneficiary: claim.Beneficiary{Kind: claim.Employer, Ref: code.String()}, masked: who.id.Masked(), filed: m.filed,
+				beneficiary: claim.Beneficiary{Kind: claim.Employer, Ref: code.String()}, who: &who, masked: who.id.Masked(), filed: m.filed,
 				keys: absorption.HireKeys(f), policy: v, assessment: a, schedule: []claim.Planned{{Label: label, Amount: a.Amount}},
 				stage: m.stage, twist: m.twist})
 		}

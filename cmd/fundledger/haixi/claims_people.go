@@ -69,7 +69,7 @@ func (r *run) socialInsuranceClaims(ctx context.Context) ([]claimPlan, error) {
 			}
 			label := fmt.Sprintf("2025-%02d", m.month)
 			plans = append(plans, claimPlan{id: fmt.Sprintf("si-%s-%02d-%s", w.county, i+1, label), programme: programme.SocialInsurance, county: w.county,
-				beneficiary: claim.Beneficiary{Kind: claim.Person, Ref: who.ref.String()}, masked: who.id.Masked(), filed: m.filed,
+				beneficiary: claim.Beneficiary{Kind: claim.Person, Ref: who.ref.String()}, who: &who, masked: who.id.Masked(), filed: m.filed,
 				keys: absorption.FlexibleKeys(f), policy: v, assessment: a, schedule: []claim.Planned{{Label: label, Amount: a.Amount}},
 				stage: m.stage, twist: m.twist})
 		}
@@ -138,11 +138,27 @@ func (r *run) skillUpgradeClaims(ctx context.Context) ([]claimPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		plans = append(plans, claimPlan{id: fmt.Sprintf("skill-%d-%s-%02d", Year, c.county, i+1), programme: programme.SkillUpgrade, county: c.county,
-			beneficiary: claim.Beneficiary{Kind: claim.Person, Ref: who.ref.String()}, masked: who.id.Masked(), filed: c.filed,
+		plans = append(plans, claimPlan{id: skillClaimID(c, i), programme: programme.SkillUpgrade, county: c.county,
+			beneficiary: claim.Beneficiary{Kind: claim.Person, Ref: who.ref.String()}, who: &who, masked: who.id.Masked(), filed: c.filed,
 			keys: skillupgrade.Keys(c.filed, f), policy: v, assessment: a, stage: c.stage, twist: c.twist})
 	}
 	return plans, nil
+}
+
+func skillClaimID(c certified, i int) string {
+	return fmt.Sprintf("skill-%d-%s-%02d", Year, c.county, i+1)
+}
+
+// FraudClaim is the ID of the skill-upgrade claim whose payment was clawed
+// back for a forged certificate: a claim about a person, whose identity an
+// auditor would need to see.
+func FraudClaim() string {
+	for i, c := range certificates {
+		if c.twist.clawback != nil && c.twist.clawback.reason == claim.Fraudulent {
+			return skillClaimID(c, i)
+		}
+	}
+	return ""
 }
 
 // founder is a first-time founder claiming the one-time start-up subsidy
@@ -193,7 +209,7 @@ func (r *run) startUpClaims(ctx context.Context) ([]claimPlan, error) {
 			return nil, err
 		}
 		plans = append(plans, claimPlan{id: fmt.Sprintf("startup-%d-%s-%02d", Year, f.county, i+1), programme: programme.StartUp, county: f.county,
-			beneficiary: claim.Beneficiary{Kind: claim.Person, Ref: who.ref.String()}, masked: who.id.Masked(), filed: f.filed,
+			beneficiary: claim.Beneficiary{Kind: claim.Person, Ref: who.ref.String()}, who: &who, masked: who.id.Masked(), filed: f.filed,
 			keys: startup.Keys(facts), policy: v, assessment: a, stage: f.stage, twist: f.twist})
 	}
 	return plans, nil

@@ -140,7 +140,7 @@ func (r *run) trainingPlan(t traineePlan, i int, v policy.Version, filed calenda
 		return claimPlan{}, err
 	}
 	return claimPlan{id: trainingClaimID(t, i, s), programme: programme.VocationalTraining, county: t.county,
-		beneficiary: claim.Beneficiary{Kind: claim.Provider, Ref: provider.String()}, masked: who.id.Masked(), filed: filed,
+		beneficiary: claim.Beneficiary{Kind: claim.Provider, Ref: provider.String()}, who: &who, masked: who.id.Masked(), filed: filed,
 		keys: training.Keys(f), policy: v, assessment: a}, nil
 }
 

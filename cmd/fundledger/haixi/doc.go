@@ -15,7 +15,14 @@
 // scenario again appends nothing and a run that stopped part way is
 // completed by the next.
 //
-// Names, document numbers, identifiers and amounts are illustrative and
-// marked 演示 (demo); only the prefecture's indicator totals to the end of
-// March and the year's targets are the published figures.
+// People are named in the log by their keyed references only; each claim
+// about a person registers the person's resident ID and invented name in
+// the ledger's person register first (ledger.SubmitPersonClaim), as the
+// API does, so the people can be revealed and erased like real ones.
+//
+// People's names and resident IDs are invented (Haixi area codes 6328xx,
+// valid check characters); document numbers, units and amounts are
+// illustrative and marked 演示 (demo); only the prefecture's indicator
+// totals to the end of March and the year's targets are the published
+// figures.
 package haixi

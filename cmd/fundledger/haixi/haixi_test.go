@@ -1,8 +1,10 @@
 package haixi
 
 import (
+	"fmt"
 	"testing"
 
+	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
@@ -76,5 +78,38 @@ func TestFundsAllocateWhatTheyReceived(t *testing.T) {
 		if !paid[p] {
 			t.Errorf("no fund allocates to %s", p)
 		}
+	}
+}
+
+// Every invented name fits the sex the resident ID encodes, comes from the
+// lists, stays the same for the same ID, and the names vary.
+func TestNamesFitTheirSex(t *testing.T) {
+	allowed := map[identity.Sex]map[string]bool{identity.Male: {}, identity.Female: {}}
+	for sex, lists := range map[identity.Sex][2][]string{identity.Male: {givenMen, wholeMen}, identity.Female: {givenWomen, wholeWomen}} {
+		for _, g := range lists[0] {
+			for _, s := range surnames {
+				allowed[sex][s+g] = true
+			}
+		}
+		for _, w := range lists[1] {
+			allowed[sex][w] = true
+		}
+	}
+	seen := map[string]bool{}
+	for seq := 100; seq < 300; seq++ {
+		first17 := fmt.Sprintf("632823199005%02d%03d", seq%28+1, seq)
+		c, _ := identity.ResidentCheckChar(first17)
+		id, err := identity.ParseResidentID("id", first17+string(c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := nameOf(id)
+		if !allowed[id.Sex()][name] || nameOf(id) != name {
+			t.Errorf("%s (%s) is named %q", id.Masked(), id.Sex(), name)
+		}
+		seen[name] = true
+	}
+	if len(seen) < 50 {
+		t.Errorf("200 people share %d names", len(seen))
 	}
 }

@@ -36,6 +36,9 @@ type Ledger struct {
 	Service *ledger.Service
 	Store   eventstore.Store
 	Codec   *codec.Codec
+	// People is the ledger's person register: the people the claims name
+	// are registered there, with their invented names, as they are filed.
+	People *ledger.People
 }
 
 // Tally counts the scenario's commands and the domain events they decided:
@@ -55,12 +58,14 @@ type run struct {
 
 // Run records the whole scenario in l, in order: funds, policies,
 // employers, targets, claims with their outcomes, and indicators. People
-// are named by references keyed with secret, the ledger's own (see
-// persondata.OpenSecret), so a rerun on the same ledger derives the same
-// references. It stops at the first error; what was recorded stays, and a
-// rerun completes it.
-func Run(ctx context.Context, l Ledger, secret []byte) (Tally, error) {
-	p, err := newPeople(secret)
+// are named by the references of l.People, keyed with the ledger's
+// secret, so a rerun on the same ledger derives the same references; a
+// claim about a person registers the person (ledger.SubmitPersonClaim)
+// before it is first submitted, and not again when a rerun finds it
+// recorded, so a person erased since is not registered anew. Run stops at
+// the first error; what was recorded stays, and a rerun completes it.
+func Run(ctx context.Context, l Ledger) (Tally, error) {
+	p, err := newPeople(l.People)
 	if err != nil {
 		return Tally{}, err
 	}

@@ -1,0 +1,194 @@
+package projections
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/haixi-hrss/fundledger/domain/calendar"
+	"github.com/haixi-hrss/fundledger/domain/factor"
+	"github.com/haixi-hrss/fundledger/domain/money"
+	"github.com/shopspring/decimal"
+)
+
+// fullPerfState is a state with every field of every record set, so a
+// field the binary form forgot to write or read shows in a round trip.
+func fullPerfState() perfState {
+	d := calendar.MustParse
+	return perfState{
+		Lines:  map[string]perfLine{"l1": {Programme: "stabilization", County: "632801"}, "l2": {Programme: "expansion", County: "632802"}},
+		Claims: map[string]perfClaim{"c1": {Programme: "stabilization", County: "632801", Kind: "employer", Who: "u1"}},
+		Cells: map[string]*perfCell{
+			"all|all|2025": {Allocated: money.MustParse("100.10"), Reserved: money.MustParse("-2.5"), Released: money.MustParse("3"),
+				Spent: money.MustParse("4.04"), Recovered: money.MustParse("999999999999.99"),
+				People: map[string]bool{"p1": true, "p2": false}, Employers: map[string]bool{perfDigest("unit", "a"): true, perfDigest("unit", "b"): true}, Recipients: map[string]bool{"u1": true},
+				Hires: 7, Checked: [3]int{1, 2, 3}, Insured: [3]int{1, -1, 0}, Certified: 4, Within: 2, Late: 1},
+			"x|632801|2025-01": {},
+		},
+		Employers: map[string]*perfEmployer{
+			"u1": {County: "632801", Headcount: []perfMonth{{"2024-12", 30}, {"2025-01", 31}}},
+			"u2": {County: "632802", Headcount: []perfMonth{{"2025-01", 0}, {"2025-02", 2}}},
+		},
+		Hires: map[string]*perfHire{"h1": {Programme: "expansion", County: "632802", Employer: "u2", HiredOn: d("2025-01-15"),
+			Findings: map[int]perfFinding{3: {AsOf: d("2025-04-15"), Insured: true}, 6: {AsOf: d("2025-07-15")}}}},
+		Waiting:  map[string][]string{"c9": {"h1", "h2"}},
+		Trainees: map[string]*perfTrainee{"t1": {Programme: "vocational-training", County: "632803", Named: true, CertifiedOn: d("2025-02-01"), Placed: true, Within: true}},
+		Values:   map[string]map[string]int{"632801|2025|newUrbanJobs": {"2025-01": 12}},
+		Targets:  map[string]int{"632801|2025|newUrbanJobs": 5400},
+		Weights:  map[string]factor.Weights{"2026": {Tasks: decimal.RequireFromString("0.3"), Outcomes: decimal.RequireFromString("0.2")}},
+	}
+}
+
+// requireEverySet fails on a field of a record type that is zero in every
+// record of the fixture, so a field added to a record later must be set
+// in the fixture, and so is covered by the round trip.
+func requireEverySet(t *testing.T, state *perfState) {
+	t.Helper()
+	set := map[reflect.Type]map[int]bool{}
+	var walk func(v reflect.Value)
+	walk = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Pointer:
+			walk(v.Elem())
+		case reflect.Map:
+			for _, k := range v.MapKeys() {
+				walk(v.MapIndex(k))
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				walk(v.Index(i))
+			}
+		case reflect.Struct:
+			if v.Type().PkgPath() != reflect.TypeFor[perfState]().PkgPath() {
+				return // amounts, dates, weights: values, not records
+			}
+			if set[v.Type()] == nil {
+				set[v.Type()] = map[int]bool{}
+			}
+			for i := range v.NumField() {
+				if !v.Field(i).IsZero() {
+					set[v.Type()][i] = true
+					walk(v.Field(i))
+				}
+			}
+		}
+	}
+	walk(reflect.ValueOf(state))
+	for typ, fields := range set {
+		for i := range typ.NumField() {
+			if !fields[i] {
+				t.Errorf("%s.%s is zero in every record of the fixture", typ.Name(), typ.Field(i).Name)
+			}
+		}
+	}
+	if len(set) < 9 {
+		t.Errorf("the fixture reaches %d record types, want the state and its 8 records", len(set))
+	}
+}
+
+func TestPerformanceStateRoundTrip(t *testing.T) {
+	p := NewPerformance()
+	p.s = fullPerfState()
+	requireEverySet(t, &p.s)
+	wantJSON, err := marshalState(p.s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := p.MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := p.MarshalState()
+	if err != nil || !bytes.Equal(data, again) {
+		t.Fatal("two marshallings of one model differ")
+	}
+	back := NewPerformance()
+	if err := back.UnmarshalState(data); err != nil {
+		t.Fatal(err)
+	}
+	gotJSON, err := marshalState(back.s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(gotJSON, wantJSON) {
+		t.Fatalf("restored model differs:\n got %s\nwant %s", gotJSON, wantJSON)
+	}
+	redo, _ := back.MarshalState()
+	if !bytes.Equal(redo, data) {
+		t.Fatal("the restored model writes other bytes")
+	}
+	// The restored model keeps folding: its maps are writable.
+	back.s.Targets["k"], back.s.Lines["k"] = 1, perfLine{}
+}
+
+func TestPerformanceStateRefusesDamage(t *testing.T) {
+	p := NewPerformance()
+	p.s = fullPerfState()
+	data, err := p.MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldJSON, _ := marshalState(p.s)
+	back := NewPerformance()
+	if err := back.UnmarshalState(oldJSON); !errors.Is(err, ErrSnapshotFormat) {
+		t.Fatalf("the JSON state of earlier releases: %v, want ErrSnapshotFormat", err)
+	}
+	for n := len(perfMagic); n < len(data); n++ {
+		back.s.Lines["stale"] = perfLine{}
+		if err := back.UnmarshalState(data[:n]); err == nil {
+			t.Fatalf("the state cut to %d of %d bytes was accepted", n, len(data))
+		}
+		if len(back.s.Lines) != 0 || len(back.s.Cells) != 0 {
+			t.Fatalf("a refused state at %d bytes left the model filled", n)
+		}
+	}
+	if err := back.UnmarshalState(append(bytes.Clone(data), 0)); err == nil {
+		t.Fatal("a byte after the state was accepted")
+	}
+	// The first employer's county is preceded by its key "u1"; a month
+	// number past the table, a flag of 2 and an impossible date are
+	// refused.
+	for name, damage := range map[string]func([]byte) []byte{
+		"month past the table": func(b []byte) []byte {
+			i := bytes.Index(b, []byte("\x02u1\x06632801\x02")) + 10
+			b[i] = 9
+			return b
+		},
+		"flag of 2": func(b []byte) []byte {
+			i := bytes.Index(b, []byte("\x02p1\x01")) + 3
+			b[i] = 2
+			return b
+		},
+		"impossible date": func(b []byte) []byte {
+			var hired, feb30 stateWriter
+			hired.date(calendar.MustParse("2025-01-15"))
+			feb30.varint(2025)
+			feb30.varint(2)
+			feb30.varint(30)
+			return bytes.Replace(b, hired.buf, feb30.buf, 1)
+		},
+		"digest listed twice": func(b []byte) []byte {
+			a, c := perfDigest("unit", "a"), perfDigest("unit", "b")
+			lo, hi := min(a, c), max(a, c)
+			var first, second stateWriter
+			first.set(map[string]bool{lo: true})
+			second.set(map[string]bool{hi: true})
+			i := bytes.Index(b, first.buf[2:])
+			j := bytes.Index(b, second.buf[2:])
+			if i < 0 || j != i+8 {
+				return b
+			}
+			copy(b[j:], b[i:i+8])
+			return b
+		},
+	} {
+		bad := damage(bytes.Clone(data))
+		if bytes.Equal(bad, data) {
+			t.Fatalf("%s: the damage changed nothing", name)
+		}
+		if err := back.UnmarshalState(bad); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
