@@ -158,9 +158,10 @@ func (rep *Report) rebuild(ctx context.Context, store eventstore.Store, snap str
 // default limit.
 const queryPage = 50
 
-// officerQueries times n rounds of what the officers' screens ask, each
-// under Runner.Read as the API asks it: the claim queue by status and
-// county, each role's next work, one claim, the budget lines and one line.
+// officerQueries times n rounds of what the officers' and evaluators'
+// screens ask, each under Runner.Read as the API asks it: the claim queue
+// by status and county, each role's next work, one claim, the budget
+// lines and one line, performance rows, a county's total and indicators.
 func officerQueries(r *projections.Runner, v *datadir.Views, n int) []QueryStat {
 	var ids []string
 	var lines []string
@@ -193,6 +194,19 @@ func officerQueries(r *projections.Runner, v *datadir.Views, n int) []QueryStat 
 		{"one claim", func(i int) { v.Claims.Claim(ids[i*7919%len(ids)]) }},
 		{"claim trail", func(i int) { v.Trail.ClaimTrail(ids[i*7919%len(ids)]) }},
 		{"budget lines", func(int) { v.Budgets.Lines() }},
+		{"evaluator: rows of a period (year, quarter, month)", func(i int) {
+			periods := []string{"2024", "2025-Q2", "2025-03"}
+			_, err := v.Performance.Rows(projections.PerformanceFilter{Period: periods[i%len(periods)]})
+			mustAnswer(err)
+		}},
+		{"evaluator: one county's total of a quarter", func(i int) {
+			_, err := v.Performance.Total(projections.PerformanceFilter{Period: "2025-Q1", County: counties[i%len(counties)]})
+			mustAnswer(err)
+		}},
+		{"evaluator: indicators of a county and year", func(i int) {
+			_, err := v.Performance.Indicators(counties[i%len(counties)], "2025")
+			mustAnswer(err)
+		}},
 		{"one budget line", func(i int) { v.Budgets.Line(lines[i%len(lines)]) }},
 	}
 	var out []QueryStat
@@ -207,4 +221,12 @@ func officerQueries(r *projections.Runner, v *datadir.Views, n int) []QueryStat 
 		out = append(out, QueryStat{Name: k.name, N: n, P50: times[n/2], P99: times[n*99/100], Max: times[n-1]})
 	}
 	return out
+}
+
+// mustAnswer stops the benchmark on a query that fails: the figures must
+// time answers, not refusals.
+func mustAnswer(err error) {
+	if err != nil {
+		panic(fmt.Sprintf("projbench: a timed query failed: %v", err))
+	}
 }
