@@ -41,7 +41,8 @@ func commands() []command {
 		{"tokens", "create, list and revoke the API's bearer tokens", runTokens},
 		{"policy", "list, show and publish policy versions (policy publish --file)", runPolicy},
 		{"import", "import a batch (import stabilization: a CSV of employers)", runImport},
-		{"bench", "measure the embedded store (bench store)", runBench},
+		{"backfill", "give older expansion claims the one-time subsidy key they share", runBackfill},
+		{"bench", "measure the store, the read models, the batch run and the API (bench store|projections|batch|api)", runBench},
 	}
 }
 
