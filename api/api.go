@@ -30,7 +30,7 @@ const DefaultMaxBodyBytes = 4 << 20
 // before /readyz reports the server not ready.
 const DefaultMaxLag = 1000
 
-// Verifier checks a bearer token: *auth.Tokens, or *auth.Reloading, which
+// Verifier checks a bearer token: *auth.Tokens, or serve's verifier that
 // picks up tokens created and revoked while the server runs.
 type Verifier interface {
 	Verify(token string) (auth.Principal, bool)

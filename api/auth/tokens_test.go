@@ -173,36 +173,3 @@ func TestConcurrentCreate(t *testing.T) {
 		t.Fatalf("temp files left: %v", leftovers)
 	}
 }
-
-// TestWatchPicksUpChanges: a running server's verifier sees tokens
-// created and revoked after it started.
-func TestWatchPicksUpChanges(t *testing.T) {
-	path := filepath.Join(t.TempDir(), DefaultFile)
-	a, ea, err := Create(path, "li", role.Clerk, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := Watch(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := w.Verify(a); !ok {
-		t.Fatal("token a does not verify")
-	}
-	if err := Revoke(path, ea.ID, now); err != nil {
-		t.Fatal(err)
-	}
-	b, _, err := Create(path, "wang", role.Approver, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.mu.Lock()
-	w.checked = time.Time{} // as if reloadEvery had passed
-	w.mu.Unlock()
-	if _, ok := w.Verify(a); ok {
-		t.Fatal("revoked token a still verifies after the reload")
-	}
-	if p, ok := w.Verify(b); !ok || p.Name != "wang" {
-		t.Fatalf("new token b: %+v, %v", p, ok)
-	}
-}

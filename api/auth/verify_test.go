@@ -59,7 +59,7 @@ func BenchmarkVerify(b *testing.B) {
 	for _, n := range []int{5, 1000} {
 		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
 			path, tok := tokensFile(b, n)
-			w, err := Watch(path)
+			w, err := Load(path)
 			if err != nil {
 				b.Fatal(err)
 			}
