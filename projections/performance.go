@@ -60,9 +60,9 @@ const allKey = "all"
 //
 // Every row is precomputed in cells keyed by programme, county and period,
 // including the totals over every programme and every county, so a query
-// reads a fixed number of cells and never scans the claims; only jobs
-// retained are worked out when asked, over the refund recipients of the
-// row's own cell, because a late headcount report changes them. It is not safe
+// reads a fixed number of cells and never scans the claims. Jobs retained,
+// which a late headcount report changes, are tallied per cell and moved by
+// each report of a recipient (performance_retention.go). It is not safe
 // for concurrent use; while a Runner feeds it, query it inside Runner.Read.
 type Performance struct {
 	s perfState
@@ -70,6 +70,12 @@ type Performance struct {
 	// under a few hundred programme × county × month combinations, and
 	// building twelve keys for each event cost more than folding it.
 	cellKeys map[perfCellsAt][]string
+	// retention holds, by cell key, the jobs retained by the cell's
+	// refund recipients; recipientOf lists, by employer digest, the
+	// tallies it counts in; measures is report's reused scratch.
+	retention   map[string]*perfRetention
+	recipientOf map[string][]perfRecipientOf
+	measures    []perfMeasure
 }
 
 // perfCellsAt is what perfCells depends on.
@@ -142,6 +148,7 @@ func (p *Performance) Name() string { return "performance" }
 // Reset implements Projection.
 func (p *Performance) Reset() {
 	p.cellKeys = map[perfCellsAt][]string{}
+	p.retention, p.recipientOf = map[string]*perfRetention{}, map[string][]perfRecipientOf{}
 	p.s = perfState{
 		Lines: map[string]perfLine{}, Claims: map[string]perfClaim{}, Cells: map[string]*perfCell{},
 		Employers: map[string]*perfEmployer{}, Hires: map[string]*perfHire{}, Waiting: map[string][]string{},
@@ -211,7 +218,8 @@ func (p *Performance) Apply(ev domain.Event, env *eventstore.Event) error {
 	case *employer.Registered:
 		p.employer(env).County = e.Region
 	case *employer.MonthReported:
-		p.employer(env).report(e.Month, e.InsuredHeadcount)
+		d, emp := p.employerOf(env)
+		p.report(d, emp, e.Month, e.InsuredHeadcount)
 	case *hire.Recorded:
 		p.hireRecorded(e, env)
 	case *hire.InsuredStatusRecorded:
@@ -255,22 +263,39 @@ func perfCells(prog, county string, d calendar.Date) []string {
 	return keys
 }
 
-// touch applies change to every cell an event counts in.
-func (p *Performance) touch(prog, county string, d calendar.Date, change func(*perfCell)) {
+// keysOf is perfCells, memoised.
+func (p *Performance) keysOf(prog, county string, d calendar.Date) []string {
 	at := perfCellsAt{prog: prog, county: county, year: d.Year(), month: int(d.Month())}
 	keys, ok := p.cellKeys[at]
 	if !ok {
 		keys = perfCells(prog, county, d)
 		p.cellKeys[at] = keys
 	}
-	for _, k := range keys {
-		c, ok := p.s.Cells[k]
-		if !ok {
-			c = &perfCell{}
-			p.s.Cells[k] = c
-		}
-		change(c)
+	return keys
+}
+
+// cellAt returns the cell with key, creating it.
+func (p *Performance) cellAt(k string) *perfCell {
+	c, ok := p.s.Cells[k]
+	if !ok {
+		c = &perfCell{}
+		p.s.Cells[k] = c
 	}
+	return c
+}
+
+// touch applies change to every cell an event counts in.
+func (p *Performance) touch(prog, county string, d calendar.Date, change func(*perfCell)) {
+	for _, k := range p.keysOf(prog, county, d) {
+		change(p.cellAt(k))
+	}
+}
+
+// perfEnds returns the perfMonthKey of the last month of the month,
+// quarter and year d falls in, in perfPeriodsOf's order.
+func perfEnds(d calendar.Date) [3]int {
+	y, m := d.Year(), int(d.Month())
+	return [3]int{12*y + m, 12*y + 3*((m+2)/3), 12*y + 12}
 }
 
 // line returns the budget line of a budget event's stream.
@@ -298,21 +323,29 @@ func (p *Performance) spent(e *budget.FundsSpent, env *eventstore.Event) error {
 		return err
 	}
 	cl, known := p.s.Claims[perfDigest("claim", e.ClaimID)]
-	p.touch(string(l.Programme), string(l.County), perfDate(e.At, env), func(c *perfCell) {
+	d := perfDate(e.At, env)
+	ends := perfEnds(d)
+	// perfCells lists four cells per period, month first.
+	for i, k := range p.keysOf(string(l.Programme), string(l.County), d) {
+		c := p.cellAt(k)
 		c.Spent = c.Spent.Add(e.Amount)
 		if !known {
-			return
+			continue
 		}
 		switch cl.Kind {
 		case claim.Person:
 			perfAdd(&c.People, cl.Who)
 		case claim.Employer:
 			perfAdd(&c.Employers, cl.Who)
-			if cl.Programme == programme.Stabilization {
-				perfAdd(&c.Recipients, cl.Who)
+			if cl.Programme != programme.Stabilization {
+				continue
 			}
+			if _, in := c.Recipients[cl.Who]; !in {
+				p.addRecipient(cl.Who, k, ends[i/4])
+			}
+			perfAdd(&c.Recipients, cl.Who)
 		}
-	})
+	}
 	return nil
 }
 

@@ -102,13 +102,20 @@ type perfTrainee struct {
 
 // employer returns the employer of env's stream, creating it.
 func (p *Performance) employer(env *eventstore.Event) *perfEmployer {
+	_, emp := p.employerOf(env)
+	return emp
+}
+
+// employerOf returns the digest and the employer of env's stream,
+// creating it.
+func (p *Performance) employerOf(env *eventstore.Event) (string, *perfEmployer) {
 	d := perfDigest("unit", strings.TrimPrefix(env.Stream, employer.Stream("")))
 	emp, ok := p.s.Employers[d]
 	if !ok {
 		emp = &perfEmployer{}
 		p.s.Employers[d] = emp
 	}
-	return emp
+	return d, emp
 }
 
 // countyOfUnit is an employer's registered county, or the prefecture when

@@ -208,12 +208,8 @@ func (p *Performance) row(prog, county string, per perfPeriod) PerformanceRow {
 	for i, months := range []int{3, 6, 12} {
 		r.Checkpoints = append(r.Checkpoints, Checkpoint{Months: months, Checked: c.Checked[i], StillInsured: c.Insured[i]})
 	}
-	for d := range c.Recipients {
-		if n, ok := p.retained(d, per.end()); ok {
-			r.JobsRetained += n
-		} else {
-			r.RetentionUnmeasured++
-		}
+	if t, ok := p.retention[cellKey(prog, county, per.name)]; ok {
+		r.JobsRetained, r.RetentionUnmeasured = t.jobs, t.unmeasured
 	}
 	if prog != allKey {
 		r.CostPerRetainedJob = perfCostPer(r.NetSpent, r.JobsRetained)
@@ -224,14 +220,14 @@ func (p *Performance) row(prog, county string, per perfPeriod) PerformanceRow {
 }
 
 // retained is the jobs employer d kept: the smaller of its latest
-// headcount reported for a month at or before end and the latest
-// reported for a month at least twelve months before that one.
-func (p *Performance) retained(d, end string) (int, bool) {
+// headcount reported for a month at or before end (a perfMonthKey) and
+// the latest reported for a month at least twelve months before that one.
+func (p *Performance) retained(d string, end int) (int, bool) {
 	emp, ok := p.s.Employers[d]
 	if !ok {
 		return 0, false
 	}
-	now, ok := emp.latest(perfMonthKey(end))
+	now, ok := emp.latest(end)
 	if !ok {
 		return 0, false
 	}

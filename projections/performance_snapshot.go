@@ -253,6 +253,10 @@ func (p *Performance) UnmarshalState(data []byte) error {
 		p.Reset()
 		return fmt.Errorf("performance: %w", err)
 	}
+	if err := p.countRetention(); err != nil {
+		p.Reset()
+		return fmt.Errorf("performance: %w", err)
+	}
 	return nil
 }
 
