@@ -256,6 +256,7 @@ func printNextSteps(w io.Writer, dir, storeURL string, tokens []demoToken) {
 	}
 	fmt.Fprintf(w, "\nStart the server on this ledger (with the ledger's person key, so the resident IDs clerks send match the demo's people):\n"+
 		"  fundledger serve --data %s%s --tokens %s --person-secret-file %s\n", q, storeArg(storeURL), shellQuote(tokensPath(dir)), shellQuote(personKeyPath(dir)))
+	fmt.Fprintln(w, "  (from the source tree, 'go install ./cmd/fundledger' puts fundledger on your PATH; or run 'go run ./cmd/fundledger serve ...')")
 	fmt.Fprintln(w, "\nThen try, in another terminal:")
 	for _, t := range tokens {
 		token := t.plaintext
