@@ -41,6 +41,9 @@ type ClaimRow struct {
 	// objection starts a new round without them.
 	Approvers   []string           `json:"approvers"`
 	Instalments []claim.Instalment `json:"instalments"`
+	// Evidence is how many documents were recorded on the claim; the
+	// claim's evidence route lists them.
+	Evidence int `json:"evidence"`
 	// LastChange is when the claim's latest event was recorded.
 	LastChange time.Time `json:"lastChange"`
 }
@@ -187,7 +190,8 @@ func (e *claimEntry) row() ClaimRow {
 	r := ClaimRow{
 		ID: s.ID, Programme: s.Programme, County: s.Region, Beneficiary: s.Beneficiary, Status: s.Status,
 		Approved: s.Approved, Paid: s.Paid, Recovered: s.Recovered, PolicyVersion: s.Terms.PolicyVersion,
-		SubmittedBy: s.SubmittedBy, Approvers: []string{}, Instalments: slices.Clone(s.Instalments), LastChange: e.LastChange,
+		SubmittedBy: s.SubmittedBy, Approvers: []string{}, Instalments: slices.Clone(s.Instalments), Evidence: len(s.Evidence),
+		LastChange: e.LastChange,
 	}
 	if s.Beneficiary.Kind == claim.Employer {
 		r.Employer = s.Beneficiary.Ref

@@ -3,6 +3,7 @@ package projections_test
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -350,4 +351,24 @@ func TestClaimsSecondApprover(t *testing.T) {
 		t.Fatalf("after two approvals: status %s approvers %v", got.Status, got.Approvers)
 	}
 	wantIDs(t, "second approver after", c.NextWork(role.Approver, "appr-2"))
+}
+
+// TestClaimRowCountsEvidence: a claim's row counts the documents recorded
+// on it, so an approver's queue shows which claims carry evidence.
+func TestClaimRowCountsEvidence(t *testing.T) {
+	w := newWorld(t)
+	id := w.submit(1, region.Golmud, "clerk-1")
+	c := projections.NewClaims()
+	r := w.runner(c)
+	for i, digest := range []string{strings.Repeat("a", 64), strings.Repeat("b", 64)} {
+		w.onClaim(id, claim.RecordEvidence{Kind: claim.LabourContract, DocumentNo: fmt.Sprintf("HT-2025-%d", i), Digest: digest,
+			ReceivedOn: calendar.MustParse("2025-02-28"), Actor: "clerk-1", Role: role.Clerk, At: at})
+		if _, err := r.CatchUp(w.ctx); err != nil {
+			t.Fatal(err)
+		}
+		row, ok := c.Claim(id)
+		if !ok || row.Evidence != i+1 {
+			t.Fatalf("after %d documents the row counts %d (found %v)", i+1, row.Evidence, ok)
+		}
+	}
 }
