@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
 
 	"github.com/haixi-hrss/fundledger/ledger"
-	"github.com/haixi-hrss/fundledger/ledger/datadir"
 )
 
 const backfillHelp = `
@@ -37,13 +35,9 @@ func runBackfill(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if *dir == "" {
 		return usageError(fs, stderr, "--data is required")
 	}
-	l, err := openLedger(ctx, *dir, *storeURL, false, storeLog(stderr))
-	if errors.Is(err, datadir.ErrStoreURL) {
-		return usageError(fs, stderr, err.Error())
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "fundledger backfill: %v\n", err)
-		return exitFailure
+	l, code, ok := openExisting(ctx, fs, *dir, *storeURL, stderr)
+	if !ok {
+		return code
 	}
 	defer l.Close()
 

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 
@@ -35,6 +37,22 @@ func storeLog(stderr io.Writer) *slog.Logger {
 // callers report as a usage error.
 func openLedger(ctx context.Context, dir, storeURL string, create bool, log *slog.Logger) (*datadir.Ledger, error) {
 	return datadir.Open(ctx, dir, datadir.Options{StoreURL: storeURL, Existing: !create, Logger: log})
+}
+
+// openExisting opens the existing ledger a writing command (fs) works on.
+// A refused store URL is a usage error (exit 2), any other failure exit
+// 1, both reported on stderr; ok is false when the command must end with
+// code.
+func openExisting(ctx context.Context, fs *flag.FlagSet, dir, storeURL string, stderr io.Writer) (l *datadir.Ledger, code int, ok bool) {
+	l, err := openLedger(ctx, dir, storeURL, false, storeLog(stderr))
+	if errors.Is(err, datadir.ErrStoreURL) {
+		return nil, usageError(fs, stderr, err.Error()), false
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "fundledger %s: %v\n", fs.Name(), err)
+		return nil, exitFailure, false
+	}
+	return l, exitOK, true
 }
 
 // openReadOnly opens the store a reading command (verify, replay) works

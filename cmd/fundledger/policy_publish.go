@@ -18,7 +18,6 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/ledger"
-	"github.com/haixi-hrss/fundledger/ledger/datadir"
 	"github.com/haixi-hrss/fundledger/ledger/schema"
 )
 
@@ -81,13 +80,9 @@ func runPolicyPublish(ctx context.Context, args []string, stdout, stderr io.Writ
 		fmt.Fprintf(stderr, "fundledger policy publish: %s: %v\n", *file, err)
 		return exitFailure
 	}
-	l, err := openLedger(ctx, *dir, *storeURL, false, storeLog(stderr))
-	if errors.Is(err, datadir.ErrStoreURL) {
-		return usageError(fs, stderr, err.Error())
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "fundledger policy publish: %v\n", err)
-		return exitFailure
+	l, code, ok := openExisting(ctx, fs, *dir, *storeURL, stderr)
+	if !ok {
+		return code
 	}
 	defer l.Close()
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -51,13 +50,9 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if *dir == "" {
 		return usageError(fs, stderr, "--data is required")
 	}
-	l, err := openLedger(ctx, *dir, *storeURL, false, storeLog(stderr))
-	if errors.Is(err, datadir.ErrStoreURL) {
-		return usageError(fs, stderr, err.Error())
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "fundledger rebuild: %v\n", err)
-		return exitFailure
+	l, code, ok := openExisting(ctx, fs, *dir, *storeURL, stderr)
+	if !ok {
+		return code
 	}
 	defer l.Close()
 
