@@ -249,6 +249,22 @@ func load[S any](ctx context.Context, s *server, agg ledger.Aggregate[S]) (state
 	return state, len(evs) > 0, nil
 }
 
+// exists returns 404 naming field unless stream has events. It reads the
+// last event only: a command about to load the stream itself needs to know
+// that it exists, not its state.
+func exists(ctx context.Context, s *server, stream, field, what, id string) error {
+	if eventstore.ValidateStreamName(stream) == nil {
+		evs, err := s.l.Store.ReadStreamBackward(ctx, stream, 1)
+		if err != nil {
+			return fmt.Errorf("api: read %s: %w", stream, err)
+		}
+		if len(evs) > 0 {
+			return nil
+		}
+	}
+	return errNotFound(field, "no %s %q", what, id)
+}
+
 // mustExist returns 404 naming field unless agg's stream has events.
 func mustExist[S any](ctx context.Context, s *server, agg ledger.Aggregate[S], field, what, id string) (S, error) {
 	st, ok, err := load(ctx, s, agg)

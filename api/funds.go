@@ -88,7 +88,7 @@ func (s *server) allocate(c echo.Context) error {
 	ctx := c.Request().Context()
 	id := c.Param("fundId")
 	agg := schema.Fund(id)
-	if _, err := mustExist(ctx, s, agg, "fundId", "fund", id); err != nil {
+	if err := exists(ctx, s, agg.Stream, "fundId", "fund", id); err != nil {
 		return err
 	}
 	cmd := fund.Allocate{AllocationID: in.AllocationID, Programme: in.Programme, Region: in.Region, Amount: in.Amount,

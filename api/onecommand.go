@@ -77,7 +77,7 @@ func runOne[In, S, C any](s *server, c echo.Context, o oneCommand[In, S, C]) err
 	if o.existing != nil {
 		id = c.Param(o.param)
 		agg = o.existing(id)
-		if _, err := mustExist(ctx, s, agg, o.param, o.what, id); err != nil {
+		if err := exists(ctx, s, agg.Stream, o.param, o.what, id); err != nil {
 			return err
 		}
 	} else if agg, location, err = o.created(in); err != nil {

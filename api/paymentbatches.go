@@ -57,7 +57,7 @@ func batchProcess[In any](s *server, c echo.Context, emptyBody bool,
 	}
 	ctx := c.Request().Context()
 	id := c.Param("batchId")
-	if _, err := mustExist(ctx, s, schema.PaymentBatch(id), "batchId", "payment batch", id); err != nil {
+	if err := exists(ctx, s, schema.PaymentBatch(id).Stream, "batchId", "payment batch", id); err != nil {
 		return err
 	}
 	st, err := run(ctx, id, r, in)
