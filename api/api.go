@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -69,8 +70,11 @@ type Config struct {
 
 // server holds what the handlers share.
 type server struct {
-	l              *datadir.Ledger
-	svc            *ledger.Service
+	l   *datadir.Ledger
+	svc *ledger.Service
+	// store is the log as commands use it: appends timed, reads counted.
+	store          timedStore
+	policyFolds    policyFolds
 	cfg            Config
 	log            *slog.Logger
 	metrics        *metrics
@@ -113,7 +117,8 @@ func New(l *datadir.Ledger, cfg Config) (*echo.Echo, error) {
 	s := &server{l: l, cfg: cfg, log: cfg.Logger, metrics: m,
 		metricsHandler: promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}),
 		verifying:      make(chan struct{}, 1), asOfReads: make(chan struct{}, maxAsOfReads)}
-	s.svc = ledger.New(timedStore{Store: l.Store, hist: m.appendLatency}, l.Codec, cfg.LedgerOptions...)
+	s.store = timedStore{Store: l.Store, hist: m.appendLatency, reads: m.reads, appended: new(atomic.Uint64)}
+	s.svc = ledger.New(s.store, l.Codec, cfg.LedgerOptions...)
 	if err := m.registerLag(cfg.Registry, s); err != nil {
 		return nil, err
 	}

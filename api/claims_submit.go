@@ -119,8 +119,12 @@ func submitKind[F any](s *server, c echo.Context, k claimKind[F]) error {
 	}
 	env = r.env("check", "CheckClaim", in.EffectiveDate, in)
 	env.PolicyVersion = v.ID
-	chk, err := ledger.Handle(ctx, s.svc, schema.Claim(in.ClaimID), env,
-		func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, check) })
+	// The submission's key binds the request's input, so the check needs
+	// no record of its own: a retry finds it by its event IDs, which
+	// derive from the request's key.
+	env.StepKey, env.IdempotencyKey = env.IdempotencyKey, ""
+	chk, err := ledger.HandleNext(ctx, s.svc, schema.Claim(in.ClaimID), env,
+		func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, check) }, sub)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -18,6 +19,7 @@ type metrics struct {
 	requests      *prometheus.CounterVec
 	latency       *prometheus.HistogramVec
 	appendLatency prometheus.Histogram
+	reads         prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry) (*metrics, error) {
@@ -36,8 +38,12 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Help:    "Latency of event store appends made by API commands.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
 		}),
+		reads: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "fundledger_store_stream_reads_total",
+			Help: "Stream reads (and log-head lookups) the API makes for commands and their checks: with the appends, the store work a command costs.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.appendLatency} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.appendLatency, m.reads} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -63,16 +69,39 @@ func (m *metrics) registerLag(reg *prometheus.Registry, s *server) error {
 	}))
 }
 
-// timedStore times the appends of the API's ledger service.
+// timedStore times the appends of the API's commands and counts their
+// stream reads.
 type timedStore struct {
 	eventstore.Store
-	hist prometheus.Histogram
+	hist  prometheus.Histogram
+	reads prometheus.Counter
+	// appended is the highest position an append through it returned:
+	// a command's own writes are all at or before it when it answers.
+	appended *atomic.Uint64
+}
+
+func (t timedStore) ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.Event, error) {
+	t.reads.Inc()
+	return t.Store.ReadStream(ctx, stream, from, limit)
+}
+
+func (t timedStore) ReadStreamBackward(ctx context.Context, stream string, n int) ([]eventstore.Event, error) {
+	t.reads.Inc()
+	return t.Store.ReadStreamBackward(ctx, stream, n)
 }
 
 func (t timedStore) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events ...eventstore.EventData) (eventstore.AppendResult, error) {
 	start := time.Now()
 	res, err := t.Store.Append(ctx, stream, expected, events...)
 	t.hist.Observe(time.Since(start).Seconds())
+	if err == nil {
+		for {
+			last := t.appended.Load()
+			if res.Position <= last || t.appended.CompareAndSwap(last, res.Position) {
+				break
+			}
+		}
+	}
 	return res, err
 }
 

@@ -39,6 +39,7 @@ func TestMetricsAndLogs(t *testing.T) {
 		`fundledger_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
 		`fundledger_http_request_duration_seconds_bucket{method="POST",route="/v1/claims/expansion",status="201"`,
 		`fundledger_store_append_duration_seconds_count`,
+		`fundledger_store_stream_reads_total `,
 		`fundledger_projection_lag_events 0`,
 	} {
 		if !strings.Contains(metrics, want) {

@@ -42,7 +42,9 @@ type oneCommand[In, S, C any] struct {
 	decide  func(S, C) ([]domain.Event, error)
 	// process, set in place of command and decide, runs a ledger process
 	// spanning several aggregates (an approval also reserves money) on
-	// the existing aggregate. It answers 200 even on a first run.
+	// the existing aggregate. It answers 200 even on a first run. It must
+	// refuse, or decide nothing for, an aggregate that does not exist:
+	// whether it exists is checked only when it did.
 	process func(ctx context.Context, id string, r *request, in In, env ledger.Command) (ledger.Result, error)
 	// original, optional, finds what an earlier command appended that
 	// already records the input, when decide appended nothing because of
@@ -77,8 +79,12 @@ func runOne[In, S, C any](s *server, c echo.Context, o oneCommand[In, S, C]) err
 	if o.existing != nil {
 		id = c.Param(o.param)
 		agg = o.existing(id)
-		if err := exists(ctx, s, agg.Stream, o.param, o.what, id); err != nil {
-			return err
+		// A process reads the aggregate itself and refuses one that does
+		// not exist (see missing), so the read is saved on success.
+		if o.process == nil {
+			if err := exists(ctx, s, agg.Stream, o.param, o.what, id); err != nil {
+				return err
+			}
 		}
 	} else if agg, location, err = o.created(in); err != nil {
 		return err
@@ -107,6 +113,14 @@ func runOne[In, S, C any](s *server, c echo.Context, o oneCommand[In, S, C]) err
 	var res ledger.Result
 	if o.process != nil {
 		res, err = o.process(ctx, id, r, in, env)
+		if err != nil || (len(res.Events) == 0 && !res.Replayed) {
+			// Every process decides on the aggregate's state and refuses
+			// the empty state of one never created, or decides nothing:
+			// either way, a missing aggregate is the answer.
+			if xerr := exists(ctx, s, agg.Stream, o.param, o.what, id); xerr != nil {
+				return xerr
+			}
+		}
 	} else {
 		res, err = ledger.Handle(ctx, s.svc, agg, env, decide)
 	}

@@ -96,7 +96,7 @@ func policyKey(v policy.Version) string {
 
 // policies returns programme p's published versions in key order.
 func (s *server) policies(ctx context.Context, p programme.Code) ([]policy.Version, error) {
-	st, _, err := load(ctx, s, schema.Policy(p))
+	st, err := s.policyFolds.state(ctx, s, p)
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func ApproveClaim(ctx context.Context, s *Service, id string, cmd claim.Approve,
 	if env.Payload == nil {
 		env.Payload = cmd
 	}
-	agg := claimAggregate(id)
+	agg := ClaimAggregate(id)
 	decide := func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) }
 	loaded, st, err := s.readClaim(ctx, agg.Stream)
 	if err != nil {
@@ -83,7 +83,13 @@ func ApproveClaim(ctx context.Context, s *Service, id string, cmd claim.Approve,
 			return Result{}, fmt.Errorf("ledger: approve claim %s: %w", id, err)
 		}
 	}
-	res, err := Handle(ctx, s, agg, env, decide)
+	// Decided on the claim as read above: the append's expected version
+	// checks that nothing followed, and repeated found no earlier run.
+	ids := make([]uuid.UUID, len(loaded))
+	for i := range loaded {
+		ids[i] = loaded[i].ID
+	}
+	res, err := handle(ctx, s, agg, env, decide, &known[claim.State]{state: st, next: uint64(len(loaded)), ids: ids})
 	if err != nil && approved != nil && (errors.Is(err, domain.ErrRejected) || errors.Is(err, domain.ErrInvalid)) {
 		// Compensate with a context of its own: a cancelled ctx must not
 		// leave money held for a claim another decision closed.

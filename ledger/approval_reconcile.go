@@ -219,7 +219,7 @@ func (s *Service) completeApproval(ctx context.Context, st claim.State, amount m
 		cmd := claim.Approve{Reason: "approval completed by recovery after reservation " + r.ReservationID, Actor: r.Actor, Role: r.Role, At: r.At}
 		// The approval takes the reservation's correlation: both are one
 		// approval request's.
-		_, err = Handle(ctx, s, claimAggregate(st.ID), Command{ID: cause, Name: "ApproveClaim", Actor: r.Actor, Role: r.Role,
+		_, err = Handle(ctx, s, ClaimAggregate(st.ID), Command{ID: cause, Name: "ApproveClaim", Actor: r.Actor, Role: r.Role,
 			CorrelationID: raw[i].Metadata.CorrelationID, EffectiveDate: raw[i].Metadata.EffectiveDate, Payload: cmd},
 			func(cur claim.State) ([]domain.Event, error) {
 				evs, err := claim.Decide(cur, cmd)

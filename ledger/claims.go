@@ -13,9 +13,13 @@ import (
 	"github.com/haixi-hrss/fundledger/eventstore"
 )
 
-// claimAggregate describes claim id's stream to Handle.
-func claimAggregate(id string) Aggregate[claim.State] {
-	return Aggregate[claim.State]{Stream: claim.Stream(id), Evolve: claim.Evolve}
+// ClaimAggregate describes claim id's stream to Handle. A claim is written
+// a few times in quick succession (submission, check, review, payment),
+// so the service keeps the fold it last saw of recently written claims
+// and decides on it, the store checking by expected version that nothing
+// followed.
+func ClaimAggregate(id string) Aggregate[claim.State] {
+	return Aggregate[claim.State]{Stream: claim.Stream(id), Evolve: claim.Evolve, recent: true}
 }
 
 // SubmitClaim submits a claim with its cross-stream uniqueness (design
@@ -67,7 +71,7 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 	if env.Payload == nil {
 		env.Payload = cmd
 	}
-	agg := claimAggregate(cmd.ClaimID)
+	agg := ClaimAggregate(cmd.ClaimID)
 	decide := func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) }
 	exists, err := s.streamExists(ctx, agg.Stream)
 	if err != nil {
@@ -91,7 +95,9 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 	if err := s.reserveAll(ctx, cmd.UniquenessKeys, agg.Stream, env.cause()); err != nil {
 		return Result{}, fmt.Errorf("ledger: submit claim %s: %w", cmd.ClaimID, err)
 	}
-	res, err := Handle(ctx, s, agg, env, decide)
+	// The stream was empty when checked above: the append's expected
+	// version (NoStream) checks that it still is.
+	res, err := handle(ctx, s, agg, env, decide, &known[claim.State]{})
 	if err == nil && res.Replayed {
 		// The first run appended after our checks and its claim may have
 		// been rejected and its keys released before we reserved them.
@@ -150,7 +156,7 @@ func closeClaim(ctx context.Context, s *Service, id string, cmd claim.Command, e
 	if env.Payload == nil {
 		env.Payload = cmd
 	}
-	res, err := Handle(ctx, s, claimAggregate(id), env, func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) })
+	res, err := Handle(ctx, s, ClaimAggregate(id), env, func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) })
 	if err != nil {
 		return res, err
 	}

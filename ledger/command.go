@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -30,6 +31,13 @@ type Command struct {
 	// IdempotencyKey is the client's key, if it sent one. A command with a
 	// key seen before returns the first result and appends nothing.
 	IdempotencyKey string
+	// StepKey, set instead of IdempotencyKey, names one step of a request
+	// whose first step's IdempotencyKey binds the whole request's input
+	// (the API's claim check after its submission). It is recorded in the
+	// events' metadata as their idempotency key but claims no record of
+	// its own: the step is recognised on a retry by its event IDs alone,
+	// so ID must derive from the request's key.
+	StepKey string
 	// Actor and Role say who issued the command in which role.
 	Actor, Role string
 	// CorrelationID groups everything caused by one user request; the
@@ -45,14 +53,21 @@ type Command struct {
 	// Payload is the command's input as JSON-encodable data. It is not
 	// interpreted here, only fingerprinted for idempotency.
 	Payload any
+
+	// fp is the command's Fingerprint for stream fpStream, once a process
+	// that checks the key before Handle (SubmitClaim, ApproveClaim) has
+	// computed it on its own copy of the command.
+	fp, fpStream string
 }
 
 func (c *Command) validate() error {
 	switch {
 	case c.ID == uuid.Nil:
 		return domain.Invalid("commandId", "required", "a command needs a non-nil ID")
-	case len(c.IdempotencyKey) > maxIdempotencyKey:
+	case len(c.IdempotencyKey) > maxIdempotencyKey || len(c.StepKey) > maxIdempotencyKey:
 		return domain.Invalid("idempotencyKey", "max-length", "must be at most %d bytes", maxIdempotencyKey)
+	case c.IdempotencyKey != "" && c.StepKey != "":
+		return domain.Invalid("stepKey", "exclusive", "a command has an idempotency key or a step key, not both")
 	}
 	return nil
 }
@@ -72,7 +87,7 @@ func (c *Command) metadata() eventstore.Metadata {
 		Role:           c.Role,
 		CorrelationID:  c.CorrelationID,
 		CausationID:    c.CausationID,
-		IdempotencyKey: c.IdempotencyKey,
+		IdempotencyKey: cmp.Or(c.IdempotencyKey, c.StepKey),
 		EffectiveDate:  c.EffectiveDate,
 		PolicyVersion:  c.PolicyVersion,
 	}
@@ -137,6 +152,19 @@ func Fingerprint(stream string, c *Command) (string, error) {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:]), nil
+}
+
+// fingerprint is Fingerprint(stream, c), computed once per copy of c.
+func (c *Command) fingerprint(stream string) (string, error) {
+	if c.fp != "" && c.fpStream == stream {
+		return c.fp, nil
+	}
+	fp, err := Fingerprint(stream, c)
+	if err != nil {
+		return "", err
+	}
+	c.fp, c.fpStream = fp, stream
+	return fp, nil
 }
 
 // canonicalJSON re-encodes v through a generic value: encoding/json writes

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -27,12 +28,21 @@ type Aggregate[S any] struct {
 	Fold func(S, ...domain.Event) S
 	// shared marks a stream that many commands of this process write,
 	// each deciding idempotently by its operation IDs (a budget line):
-	// run queues its writers per stream and starts from the cached fold
-	// of the stream (Service.states), reading only the events after it.
-	// A repeated command is then not recognised by its event IDs in the
+	// run queues its writers per stream and decides on the cached fold
+	// of the stream (Service.states) without reading the store: the
+	// append's expected version checks the fold, and a refusal or an
+	// empty decision is decided again on the events read after it. A
+	// repeated command is then not recognised by its event IDs in the
 	// cached part; its decision is empty instead, which is also what it
 	// appends.
 	shared bool
+	// recent marks a stream that is written a few times in quick
+	// succession (a claim through its review and payment): run decides
+	// on the fold this process last saw (Service.recent) without reading
+	// the store, as for a shared stream, and recognises a repeated
+	// command by the event IDs kept with the fold. Unlike a shared
+	// stream's, its writers are not queued: they rarely meet.
+	recent bool
 }
 
 // Result says what a command appended, or, when Replayed, what an earlier
@@ -44,7 +54,10 @@ type Result struct {
 	// last event; both are 0 when Events is empty.
 	FirstVersion, LastVersion uint64
 	// Position is the global position of the last event; 0 when Events is
-	// empty.
+	// empty. On a budget line, whose commands are combined into one
+	// append (see runCombined), it is that append's last event's, which
+	// may be another command's: at or after this one's, as a position to
+	// wait for needs.
 	Position uint64
 	// Events are the decided events, in order.
 	Events []domain.Event
@@ -71,6 +84,35 @@ type Result struct {
 // result and appends nothing, a different command under the same key gets
 // an error matching ErrIdempotencyMismatch.
 func Handle[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd Command, decide func(S) ([]domain.Event, error)) (Result, error) {
+	return handle(ctx, s, agg, cmd, decide, nil)
+}
+
+// HandleNext is Handle for the next step of a request on the stream that
+// prev, the step before, created: its events are the whole stream as far
+// as this process knows, so the command is decided on their fold without
+// reading the stream, and the append's expected version checks that
+// nothing followed them (a refusal, or a decision to append nothing, is
+// decided again on the stream as read). When prev did not create agg's
+// stream (it is a replay, or appended to a stream that had events), it
+// is Handle.
+func HandleNext[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd Command, decide func(S) ([]domain.Event, error), prev Result) (Result, error) {
+	if prev.Replayed || prev.Stream != agg.Stream || len(prev.Events) == 0 || prev.FirstVersion != 0 || agg.shared {
+		return Handle(ctx, s, agg, cmd, decide)
+	}
+	return handle(ctx, s, agg, cmd, decide, &known[S]{state: agg.fold(agg.Initial, prev.Events), next: prev.LastVersion + 1, ids: prev.EventIDs})
+}
+
+// known is the fold of a stream's first next events, which a caller
+// already holds; run then decides on it before reading anything. ids,
+// when not nil, are those events' IDs, which a recent aggregate keeps.
+type known[S any] struct {
+	state S
+	next  uint64
+	ids   []uuid.UUID
+}
+
+// handle is Handle starting from from when it is not nil.
+func handle[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd Command, decide func(S) ([]domain.Event, error), from *known[S]) (Result, error) {
 	if err := cmd.validate(); err != nil {
 		return Result{}, err
 	}
@@ -81,32 +123,63 @@ func Handle[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd Comman
 		return Result{}, errors.New("ledger: Handle needs an Evolve and a decide function")
 	}
 	if cmd.IdempotencyKey != "" {
-		return handleIdempotent(ctx, s, agg, &cmd, decide)
+		return handleIdempotent(ctx, s, agg, &cmd, decide, from)
 	}
-	return run(ctx, s, agg, &cmd, decide, nil)
+	return run(ctx, s, agg, &cmd, decide, nil, from)
 }
 
 // run is the load-decide-append loop. beforeAppend, when not nil, is called
 // once, after the first decision that has events and before they are
-// appended; an error from it ends the run.
-func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error), beforeAppend func() error) (Result, error) {
+// appended; an error from it ends the run. from, when not nil, is where
+// the loop starts instead of the stream's first event, unread: a
+// command already applied among its events is not recognised by its
+// event IDs.
+func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error), beforeAppend func() error, from *known[S]) (Result, error) {
+	if agg.shared && beforeAppend == nil && from == nil {
+		return runCombined(ctx, s, agg, cmd, decide)
+	}
 	state := agg.Initial
 	var next uint64 // the version the next appended event gets
+	// unread is set while state is a fold (cached, or the caller's) not
+	// yet checked against the store in this run.
+	unread := false
+	// ids are the IDs of the events folded into state, kept for a recent
+	// aggregate (nil when unknown: nothing is cached then).
+	var ids []uuid.UUID
+	if from != nil {
+		state, next, unread, ids = from.state, from.next, true, slices.Clip(from.ids)
+	} else if agg.recent {
+		if f, n, ok := recentFold(s, agg); ok {
+			state, next, unread, ids = f.state, n, true, slices.Clip(f.ids)
+		}
+	}
 	if agg.shared {
 		unlock, err := s.locks.lock(ctx, agg.Stream)
 		if err != nil {
 			return Result{}, fmt.Errorf("ledger: %s on %s: %w", cmd.label(), agg.Stream, err)
 		}
 		defer unlock()
-		state, next = cachedState(s, agg)
+		if from == nil {
+			state, next = cachedState(s, agg)
+			unread = next > 0
+		}
 	}
 	firstID := EventID(cmd.ID, agg.Stream, 0)
 	for attempt := 1; ; attempt++ {
 		// Later attempts read only what was appended since the last one:
 		// the state folded so far stays valid because Evolve is pure.
-		evs, err := s.store.ReadStream(ctx, agg.Stream, next, 0)
-		if err != nil {
-			return Result{}, fmt.Errorf("ledger: read %s: %w", agg.Stream, err)
+		var evs []eventstore.Event
+		if !unread {
+			var err error
+			if evs, err = s.store.ReadStream(ctx, agg.Stream, next, 0); err != nil {
+				return Result{}, fmt.Errorf("ledger: read %s: %w", agg.Stream, err)
+			}
+		}
+		if unread && slices.Contains(ids, firstID) {
+			// Applied before, within the fold: its result is in the stream.
+			state, next, ids, unread = agg.Initial, 0, nil, false
+			attempt--
+			continue
 		}
 		decoded := make([]domain.Event, 0, len(evs))
 		for i := range evs {
@@ -118,23 +191,31 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 				return Result{}, fmt.Errorf("ledger: %s version %d: %w", agg.Stream, evs[i].Version, err)
 			}
 			decoded = append(decoded, ev)
+			ids = append(ids, evs[i].ID)
 			next = evs[i].Version + 1
 		}
 		if len(decoded) > 0 || next == 0 {
 			state = agg.fold(state, decoded)
-			if agg.shared && next > 0 {
-				s.states.put(agg.Stream, next, state)
-			}
+			remember(s, agg, next, state, ids)
 		}
 
 		decided, err := decide(state)
+		if unread && (err != nil || len(decided) == 0) {
+			// Decided on the cached fold alone. A decision to append is
+			// checked by the append's expected version; a refusal, or a
+			// decision to do nothing, is only given on a state read from
+			// the store, so read what follows the fold and decide again.
+			unread = false
+			attempt--
+			continue
+		}
 		if err != nil {
 			return Result{}, fmt.Errorf("ledger: %s on %s: %w", cmd.label(), agg.Stream, err)
 		}
 		if len(decided) == 0 {
 			return Result{Stream: agg.Stream}, nil
 		}
-		data, ids, err := s.encode(cmd, agg.Stream, decided)
+		data, eventIDs, err := s.encode(cmd, agg.Stream, decided)
 		if err != nil {
 			return Result{}, err
 		}
@@ -154,8 +235,8 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 			// Only an append that landed right after the folded state
 			// advances it: a store acknowledging a repeat of events it
 			// already holds answers with their earlier versions.
-			if agg.shared && res.FirstVersion == next {
-				s.states.put(agg.Stream, res.LastVersion+1, agg.fold(state, decided))
+			if res.FirstVersion == next {
+				remember(s, agg, res.LastVersion+1, agg.fold(state, decided), append(slices.Clip(ids), eventIDs...))
 			}
 			return Result{
 				Stream:       agg.Stream,
@@ -163,12 +244,13 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 				LastVersion:  res.LastVersion,
 				Position:     res.Position,
 				Events:       decided,
-				EventIDs:     ids,
+				EventIDs:     eventIDs,
 			}, nil
 		}
 		if !isConcurrency(err) {
 			return Result{}, fmt.Errorf("ledger: append to %s: %w", agg.Stream, err)
 		}
+		unread = false
 		if agg.shared {
 			// Another process wrote the line: trust nothing cached about
 			// it and fold it again from the start.
@@ -220,6 +302,36 @@ func (s *Service) applied(commandID uuid.UUID, stream string, evs []eventstore.E
 	}
 	res.FirstVersion = evs[0].Version
 	return res, nil
+}
+
+// remember caches state as the fold of agg's stream up to next-1, for a
+// shared or recent aggregate; ids are the folded events' IDs, which a
+// recent one keeps (a fold without them is not cached).
+func remember[S any](s *Service, agg Aggregate[S], next uint64, state S, ids []uuid.UUID) {
+	switch {
+	case next == 0:
+	case agg.shared:
+		s.states.put(agg.Stream, next, state)
+	case agg.recent && uint64(len(ids)) == next:
+		s.recent.put(agg.Stream, next, recentState[S]{state: state, ids: slices.Clip(ids)})
+	}
+}
+
+// recentState is a recent aggregate's cached fold and its events' IDs.
+type recentState[S any] struct {
+	state S
+	ids   []uuid.UUID
+}
+
+// recentFold returns the cached fold of recent aggregate agg's stream and
+// the version after it.
+func recentFold[S any](s *Service, agg Aggregate[S]) (recentState[S], uint64, bool) {
+	if v, next, ok := s.recent.get(agg.Stream); ok {
+		if f, ok := v.(recentState[S]); ok {
+			return f, next, true
+		}
+	}
+	return recentState[S]{}, 0, false
 }
 
 // cachedState returns the cached fold of agg's stream and the version

@@ -24,97 +24,141 @@ func IdempotencyStream(key string) string {
 }
 
 // handleIdempotent runs a command that carries an idempotency key. The key
-// lives in the log, not in memory, so it survives restarts:
+// lives in the log, not in memory, so it survives restarts. The key's
+// stream holds one record, IdempotencyKeyClaimed, appended with expected
+// version NoStream just before the command's own events; the result is
+// not recorded beside it, because the claim's command ID already
+// determines it: the command's events carry IDs derived from that ID
+// (EventID), so they are found in the aggregate stream.
 //
-//  1. The key's stream is read. A completed record with the same
-//     fingerprint returns the recorded result; a different fingerprint is
-//     an *IdempotencyMismatchError.
-//  2. An unclaimed key: the command is decided first, so a rejected
-//     command appends nothing at all; then, just before the aggregate
-//     append, the key is claimed by appending IdempotencyKeyClaimed with
-//     expected version NoStream. Of concurrent duplicates exactly one
-//     claim succeeds; the others read it and continue as in step 3.
-//  3. A claimed but uncompleted key (a concurrent duplicate still running,
-//     or a crash between the claim and the completion) is finished under
-//     the claim's command ID: its deterministic event IDs are found in the
-//     aggregate stream if they were appended, otherwise the command is
-//     decided and appended once (the exact expected version lets only one
-//     of several finishers append).
-//  4. IdempotencyKeyCompleted is appended with the exact version after the
-//     claim; a finisher that loses that race returns the same result.
+//  1. The command is decided first (a rejected command appends nothing
+//     at all) and, just before the aggregate append, the key is claimed.
+//     A fresh key thus costs no read of its stream: the claim's append
+//     is the check.
+//  2. A claim that fails because the key is taken (a repeat, or a
+//     concurrent duplicate) reads the key's claim and follows it: a
+//     different fingerprint is an *IdempotencyMismatchError; the same
+//     one is finished under the claim's command ID, whose events are
+//     found in the aggregate stream if they were appended (the answer is
+//     then the first result, Replayed), otherwise decided and appended
+//     once (the exact expected version lets only one of several
+//     finishers append: a crash between the claim and the events).
+//  3. A rejection, or a decision with no events, reads the key before it
+//     is returned: a duplicate that claimed it and appended before our
+//     load would be why we decided so, and is followed as in step 2.
+//     Otherwise nothing is recorded, and a later retry is decided afresh.
+//  4. A command whose ID was applied before without this key (Replayed
+//     by its event IDs) binds the key to it, unless it is bound already.
 //
-// A key whose command was rejected, or decided no events, records nothing,
-// so a later retry with it is decided afresh; a rejection is re-checked
-// against the key first, since a concurrent duplicate's events may be what
-// caused it.
-func handleIdempotent[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error)) (Result, error) {
-	fp, err := Fingerprint(agg.Stream, cmd)
+// A key completed by an earlier version of the ledger (a second record,
+// IdempotencyKeyCompleted, naming the result) is still honoured: its
+// result is read back from the versions it names.
+func handleIdempotent[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error), from *known[S]) (Result, error) {
+	fp, err := cmd.fingerprint(agg.Stream)
 	if err != nil {
 		return Result{}, err
 	}
 	stream := IdempotencyStream(cmd.IdempotencyKey)
-	// Two rounds suffice unless the key's stream is damaged: a round that
-	// finds the key unclaimed but then meets a claim leaves the next round
-	// to follow that claim.
+	var (
+		claim *IdempotencyKeyClaimed
+		done  *IdempotencyKeyCompleted
+		// read says claim and done hold what the key's stream was found
+		// to hold; the first round reads nothing (step 1).
+		read bool
+	)
+	// Two rounds suffice unless the key's stream is damaged: a first run
+	// that meets a claim reads it, in the run's round or the next one,
+	// and the next one follows it.
 	for round := 0; round < 2; round++ {
-		claim, done, err := s.readKey(ctx, stream)
-		if err != nil {
-			return Result{}, err
+		if round > 0 && !read {
+			if claim, done, err = s.readKey(ctx, stream); err != nil {
+				return Result{}, err
+			}
 		}
-		if claim == nil {
-			claimed := false
-			claimKey := func() error {
-				claimed = true
-				return s.claimKey(ctx, stream, cmd, agg.Stream, fp)
+		read = false
+		if claim != nil {
+			if claim.Fingerprint != fp {
+				return Result{}, &IdempotencyMismatchError{Key: cmd.IdempotencyKey, Stream: claim.Stream}
 			}
-			res, err := run(ctx, s, agg, cmd, decide, claimKey)
-			if err == nil && !claimed && len(res.EventIDs) > 0 {
-				// The command ID was applied before without this key
-				// (res.Replayed); bind the key to it now.
-				err = claimKey()
+			if done != nil {
+				return s.replayKey(ctx, done)
 			}
-			switch {
-			case errors.Is(err, errKeyTaken):
+			first := *cmd
+			first.ID = claim.CommandID
+			return follow(ctx, s, agg, &first, decide)
+		}
+		claimed := false
+		claimKey := func() error {
+			claimed = true
+			return s.claimKey(ctx, stream, cmd, agg.Stream, fp)
+		}
+		res, err := run(ctx, s, agg, cmd, decide, claimKey, from)
+		from = nil // what it knew is read by now, or stale
+		switch {
+		case errors.Is(err, errKeyTaken):
+			continue
+		case err == nil && res.Replayed:
+			// Step 4. The key may be bound already (to this command:
+			// a retry; or to another: a mismatch), so read it first.
+			if claim, done, err = s.readKey(ctx, stream); err != nil {
+				return Result{}, err
+			}
+			if claim != nil {
+				read = true
 				continue
-			case err != nil || len(res.EventIDs) == 0:
-				// A duplicate may have claimed the key after our read and
-				// appended before our load: its events would then be why
-				// we decided a rejection or nothing. It claimed before it
-				// appended, so reading the key now finds it; follow it.
-				if !claimed {
-					if again, _, rerr := s.readKey(ctx, stream); rerr == nil && again != nil {
-						continue
-					}
-				}
-				return res, err
 			}
-			return s.completeKey(ctx, stream, cmd, res)
+			if err := claimKey(); errors.Is(err, errKeyTaken) {
+				continue
+			} else if err != nil {
+				return Result{}, err
+			}
+			return res, nil
+		case err != nil || len(res.EventIDs) == 0:
+			// Step 3. A run that claimed the key decided on a state
+			// no duplicate had touched.
+			if !claimed {
+				again, againDone, rerr := s.readKey(ctx, stream)
+				if rerr == nil && again != nil {
+					claim, done, read = again, againDone, true
+					continue
+				}
+			}
+			return res, err
 		}
-		if claim.Fingerprint != fp {
-			return Result{}, &IdempotencyMismatchError{Key: cmd.IdempotencyKey, Stream: claim.Stream}
-		}
-		if done != nil {
-			return s.replayKey(ctx, done)
-		}
-		first := *cmd
-		first.ID = claim.CommandID
-		res, err := run(ctx, s, agg, &first, decide, nil)
-		if err != nil {
-			return Result{}, err
-		}
-		return s.completeKey(ctx, stream, &first, res)
+		return res, nil
 	}
 	return Result{}, fmt.Errorf("ledger: idempotency stream %s: claim lost but not readable", stream)
+}
+
+// follow finishes the command cmd.ID whose key was claimed: the result of
+// its events if they are in the stream, else the result of running it now.
+// A shared aggregate's run starts from the cached fold and would not see
+// events before it, so its stream is searched from the start first.
+func follow[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error)) (Result, error) {
+	if agg.shared {
+		evs, err := s.store.ReadStream(ctx, agg.Stream, 0, 0)
+		if err != nil {
+			return Result{}, fmt.Errorf("ledger: read %s: %w", agg.Stream, err)
+		}
+		firstID := EventID(cmd.ID, agg.Stream, 0)
+		for i := range evs {
+			if evs[i].ID == firstID {
+				return s.applied(cmd.ID, agg.Stream, evs[i:])
+			}
+		}
+	}
+	return run(ctx, s, agg, cmd, decide, nil, nil)
 }
 
 // repeated reports whether env repeats a command the log already holds,
 // in which case Handle alone must answer it and a multi-stream command
 // takes none of its own cross-stream steps (a reservation decided on
-// today's state would not be the first run's): env's idempotency key was
-// completed for env's fingerprint on stream, or env's first event is among
-// loaded, the events of stream the caller read. A key bound to another
-// command is an *IdempotencyMismatchError. env needs its Name and Payload
-// set, as Handle fingerprints them.
+// today's state would not be the first run's): the first event of env's
+// command (or of the command env's idempotency key is bound to, for env's
+// fingerprint) is among loaded, the events of stream the caller read, or
+// the key was completed by an earlier version of the ledger. A key bound
+// to another input is an *IdempotencyMismatchError. env needs its Name and
+// Payload set, as Handle fingerprints them.
 //
 // Callers read loaded first and ask repeated second. A key still
 // unclaimed now was unclaimed when loaded was read, and a command claims
@@ -122,13 +166,13 @@ func handleIdempotent[S any](ctx context.Context, s *Service, agg Aggregate[S], 
 // first run made (same review round, same operation IDs), and a race with
 // that run repeats its steps harmlessly.
 //
-// A key claimed but not completed (the first run still going, or crashed
-// between claiming the key and completing it) whose events are not in
-// loaded returns false with env.ID set to the claim's command ID, so the
-// caller's steps derive the first run's IDs.
+// A key claimed whose command's events are not in loaded (the first run
+// still going, or crashed between claiming the key and appending) returns
+// false with env.ID set to the claim's command ID, so the caller's steps
+// derive the first run's IDs.
 func (s *Service) repeated(ctx context.Context, stream string, env *Command, loaded []eventstore.Event) (bool, error) {
 	if env.IdempotencyKey != "" {
-		fp, err := Fingerprint(stream, env)
+		fp, err := env.fingerprint(stream)
 		if err != nil {
 			return false, err
 		}
@@ -154,8 +198,9 @@ func (s *Service) repeated(ctx context.Context, stream string, env *Command, loa
 	return false, nil
 }
 
-// readKey returns the claim and completion recorded in an idempotency
-// stream; either is nil when absent.
+// readKey returns the claim recorded in an idempotency stream and the
+// completion an earlier version of the ledger recorded after it; either is
+// nil when absent.
 func (s *Service) readKey(ctx context.Context, stream string) (*IdempotencyKeyClaimed, *IdempotencyKeyCompleted, error) {
 	evs, err := s.store.ReadStream(ctx, stream, 0, 2)
 	if err != nil {
@@ -179,9 +224,13 @@ func (s *Service) readKey(ctx context.Context, stream string) (*IdempotencyKeyCl
 }
 
 // claimKey appends the claim with expected version NoStream, so exactly one
-// of any number of concurrent duplicates gets the key.
+// of any number of concurrent duplicates gets the key. The claim's event ID
+// derives from the command ID and the fingerprint: the store acknowledges
+// an append of an event it already holds as a retry, so a claim by the
+// same command ID for other input (the API derives command IDs from keys)
+// must differ from the first claim to be refused.
 func (s *Service) claimKey(ctx context.Context, stream string, cmd *Command, aggStream, fp string) error {
-	ev, err := record(EventID(cmd.ID, stream, 0),
+	ev, err := record(EventID(cmd.ID, stream+"\x00"+fp, 0),
 		IdempotencyKeyClaimed{CommandID: cmd.ID, Stream: aggStream, Fingerprint: fp}, cmd.metadata())
 	if err != nil {
 		return err
@@ -196,24 +245,9 @@ func (s *Service) claimKey(ctx context.Context, stream string, cmd *Command, agg
 	return nil
 }
 
-// completeKey records res as the key's result. Losing the race to another
-// finisher of the same command is fine: both finished the same append.
-func (s *Service) completeKey(ctx context.Context, stream string, cmd *Command, res Result) (Result, error) {
-	ev, err := record(EventID(cmd.ID, stream, 1), IdempotencyKeyCompleted{
-		Stream: res.Stream, FirstVersion: res.FirstVersion, LastVersion: res.LastVersion,
-		Position: res.Position, EventIDs: res.EventIDs,
-	}, cmd.metadata())
-	if err != nil {
-		return Result{}, err
-	}
-	if _, err := s.store.Append(ctx, stream, eventstore.Exact(0), ev); err != nil && !isConcurrency(err) {
-		return Result{}, fmt.Errorf("ledger: complete idempotency key in %s: %w", stream, err)
-	}
-	return res, nil
-}
-
-// replayKey returns the result a completion recorded, reading its events
-// back from the aggregate stream.
+// replayKey returns the result an IdempotencyKeyCompleted record (written
+// by earlier versions of the ledger) names, reading its events back from
+// the aggregate stream.
 func (s *Service) replayKey(ctx context.Context, done *IdempotencyKeyCompleted) (Result, error) {
 	res := Result{Stream: done.Stream, Replayed: true}
 	if len(done.EventIDs) == 0 {

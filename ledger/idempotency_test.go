@@ -2,6 +2,7 @@ package ledger_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -56,8 +57,9 @@ func TestIdempotentRepeatReturnsFirstResultAndAppendsNothing(t *testing.T) {
 	if after := lastPosition(t, st); after != before {
 		t.Errorf("the repeat appended: log moved from %d to %d", before, after)
 	}
-	if n := len(readStream(t, st, ledger.IdempotencyStream("k1"))); n != 2 {
-		t.Errorf("idempotency stream has %d records, want claim and completion", n)
+	// The claim alone: its command ID determines the result.
+	if n := len(readStream(t, st, ledger.IdempotencyStream("k1"))); n != 1 {
+		t.Errorf("idempotency stream has %d records, want the claim only", n)
 	}
 	for _, ev := range readStream(t, st, "counter-1") {
 		if ev.Metadata.IdempotencyKey != "k1" {
@@ -89,6 +91,32 @@ func TestIdempotencyKeyReusedForDifferentInput(t *testing.T) {
 	}
 	if after := lastPosition(t, st); after != before {
 		t.Errorf("a mismatched key appended: log moved from %d to %d", before, after)
+	}
+}
+
+// TestKeyReusedUnderTheSameCommandID: a client deriving command IDs from
+// its keys (as the API does) sends other input under a used key: the same
+// command ID, so the claim it would append must still differ from the
+// first one for the store to refuse it, on the same stream or another.
+func TestKeyReusedUnderTheSameCommandID(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t, t.TempDir())
+	svc := newService(t, st)
+	first := keyed("k1", 2)
+	if _, err := ledger.Handle(ctx, svc, counterAggregate("counter-1"), first, increment(2)); err != nil {
+		t.Fatal(err)
+	}
+	before := lastPosition(t, st)
+	other := first
+	other.Payload = map[string]int{"by": 3}
+	for _, stream := range []string{"counter-1", "counter-2"} {
+		_, err := ledger.Handle(ctx, svc, counterAggregate(stream), other, increment(3))
+		if !errors.Is(err, ledger.ErrIdempotencyMismatch) {
+			t.Errorf("%s: err = %v, want ErrIdempotencyMismatch", stream, err)
+		}
+	}
+	if after := lastPosition(t, st); after != before {
+		t.Errorf("a reused key appended: log moved from %d to %d", before, after)
 	}
 }
 
@@ -165,31 +193,51 @@ func TestIdempotencyRecoversFromCrashBetweenClaimAndAppend(t *testing.T) {
 	sameResult(t, again, res)
 }
 
-func TestIdempotencyRecoversFromCrashBeforeCompletion(t *testing.T) {
+// TestIdempotencyHonoursCompletionRecords: logs written by earlier
+// versions of the ledger hold a second record per key naming the result
+// (IdempotencyKeyCompleted); a repeat returns that result and appends
+// nothing, and a record naming events the stream does not hold is an
+// error rather than a guess.
+func TestIdempotencyHonoursCompletionRecords(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t, t.TempDir())
-	idem := ledger.IdempotencyStream("k1")
-	faulty := &faultyStore{Store: st, fail: failAppendNumber(idem, 2)}
-	first := keyed("k1", 2)
-	if _, err := ledger.Handle(ctx, newService(t, faulty), counterAggregate("counter-1"), first, increment(2)); err == nil {
-		t.Fatal("the simulated crash did not surface")
-	}
-	if n := len(readStream(t, st, "counter-1")); n != 2 {
-		t.Fatalf("aggregate stream has %d events, want the 2 appended before the crash", n)
-	}
-
-	res, err := ledger.Handle(ctx, newService(t, st), counterAggregate("counter-1"), keyed("k1", 2), increment(2))
+	svc := newService(t, st)
+	first, err := ledger.Handle(ctx, svc, counterAggregate("counter-1"), keyed("k1", 2), increment(2))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Replayed || len(res.Events) != 2 || res.EventIDs[0] != ledger.EventID(first.ID, "counter-1", 0) {
-		t.Errorf("retry result %+v, want the events appended before the crash", res)
+	complete := func(key string, res ledger.Result) {
+		t.Helper()
+		data, err := json.Marshal(ledger.IdempotencyKeyCompleted{Stream: res.Stream, FirstVersion: res.FirstVersion,
+			LastVersion: res.LastVersion, Position: res.Position, EventIDs: res.EventIDs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Append(ctx, ledger.IdempotencyStream(key), eventstore.Exact(0), eventstore.EventData{
+			ID: uuid.New(), Type: "IdempotencyKeyCompleted", SchemaVersion: 1, Data: data}); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if n := len(readStream(t, st, "counter-1")); n != 2 {
-		t.Errorf("aggregate stream has %d events after the retry, want 2", n)
+	complete("k1", first)
+	before := lastPosition(t, st)
+	again, err := ledger.Handle(ctx, svc, counterAggregate("counter-1"), keyed("k1", 2), increment(2))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := len(readStream(t, st, idem)); n != 2 {
-		t.Errorf("idempotency stream has %d records, want the claim and the completion", n)
+	sameResult(t, again, first)
+	if after := lastPosition(t, st); after != before {
+		t.Errorf("the repeat appended: log moved from %d to %d", before, after)
+	}
+
+	second, err := ledger.Handle(ctx, svc, counterAggregate("counter-2"), keyed("k2", 2), increment(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.EventIDs = []uuid.UUID{uuid.New(), uuid.New()}
+	complete("k2", second)
+	if _, err := ledger.Handle(ctx, svc, counterAggregate("counter-2"), keyed("k2", 2), increment(2)); err == nil ||
+		!strings.Contains(err.Error(), "is not the recorded") {
+		t.Errorf("err = %v, want one saying the stream does not hold the recorded events", err)
 	}
 }
 
@@ -233,8 +281,8 @@ func TestConcurrentDuplicates(t *testing.T) {
 			t.Errorf("sender %d (losing input): err = %v, want ErrIdempotencyMismatch", i, errs[i])
 		}
 	}
-	if n := len(readStream(t, st, ledger.IdempotencyStream("k1"))); n != 2 {
-		t.Errorf("idempotency stream has %d records, want 2", n)
+	if n := len(readStream(t, st, ledger.IdempotencyStream("k1"))); n != 1 {
+		t.Errorf("idempotency stream has %d records, want the claim only", n)
 	}
 }
 
@@ -357,4 +405,59 @@ func TestDuplicateLandingBetweenKeyReadAndLoad(t *testing.T) {
 		t.Fatalf("duplicate got %v, want the first result", err)
 	}
 	sameResult(t, dup, first)
+}
+
+// TestStepKeyRecordsNoClaim: the second step of a request whose first
+// step's key binds its input carries a step key: its events record the
+// key, no idempotency record is written for it, and a retry of the whole
+// request (same command IDs) appends nothing and replays both steps.
+func TestStepKeyRecordsNoClaim(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t, t.TempDir())
+	svc := newService(t, st)
+	request := uuid.New()
+	steps := func() (ledger.Command, ledger.Command) {
+		first := keyed("req-1/first", 1)
+		first.ID = uuid.NewSHA1(request, []byte("first"))
+		second := ledger.Command{ID: uuid.NewSHA1(request, []byte("second")), StepKey: "req-1/second", Payload: map[string]int{"by": 2}}
+		return first, second
+	}
+	agg := counterAggregate("counter-1")
+	first, second := steps()
+	a, err := ledger.Handle(ctx, svc, agg, first, increment(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ledger.HandleNext(ctx, svc, agg, second, increment(2), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(readStream(t, st, ledger.IdempotencyStream("req-1/second"))); n != 0 {
+		t.Errorf("the step key has %d records, want none", n)
+	}
+	for _, ev := range readStream(t, st, "counter-1")[1:] {
+		if ev.Metadata.IdempotencyKey != "req-1/second" {
+			t.Errorf("event %d records key %q, want the step key", ev.Version, ev.Metadata.IdempotencyKey)
+		}
+	}
+	head := lastPosition(t, st)
+	first, second = steps()
+	a2, err := ledger.Handle(ctx, svc, agg, first, increment(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, err := ledger.HandleNext(ctx, svc, agg, second, increment(2), a2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameResult(t, a2, a)
+	sameResult(t, b2, b)
+	if after := lastPosition(t, st); after != head {
+		t.Errorf("the retry appended: log moved from %d to %d", head, after)
+	}
+	both := second
+	both.IdempotencyKey = "k"
+	if _, err := ledger.Handle(ctx, svc, agg, both, increment(1)); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("err = %v, want a command with both keys refused", err)
+	}
 }

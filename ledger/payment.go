@@ -50,7 +50,7 @@ func claimStep(ctx context.Context, s *Service, id string, cmd claim.Command, en
 	if env.Payload == nil {
 		env.Payload = cmd
 	}
-	res, err := Handle(ctx, s, claimAggregate(id), env, func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) })
+	res, err := Handle(ctx, s, ClaimAggregate(id), env, func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) })
 	if err != nil || !settle {
 		return res, err
 	}

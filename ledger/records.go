@@ -32,7 +32,9 @@ type IdempotencyKeyClaimed struct {
 func (IdempotencyKeyClaimed) EventType() string { return "IdempotencyKeyClaimed" }
 
 // IdempotencyKeyCompleted records the result of the command that claimed
-// the key; it is version 1 of the key's stream.
+// the key, as version 1 of the key's stream. The ledger no longer writes
+// it (the claim's command ID determines the result, see Handle) but still
+// reads it from logs written before.
 type IdempotencyKeyCompleted struct {
 	Stream       string      `json:"stream"`
 	FirstVersion uint64      `json:"firstVersion"`

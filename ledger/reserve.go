@@ -42,11 +42,24 @@ func (s *Service) reserve(ctx context.Context, key UniqueKey, owner string, caus
 	if err != nil {
 		return err
 	}
+	// Most keys are new: claim the stream at once, under an event ID of
+	// its own. A derived ID would not do: the store acknowledges an
+	// append of an event it already holds as a retry, so owner's first
+	// reservation appended again with NoStream would "succeed" after owner
+	// had released the key. A retry whose acknowledgement was lost finds
+	// owner holding the key below instead.
+	first, err := record(uuid.New(), UniqueKeyReserved{Owner: owner}, cause)
+	if err != nil {
+		return err
+	}
+	switch _, err := s.store.Append(ctx, stream, eventstore.NoStream, first); {
+	case err == nil:
+		return nil
+	case !isConcurrency(err):
+		return fmt.Errorf("ledger: reserve %s for %s: %w", stream, owner, err)
+	}
 	for attempt := 1; ; attempt++ {
-		// Read before appending: an append of owner's first reservation
-		// with NoStream would be acknowledged by the store as a retry
-		// whenever that event is still in the stream, even after owner
-		// released the key.
+		// The stream exists: its last event says who holds the key.
 		last, err := s.lastReservation(ctx, stream)
 		if err != nil {
 			return err
@@ -186,9 +199,10 @@ func keyStream(key UniqueKey) (string, error) {
 	return stream, nil
 }
 
-// reservationID derives a reservation event's ID from what it records, so
-// an owner's retry of an append whose acknowledgement was lost is
-// recognised by the store as the same event.
+// reservationID derives the ID of a release, or of a reservation after a
+// release, from what it records, so an owner's retry of an append whose
+// acknowledgement was lost is recognised by the store as the same event.
+// (A key's first reservation has an ID of its own; see reserve.)
 func reservationID(op, stream, owner string, version uint64) uuid.UUID {
 	return uuid.NewSHA1(eventIDSpace, []byte(op+"\x00"+stream+"\x00"+owner+"\x00"+strconv.FormatUint(version, 10)))
 }

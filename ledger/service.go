@@ -10,6 +10,10 @@ import (
 	"github.com/haixi-hrss/fundledger/ledger/codec"
 )
 
+// DefaultRecentStreams is how many recently written claims' folded states
+// a Service keeps by default (see WithRecentStreams).
+const DefaultRecentStreams = 4096
+
 // DefaultMaxAttempts is how many times a command is decided and appended
 // before a persistent conflict is reported as ErrConflict.
 const DefaultMaxAttempts = 8
@@ -17,16 +21,20 @@ const DefaultMaxAttempts = 8
 // Service runs commands against an event store. Everything it must
 // remember lives in the log, so any number of Services (and restarts) may
 // share one store. What it keeps between calls only saves work: the folded
-// state of recently used budget lines, always checked against the store
-// before it decides anything, and a lock per budget line that queues this
-// process's writers of that line instead of letting them collide.
+// state of recently used budget lines and recently written claims, on
+// which it decides without reading the store (the append's expected
+// version checks that nothing followed; a refusal is only given on the
+// stream as read), and a lock per budget line that queues this process's
+// writers of that line instead of letting them collide.
 type Service struct {
 	store       eventstore.Store
 	codec       *codec.Codec
 	maxAttempts int
 	backoff     time.Duration
 	states      *stateCache
+	recent      *stateCache
 	locks       streamLocks
+	ops         opQueues
 }
 
 // Option configures a Service.
@@ -51,10 +59,17 @@ func WithCachedStreams(n int) Option {
 	return func(s *Service) { s.states = newStateCache(max(n, 0)) }
 }
 
+// WithRecentStreams sets how many recently written claims' folded states
+// the service keeps (least recently used out first); 0 turns the cache
+// off, so every command on a claim reads the claim's stream.
+func WithRecentStreams(n int) Option {
+	return func(s *Service) { s.recent = newStateCache(max(n, 0)) }
+}
+
 // New returns a Service appending to store and encoding events with c.
 func New(store eventstore.Store, c *codec.Codec, opts ...Option) *Service {
 	s := &Service{store: store, codec: c, maxAttempts: DefaultMaxAttempts, backoff: time.Millisecond,
-		states: newStateCache(DefaultCachedStreams)}
+		states: newStateCache(DefaultCachedStreams), recent: newStateCache(DefaultRecentStreams)}
 	for _, opt := range opts {
 		opt(s)
 	}

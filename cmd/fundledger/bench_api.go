@@ -36,8 +36,9 @@ evaluator) to bearer token, and the setup opens a new fund on it.
 
 It reports commands/s and queries/s, exact p50/p95/p99/max latency per
 kind (every sample kept and sorted), the errors by kind (any answer
-outside 2xx), the server's store-append latency from /metrics, and this
-process's CPU time. Finally it counts the run's paid claims through the
+outside 2xx), the server's store-append latency and its store appends
+and stream reads per command from /metrics, and this process's CPU
+time. Finally it counts the run's paid claims through the
 API, which must equal the completed cycles. Exit code 1 if any request
 failed or the count differs.
 
@@ -45,25 +46,29 @@ failed or the count differs.
 goroutines carry the label side=generator, so
 'go tool pprof -tagignore side=generator' shows the server alone.
 --mutexprofile samples one in five lock contentions during the run and
-writes where they were: the server's serialisation points.`
+writes where they were: the server's serialisation points. --blockprofile
+records where goroutines waited on channels, selects and locks for 10 µs
+or more (the per-stream locks of the ledger are channels, invisible to the
+mutex profile).`
 
 // benchAPIConfig is what bench api runs with.
 type benchAPIConfig struct {
 	url, tokenFile, dataDir, cpuProfile string
-	mutexProfile                        string
+	mutexProfile, blockProfile          string
 	connections, queries                int
 	duration                            time.Duration
 }
 
 func runBenchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("bench api",
-		"bench api [--url URL --token-file FILE] [--connections N] [--duration D] [--queries N] [--data DIR] [--cpuprofile FILE] [--mutexprofile FILE]", benchAPIHelp)
+		"bench api [--url URL --token-file FILE] [--connections N] [--duration D] [--queries N] [--data DIR] [--cpuprofile FILE] [--mutexprofile FILE] [--blockprofile FILE]", benchAPIHelp)
 	var cfg benchAPIConfig
 	fs.StringVar(&cfg.url, "url", "", "the server's base `URL`, e.g. http://127.0.0.1:8080 (default: start one in this process)")
 	fs.StringVar(&cfg.tokenFile, "token-file", "", "with --url, a JSON `file` from role to bearer token")
 	fs.StringVar(&cfg.dataDir, "data", "", "without --url, the in-process server's data `directory` (default: a temporary one, removed after)")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file`")
 	fs.StringVar(&cfg.mutexProfile, "mutexprofile", "", "write a profile of contended locks during the run to `file`")
+	fs.StringVar(&cfg.blockProfile, "blockprofile", "", "write a profile of where goroutines waited during the run to `file`")
 	fs.IntVar(&cfg.connections, "connections", 64, "concurrent keep-alive connections")
 	fs.IntVar(&cfg.queries, "queries", 1, "queries after each cycle of six commands")
 	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "how long to start new cycles")
@@ -128,7 +133,7 @@ func benchAPI(ctx context.Context, cfg benchAPIConfig, stdout io.Writer) (ok boo
 	fmt.Fprintf(stdout, "setup     run %s: policy, fund %s, %d county lines in %s\n",
 		plan.run, plan.fund(), len(plan.counties), time.Since(setupStart).Round(time.Millisecond))
 
-	appendsBefore, haveMetrics := scrapeAppends(ctx, c)
+	storeBefore, haveMetrics := scrapeStoreWork(ctx, c)
 	if cfg.cpuProfile != "" {
 		f, err := os.Create(cfg.cpuProfile)
 		if err != nil {
@@ -142,22 +147,37 @@ func benchAPI(ctx context.Context, cfg benchAPIConfig, stdout io.Writer) (ok boo
 	if cfg.mutexProfile != "" {
 		runtime.SetMutexProfileFraction(5)
 	}
+	if cfg.blockProfile != "" {
+		runtime.SetBlockProfileRate(int((10 * time.Microsecond).Nanoseconds()))
+	}
 	cpuBefore := processCPU()
 	res := runLoad(ctx, c, plan, cfg.connections, cfg.queries, cfg.duration)
 	cpu := processCPU().minus(cpuBefore)
 	if cfg.cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
-	appendsAfter, _ := scrapeAppends(ctx, c)
+	storeAfter, _ := scrapeStoreWork(ctx, c)
 	if cfg.mutexProfile != "" {
-		if err := writeMutexProfile(cfg.mutexProfile); err != nil {
+		runtime.SetMutexProfileFraction(0)
+		if err := writeProfile("mutex", cfg.mutexProfile); err != nil {
+			return false, err
+		}
+	}
+	if cfg.blockProfile != "" {
+		runtime.SetBlockProfileRate(0)
+		if err := writeProfile("block", cfg.blockProfile); err != nil {
 			return false, err
 		}
 	}
 
 	failed := writeLoadReport(stdout, res, c.dials.Load())
 	if haveMetrics {
-		fmt.Fprintf(stdout, "append    server-side store appends: %s\n", appendsAfter.since(appendsBefore).describe())
+		appends := storeAfter.appends.since(storeBefore.appends)
+		fmt.Fprintf(stdout, "append    server-side store appends: %s\n", appends.describe())
+		if n := float64(res.commands()); n > 0 && storeAfter.readsFound {
+			fmt.Fprintf(stdout, "work      per command: %.2f store appends, %.2f stream reads\n",
+				appends.count/n, (storeAfter.reads-storeBefore.reads)/n)
+		}
 	}
 	side := "server and generator together"
 	if cfg.url != "" {
@@ -245,24 +265,37 @@ func writeTargets(w io.Writer, res loadResult) {
 	fmt.Fprintf(w, "target    query p99 < 10 ms: %.2f ms, %s\n", float64(qs.P99)/1e6, verdict(qs.N > 0 && qs.P99 < 10*time.Millisecond))
 }
 
-// scrapeAppends reads the server's store-append histogram from /metrics;
-// ok is false when the server does not expose it.
-func scrapeAppends(ctx context.Context, c *apiClient) (histogram, bool) {
-	var buf bytes.Buffer
-	if err := c.do(ctx, &buf, http.MethodGet, "/metrics", "", "", nil); err != nil {
-		return histogram{}, false
-	}
-	h, found, err := scrapeHistogram(&buf, "fundledger_store_append_duration_seconds")
-	return h, found && err == nil
+// storeWork is what the server's /metrics says about its store work.
+type storeWork struct {
+	appends    histogram
+	reads      float64
+	readsFound bool
 }
 
-func writeMutexProfile(path string) error {
-	runtime.SetMutexProfileFraction(0)
+// scrapeStoreWork reads the server's store-append histogram and stream
+// read count from /metrics; ok is false when the server does not expose
+// the histogram.
+func scrapeStoreWork(ctx context.Context, c *apiClient) (storeWork, bool) {
+	var buf bytes.Buffer
+	if err := c.do(ctx, &buf, http.MethodGet, "/metrics", "", "", nil); err != nil {
+		return storeWork{}, false
+	}
+	h, found, err := scrapeHistogram(bytes.NewReader(buf.Bytes()), "fundledger_store_append_duration_seconds")
+	if !found || err != nil {
+		return storeWork{}, false
+	}
+	w := storeWork{appends: h}
+	w.reads, w.readsFound = scrapeCounter(buf.String(), "fundledger_store_stream_reads_total")
+	return w, true
+}
+
+// writeProfile writes the runtime profile named name to path.
+func writeProfile(name, path string) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := pprof.Lookup("mutex").WriteTo(f, 0); err != nil {
+	if err := pprof.Lookup(name).WriteTo(f, 0); err != nil {
 		f.Close()
 		return err
 	}

@@ -59,6 +59,15 @@ type loadResult struct {
 	windows []float64
 }
 
+// commands counts the commands answered with success.
+func (r loadResult) commands() int {
+	n := 0
+	for k := range numCommandKinds {
+		n += len(r.samples[k])
+	}
+	return n
+}
+
 // benchWindow is the length of the throughput windows.
 const benchWindow = 5 * time.Second
 

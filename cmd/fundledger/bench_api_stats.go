@@ -80,6 +80,18 @@ func scrapeHistogram(r io.Reader, name string) (h histogram, found bool, err err
 	return h, found, sc.Err()
 }
 
+// scrapeCounter finds the value of the unlabelled counter name in a
+// Prometheus text exposition.
+func scrapeCounter(text, name string) (float64, bool) {
+	for line := range strings.Lines(text) {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return f, err == nil
+		}
+	}
+	return 0, false
+}
+
 // since is h minus an earlier scrape of the same histogram.
 func (h histogram) since(before histogram) histogram {
 	out := histogram{bounds: h.bounds, counts: slices.Clone(h.counts), sum: h.sum - before.sum, count: h.count - before.count}

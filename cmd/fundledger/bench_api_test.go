@@ -32,7 +32,7 @@ func TestBenchAPIShortRun(t *testing.T) {
 	r := cli(t, "bench", "api", "--duration", "1s", "--connections", "4", "--data", dir)
 	r.wantCode(t, exitOK)
 	r.wantOut(t, "errors    none", "command   submit", "command   settle", "query     performance",
-		"query     budget-line", "query     queue", "server-side store appends", "target    ≥ 5,000 commands/s")
+		"query     budget-line", "query     queue", "server-side store appends", "store appends,", "stream reads", "target    ≥ 5,000 commands/s")
 	m := benchLedgerLine.FindStringSubmatch(r.stdout)
 	if m == nil {
 		t.Fatalf("no ledger line in:\n%s", r.stdout)

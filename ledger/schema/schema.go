@@ -62,9 +62,7 @@ func BudgetLine(id string) ledger.Aggregate[budget.State] { return ledger.Budget
 // Claim is claim id's aggregate. Commands that move money with the claim
 // go through the ledger's claim processes (SubmitClaim, ApproveClaim, …),
 // not through Handle on this aggregate alone.
-func Claim(id string) ledger.Aggregate[claim.State] {
-	return ledger.Aggregate[claim.State]{Stream: claim.Stream(id), Evolve: claim.Evolve}
-}
+func Claim(id string) ledger.Aggregate[claim.State] { return ledger.ClaimAggregate(id) }
 
 // Employer is the aggregate of the employer with unified social credit
 // code creditCode.

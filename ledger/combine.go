@@ -1,0 +1,276 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/google/uuid"
+
+	"github.com/haixi-hrss/fundledger/domain"
+	"github.com/haixi-hrss/fundledger/eventstore"
+)
+
+// A shared stream (a budget line) is written by many commands of this
+// process, one at a time under the stream's lock, and each append waits
+// for a durable commit. Holding the lock across that wait would let one
+// line take one command per commit. Instead the commands waiting for the
+// lock are combined: whoever gets the lock takes every command queued for
+// the stream, decides them in order, each on the fold of the ones before,
+// and appends all their events in one append. The others find their
+// result when they get the lock in turn.
+
+// pendingOp is one command waiting for its shared stream's next append.
+type pendingOp[S any] struct {
+	cmd    *Command
+	decide func(S) ([]domain.Event, error)
+	// Set by the run that took the op, before it closes finished.
+	res      Result
+	err      error
+	finished chan struct{}
+
+	// The op's part of the batch being decided.
+	decided []domain.Event
+	ids     []uuid.UUID
+	offset  uint64 // of its first event within the batch's append
+	settled bool   // res or err is final for this batch
+}
+
+// opQueues holds the ops waiting for each shared stream.
+type opQueues struct {
+	mu      sync.Mutex
+	waiting map[string][]any // of *pendingOp[S] for the stream's S
+}
+
+func (q *opQueues) add(stream string, op any) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.waiting == nil {
+		q.waiting = make(map[string][]any)
+	}
+	q.waiting[stream] = append(q.waiting[stream], op)
+}
+
+// take removes and returns every op waiting for stream.
+func (q *opQueues) take(stream string) []any {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	ops := q.waiting[stream]
+	delete(q.waiting, stream)
+	return ops
+}
+
+// withdraw removes op if no run has taken it yet, and reports whether it
+// did.
+func (q *opQueues) withdraw(stream string, op any) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	ops := q.waiting[stream]
+	for i := range ops {
+		if ops[i] == op {
+			q.waiting[stream] = append(ops[:i:i], ops[i+1:]...)
+			if len(q.waiting[stream]) == 0 {
+				delete(q.waiting, stream)
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// runCombined runs cmd on shared aggregate agg as one of the ops combined
+// into the stream's next append.
+func runCombined[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error)) (Result, error) {
+	op := &pendingOp[S]{cmd: cmd, decide: decide, finished: make(chan struct{})}
+	s.ops.add(agg.Stream, op)
+	unlock, err := s.locks.lock(ctx, agg.Stream)
+	if err != nil {
+		if s.ops.withdraw(agg.Stream, op) {
+			return Result{}, fmt.Errorf("ledger: %s on %s: %w", cmd.label(), agg.Stream, err)
+		}
+		// Taken by a run under way: its outcome is this command's.
+		<-op.finished
+		return op.res, op.err
+	}
+	defer unlock()
+	select {
+	case <-op.finished:
+	default:
+		// The batch runs for every op in it, so it does not stop when
+		// this caller's context ends: the append is one commit away.
+		runBatch(context.WithoutCancel(ctx), s, agg, s.ops.take(agg.Stream))
+	}
+	return op.res, op.err
+}
+
+// runBatch decides and appends ops, the caller holding the stream's lock,
+// and finishes each of them. It follows run: the cached fold is decided on
+// unread, a refusal or an empty decision is only given on the stream as
+// read, a command whose events are among those read gets its first
+// result, and a conflict with another process folds the stream again.
+func runBatch[S any](ctx context.Context, s *Service, agg Aggregate[S], taken []any) {
+	batch := make([]*pendingOp[S], 0, len(taken))
+	for _, o := range taken {
+		if op, ok := o.(*pendingOp[S]); ok {
+			batch = append(batch, op)
+			continue
+		}
+		// Every writer of a shared stream uses its one aggregate type.
+		o.(interface{ fail(error) }).fail(fmt.Errorf("ledger: %s is written with two aggregate types", agg.Stream))
+	}
+	defer func() {
+		for _, op := range batch {
+			close(op.finished)
+		}
+	}()
+	state, next := cachedState(s, agg)
+	unread := next > 0
+	for attempt := 1; ; attempt++ {
+		for _, op := range batch {
+			op.decided, op.ids, op.settled = nil, nil, false
+		}
+		if !unread {
+			var err error
+			if state, next, err = readBatchTail(ctx, s, agg, state, next, batch); err != nil {
+				failAll(batch, err)
+				return
+			}
+		}
+		data, after, refused := decideBatch(s, agg, state, batch, unread)
+		if refused {
+			unread = false
+			attempt--
+			continue
+		}
+		if len(data) == 0 {
+			return
+		}
+		expected := eventstore.NoStream
+		if next > 0 {
+			expected = eventstore.Exact(next - 1)
+		}
+		res, err := s.store.Append(ctx, agg.Stream, expected, data...)
+		if err == nil {
+			settleBatch(s, agg, batch, res, next, after)
+			return
+		}
+		if !isConcurrency(err) {
+			failAll(batch, fmt.Errorf("ledger: append to %s: %w", agg.Stream, err))
+			return
+		}
+		// Another process wrote the stream: fold it again from the start.
+		s.states.drop(agg.Stream)
+		state, next, unread = agg.Initial, 0, false
+		if attempt >= s.maxAttempts {
+			failAll(batch, &ConflictError{Stream: agg.Stream, Attempts: attempt, Last: err})
+			return
+		}
+		if werr := s.wait(ctx, attempt); werr != nil {
+			failAll(batch, fmt.Errorf("ledger: append to %s: %w", agg.Stream, werr))
+			return
+		}
+	}
+}
+
+// readBatchTail folds the events after next into state and caches the
+// fold; an op whose first event is among them gets its first result.
+func readBatchTail[S any](ctx context.Context, s *Service, agg Aggregate[S], state S, next uint64, batch []*pendingOp[S]) (S, uint64, error) {
+	evs, err := s.store.ReadStream(ctx, agg.Stream, next, 0)
+	if err != nil {
+		return state, next, fmt.Errorf("ledger: read %s: %w", agg.Stream, err)
+	}
+	firsts := make(map[uuid.UUID]*pendingOp[S], len(batch))
+	for _, op := range batch {
+		if !op.settled {
+			firsts[EventID(op.cmd.ID, agg.Stream, 0)] = op
+		}
+	}
+	decoded := make([]domain.Event, 0, len(evs))
+	for i := range evs {
+		if op := firsts[evs[i].ID]; op != nil && !op.settled {
+			op.res, op.err = s.applied(op.cmd.ID, agg.Stream, evs[i:])
+			op.settled = true
+		}
+		ev, err := s.codec.Decode(&evs[i])
+		if err != nil {
+			return state, next, fmt.Errorf("ledger: %s version %d: %w", agg.Stream, evs[i].Version, err)
+		}
+		decoded = append(decoded, ev)
+		next = evs[i].Version + 1
+	}
+	if len(decoded) > 0 || next == 0 {
+		state = agg.fold(state, decoded)
+		remember(s, agg, next, state, nil)
+	}
+	return state, next, nil
+}
+
+// decideBatch decides the unsettled ops in order, each on the fold of the
+// decisions before it, and returns the events to append and the fold
+// after them. refused is true when, on an unread fold, an op was refused
+// or decided nothing: the batch must then be decided again on the stream
+// as read.
+func decideBatch[S any](s *Service, agg Aggregate[S], state S, batch []*pendingOp[S], unread bool) (data []eventstore.EventData, after S, refused bool) {
+	var offset uint64
+	for _, op := range batch {
+		if op.settled {
+			continue
+		}
+		decided, err := op.decide(state)
+		switch {
+		case unread && (err != nil || len(decided) == 0):
+			return nil, state, true
+		case err != nil:
+			op.res, op.err, op.settled = Result{}, fmt.Errorf("ledger: %s on %s: %w", op.cmd.label(), agg.Stream, err), true
+			continue
+		case len(decided) == 0:
+			op.res, op.err, op.settled = Result{Stream: agg.Stream}, nil, true
+			continue
+		}
+		evs, ids, err := s.encode(op.cmd, agg.Stream, decided)
+		if err != nil {
+			op.res, op.err, op.settled = Result{}, err, true
+			continue
+		}
+		op.decided, op.ids, op.offset = decided, ids, offset
+		offset += uint64(len(evs))
+		data = append(data, evs...)
+		state = agg.fold(state, decided)
+	}
+	return data, state, false
+}
+
+// settleBatch gives each op with events its result from the batch's
+// append res, and caches after, the fold after it. The position of a
+// combined append is its last event's, so an op's Position may be a later
+// op's.
+func settleBatch[S any](s *Service, agg Aggregate[S], batch []*pendingOp[S], res eventstore.AppendResult, next uint64, after S) {
+	for _, op := range batch {
+		if op.settled || len(op.decided) == 0 {
+			continue
+		}
+		first := res.FirstVersion + op.offset
+		op.res = Result{Stream: agg.Stream, FirstVersion: first, LastVersion: first + uint64(len(op.decided)) - 1,
+			Position: res.Position, Events: op.decided, EventIDs: op.ids}
+		op.err, op.settled = nil, true
+	}
+	if res.FirstVersion == next {
+		remember(s, agg, res.LastVersion+1, after, nil)
+	}
+}
+
+// failAll gives err to every op not yet settled.
+func failAll[S any](batch []*pendingOp[S], err error) {
+	for _, op := range batch {
+		if !op.settled {
+			op.res, op.err, op.settled = Result{}, err, true
+		}
+	}
+}
+
+// fail finishes op with err; for an op queued on a stream written with
+// another aggregate type.
+func (op *pendingOp[S]) fail(err error) {
+	op.res, op.err = Result{}, err
+	close(op.finished)
+}

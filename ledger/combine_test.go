@@ -1,0 +1,117 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/haixi-hrss/fundledger/domain"
+	"github.com/haixi-hrss/fundledger/eventstore"
+)
+
+// appendCounter counts the appends that reach the store.
+type appendCounter struct {
+	eventstore.Store
+	appends atomic.Int64
+}
+
+func (a *appendCounter) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	a.appends.Add(1)
+	return a.Store.Append(ctx, stream, expected, events...)
+}
+
+// sharedTally is a shared aggregate: its writers in one process are
+// combined into the stream's appends.
+func sharedTally(stream string, limit int) (Aggregate[int], func(int) func(int) ([]domain.Event, error)) {
+	agg := tally(stream)
+	agg.recent, agg.shared = false, true
+	add := func(by int) func(int) ([]domain.Event, error) {
+		return func(n int) ([]domain.Event, error) {
+			if n+by > limit {
+				return nil, domain.Reject("tally-max", "by", "tally at %d cannot rise by %d", n, by)
+			}
+			return []domain.Event{added{By: by}}, nil
+		}
+	}
+	return agg, add
+}
+
+// TestSharedStreamCombinesConcurrentCommands: 64 concurrent commands on
+// one shared stream, room for 40: exactly 40 are appended, in fewer
+// appends than commands, each result naming its own event at its own
+// version, and the other 24 are refused as they would be one at a time.
+func TestSharedStreamCombinesConcurrentCommands(t *testing.T) {
+	const senders, room = 64, 40
+	ctx := context.Background()
+	st := &appendCounter{Store: openTallyStore(t)}
+	svc := tallyService(t, st)
+	agg, add := sharedTally("line-1", room)
+	results := make([]Result, senders)
+	errs := make([]error, senders)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range senders {
+		wg.Go(func() {
+			<-start
+			results[i], errs[i] = Handle(ctx, svc, agg, Command{ID: uuid.New()}, add(1))
+		})
+	}
+	close(start)
+	wg.Wait()
+	evs, err := st.ReadStream(ctx, "line-1", 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != room {
+		t.Fatalf("stream holds %d events, want %d", len(evs), room)
+	}
+	ok := 0
+	for i := range senders {
+		switch {
+		case errs[i] == nil:
+			ok++
+			res := results[i]
+			if len(res.EventIDs) != 1 || res.FirstVersion != res.LastVersion || evs[res.FirstVersion].ID != res.EventIDs[0] {
+				t.Errorf("sender %d: result %+v does not name its event in the stream", i, res)
+			}
+		case !errors.Is(errs[i], domain.ErrRejected):
+			t.Errorf("sender %d: %v", i, errs[i])
+		}
+	}
+	if ok != room {
+		t.Errorf("%d commands appended, want %d", ok, room)
+	}
+	if n := st.appends.Load(); n >= room {
+		t.Errorf("%d appends for %d commands: none were combined", n, room)
+	}
+	t.Logf("%d commands in %d appends", room, st.appends.Load())
+}
+
+// TestSharedStreamRepeatIsNotAppliedTwice: a command repeated (same ID)
+// while its first run's events are in the stream but not in the cached
+// fold is recognised among the events read, and answered with them.
+func TestSharedStreamRepeatIsNotAppliedTwice(t *testing.T) {
+	ctx := context.Background()
+	st := openTallyStore(t)
+	agg, add := sharedTally("line-1", 100)
+	cmd := Command{ID: uuid.New()}
+	first, err := Handle(ctx, tallyService(t, st), agg, cmd, add(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second process: its fold is read from the store.
+	again, err := Handle(ctx, tallyService(t, st), agg, cmd, add(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !again.Replayed || again.EventIDs[0] != first.EventIDs[0] {
+		t.Errorf("repeat gave %+v, want a replay of %+v", again, first)
+	}
+	if evs, err := st.ReadStream(ctx, "line-1", 0, 0); err != nil || len(evs) != 1 {
+		t.Errorf("stream holds %d events (%v), want 1", len(evs), err)
+	}
+}
