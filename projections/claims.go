@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -203,32 +202,4 @@ func (e *claimEntry) row() ClaimRow {
 		r.Instalments = []claim.Instalment{}
 	}
 	return r
-}
-
-// MarshalState implements Projection: the claims' states by ID, so equal
-// models marshal to equal bytes.
-func (c *Claims) MarshalState() ([]byte, error) {
-	ids := make([]string, 0, len(c.claims))
-	for id := range c.claims {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	out := make([]claimEntry, len(ids))
-	for i, id := range ids {
-		out[i] = *c.claims[id]
-	}
-	return json.Marshal(out)
-}
-
-// UnmarshalState implements Projection.
-func (c *Claims) UnmarshalState(data []byte) error {
-	var s []claimEntry
-	if err := json.Unmarshal(data, &s); err != nil {
-		return fmt.Errorf("claims: %w", err)
-	}
-	c.Reset()
-	for i := range s {
-		c.claims[s[i].State.ID] = &s[i]
-	}
-	return nil
 }

@@ -43,10 +43,8 @@ type Selective interface {
 // route is what the feeder does with events of one type.
 type route struct {
 	decode bool
-	// projs are the indexes of the projections Apply is called on, and
-	// payload whether each gets the decoded event.
-	projs   []int
-	payload []bool
+	// wants[i] is what projection i needs of such an event.
+	wants []Interest
 }
 
 // feeder decodes events for a fixed set of projections and applies them.
@@ -61,17 +59,13 @@ type feeder struct {
 func newFeeder(c *codec.Codec, projs []Projection) *feeder {
 	f := &feeder{codec: c, projs: projs, routes: map[string]*route{}}
 	for _, t := range c.Types() {
-		r := &route{}
+		r := &route{wants: make([]Interest, len(projs))}
 		for i, p := range projs {
 			in := Payload
 			if s, ok := p.(Selective); ok {
 				in = s.Interest(t)
 			}
-			if in == Ignore {
-				continue
-			}
-			r.projs = append(r.projs, i)
-			r.payload = append(r.payload, in == Payload)
+			r.wants[i] = in
 			r.decode = r.decode || in == Payload
 		}
 		f.routes[t] = r
@@ -90,24 +84,29 @@ func (f *feeder) routeOf(ev *eventstore.Event) *route {
 	return f.routes[ev.Type]
 }
 
-// batch is one read of the log, decoded: decoded[i] is evs[i]'s event
-// when some projection needs it, errs[i] its decoding error.
+// batch is one read of the log, decoded: routes[i] is evs[i]'s route,
+// decoded[i] its event when some projection needs it, errs[i] its
+// decoding error.
 type batch struct {
 	evs     []eventstore.Event
+	routes  []*route
 	decoded []domain.Event
 	errs    []error
 	err     error
 }
 
-// decode decodes what b's events' routes need, spreading a large batch
-// over the processors.
+// decode finds the route of each of b's events and decodes what the
+// routes need, spreading a large batch over the processors.
 func (f *feeder) decode(b *batch) {
+	b.routes = make([]*route, len(b.evs))
 	b.decoded = make([]domain.Event, len(b.evs))
 	b.errs = make([]error, len(b.evs))
 	part := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			ev := &b.evs[i]
-			if r := f.routeOf(ev); r != nil && r.decode {
+			r := f.routeOf(ev)
+			b.routes[i] = r
+			if r != nil && r.decode {
 				d, err := f.codec.Decode(ev)
 				if err != nil {
 					err = fmt.Errorf("projections: decode %s version %d (position %d): %w", ev.Stream, ev.Version, ev.Position, err)
@@ -129,46 +128,151 @@ func (f *feeder) decode(b *batch) {
 	wg.Wait()
 }
 
-// apply hands b's event i to the projections that want it and counts it
-// in pr. A payload that does not decode is an error, never skipped,
-// because a read model that silently missed money would be wrong without
-// anyone knowing.
-func (f *feeder) apply(b *batch, i int, pr *Progress) error {
-	ev := &b.evs[i]
-	r := f.routeOf(ev)
-	if r != nil {
-		if err := b.errs[i]; err != nil {
-			return err
+// parallelApply is the smallest batch whose projections are fed on
+// goroutines of their own.
+const parallelApply = 64
+
+// apply hands b's first n events to the projections that want them and
+// counts them in pr. The projections share nothing, so each folds the
+// events on a goroutine of its own, and a replay applies as fast as its
+// costliest model rather than all of them in turn. When one fails, apply
+// returns the failure that folding event by event would have met first
+// (the earliest event; of its projections, the first): the events before
+// it are counted, and the caller discards the models. A payload that
+// does not decode is such a failure, never skipped, because a read model
+// that silently missed money would be wrong without anyone knowing.
+func (f *feeder) apply(b *batch, n int, pr *Progress) error {
+	// A payload that does not decode stops every projection before it.
+	var undecoded error
+	for i := range n {
+		if b.routes[i] != nil && b.errs[i] != nil {
+			n, undecoded = i, b.errs[i]
+			break
 		}
-		for k, pi := range r.projs {
+	}
+	fails := make([]applyFailure, len(f.projs))
+	feed := func(p int) {
+		proj := f.projs[p]
+		for i := range n {
+			r := b.routes[i]
+			if r == nil || r.wants[p] == Ignore {
+				continue
+			}
 			var d domain.Event
-			if r.payload[k] {
+			if r.wants[p] == Payload {
 				d = b.decoded[i]
 			}
-			if err := f.projs[pi].Apply(d, ev); err != nil {
-				return errApply(f.projs[pi], ev, err)
+			if err := proj.Apply(d, &b.evs[i]); err != nil {
+				fails[p] = applyFailure{at: i, err: errApply(proj, &b.evs[i], err)}
+				return
 			}
 		}
-		pr.Applied++
+		fails[p] = applyFailure{at: n}
 	}
-	pr.Position = ev.Position
-	pr.Events++
-	return nil
+	if n < parallelApply || len(f.projs) < 2 || runtime.GOMAXPROCS(0) < 2 {
+		for p := range f.projs {
+			feed(p)
+		}
+	} else {
+		var wg sync.WaitGroup
+		for p := range f.projs {
+			wg.Go(func() { feed(p) })
+		}
+		wg.Wait()
+	}
+	first := applyFailure{at: n, err: undecoded}
+	for _, fl := range fails {
+		if fl.at < first.at {
+			first = fl
+		}
+	}
+	for i := range first.at {
+		if b.routes[i] != nil {
+			pr.Applied++
+		}
+		pr.Position = b.evs[i].Position
+		pr.Events++
+	}
+	return first.err
+}
+
+// applyFailure is where one projection stopped in a batch: at the index
+// of the event it failed on, with err, or past the events it was given.
+type applyFailure struct {
+	at  int
+	err error
+}
+
+// intoReader is a store that reads the log into an array it is given
+// (sqlite.Store does), so a replay can recycle a few arrays for its
+// batches instead of allocating one per batch.
+type intoReader interface {
+	ReadAllInto(ctx context.Context, dst []eventstore.Event, after uint64, limit int) ([]eventstore.Event, error)
+}
+
+// readAheadDepth is how many batches wait between two stages of a
+// reading ahead.
+const readAheadDepth = 4
+
+// readAhead is a reading of the log ahead of its application.
+type readAhead struct {
+	// batches are the log after the position it started from, decoded,
+	// in log order, until the log ends (the channel closes) or a read
+	// fails (a batch with err, then the close).
+	batches <-chan batch
+	// free holds arrays of applied batches for the reader to reuse.
+	free   chan []eventstore.Event
+	cancel context.CancelFunc
+}
+
+// applied hands b's array back for a later read; nothing may use b's
+// events after.
+func (ra *readAhead) applied(b *batch) {
+	if b.evs == nil {
+		return
+	}
+	select {
+	case ra.free <- b.evs:
+	default:
+	}
+}
+
+// stop ends the reading; it must be called.
+func (ra *readAhead) stop() {
+	ra.cancel()
+	for range ra.batches {
+	}
 }
 
 // readAhead reads the log after position from on one goroutine and
-// decodes it on another, handing out batches in log order until the log
-// ends (the channel closes) or a read fails (a batch with err, then the
-// close). done stops both and must be called.
-func (f *feeder) readAhead(ctx context.Context, store eventstore.Store, from uint64) (<-chan batch, func()) {
+// decodes it on another, so that reading, decoding and applying overlap.
+func (f *feeder) readAhead(ctx context.Context, store eventstore.Store, from uint64) *readAhead {
 	ctx, cancel := context.WithCancel(ctx)
-	read := make(chan batch, 2)
-	out := make(chan batch, 2)
+	// Each stage runs ahead of the next by up to readAheadDepth batches,
+	// so that a stage's slow stretch (a batch heavy in one model's events,
+	// a collection) does not leave a processor idle.
+	read := make(chan batch, readAheadDepth)
+	out := make(chan batch, readAheadDepth)
+	// Enough arrays for every batch in flight: those in each channel, one
+	// being read, decoded and applied.
+	ra := &readAhead{batches: out, free: make(chan []eventstore.Event, 2*readAheadDepth+3), cancel: cancel}
+	into, reuse := store.(intoReader)
 	go func() {
 		defer close(read)
 		after := from
 		for {
-			evs, err := store.ReadAll(ctx, after, DefaultBatch)
+			var evs []eventstore.Event
+			var err error
+			if reuse {
+				var dst []eventstore.Event
+				select {
+				case dst = <-ra.free:
+				default:
+				}
+				evs, err = into.ReadAllInto(ctx, dst, after, DefaultBatch)
+			} else {
+				evs, err = store.ReadAll(ctx, after, DefaultBatch)
+			}
 			if err != nil {
 				err = fmt.Errorf("projections: read the log after %d: %w", after, err)
 			}
@@ -199,9 +303,5 @@ func (f *feeder) readAhead(ctx context.Context, store eventstore.Store, from uin
 			}
 		}
 	}()
-	return out, func() {
-		cancel()
-		for range out {
-		}
-	}
+	return ra
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/haixi-hrss/fundledger/domain"
@@ -72,10 +74,17 @@ type Performance struct {
 	cellKeys map[perfCellsAt][]string
 	// retention holds, by cell key, the jobs retained by the cell's
 	// refund recipients; recipientOf lists, by employer digest, the
-	// tallies it counts in; measures is report's reused scratch.
+	// tallies it counts in; measures is report's reused scratch. They are
+	// counted once counted is set: on loading, or by the first query
+	// after a reset (serialised by count, as queries run concurrently),
+	// and kept by Apply from then on. A rebuild so counts them once at
+	// the end rather than event by event, where keeping them cost about
+	// half of folding the headcount reports.
 	retention   map[string]*perfRetention
 	recipientOf map[string][]perfRecipientOf
 	measures    []perfMeasure
+	counted     atomic.Bool
+	count       sync.Mutex
 }
 
 // perfCellsAt is what perfCells depends on.
@@ -148,7 +157,8 @@ func (p *Performance) Name() string { return "performance" }
 // Reset implements Projection.
 func (p *Performance) Reset() {
 	p.cellKeys = map[perfCellsAt][]string{}
-	p.retention, p.recipientOf = map[string]*perfRetention{}, map[string][]perfRecipientOf{}
+	p.retention, p.recipientOf = nil, nil
+	p.counted.Store(false)
 	p.s = perfState{
 		Lines: map[string]perfLine{}, Claims: map[string]perfClaim{}, Cells: map[string]*perfCell{},
 		Employers: map[string]*perfEmployer{}, Hires: map[string]*perfHire{}, Waiting: map[string][]string{},

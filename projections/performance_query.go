@@ -107,6 +107,9 @@ func (p *Performance) Rows(f PerformanceFilter) ([]PerformanceRow, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := p.countedRetention(); err != nil {
+		return nil, err
+	}
 	progs, counties := programme.All(), region.All()
 	if f.Programme != "" {
 		progs = []programme.Code{f.Programme}
@@ -131,6 +134,9 @@ func (p *Performance) Rows(f PerformanceFilter) ([]PerformanceRow, error) {
 func (p *Performance) Total(f PerformanceFilter) (PerformanceRow, error) {
 	per, err := f.parse()
 	if err != nil {
+		return PerformanceRow{}, err
+	}
+	if err := p.countedRetention(); err != nil {
 		return PerformanceRow{}, err
 	}
 	pr, c := string(f.Programme), string(f.County)

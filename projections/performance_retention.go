@@ -1,6 +1,9 @@
 package projections
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // perfRetention is a cell's jobs retained by its refund recipients, kept
 // up to date as payments and headcounts arrive so that a query reads it
@@ -40,6 +43,9 @@ type perfMeasure struct {
 // addRecipient counts employer d, new among the refund recipients of the
 // cell with key, whose period ends in month end.
 func (p *Performance) addRecipient(d, key string, end int) {
+	if !p.counted.Load() {
+		return
+	}
 	r := p.tally(key)
 	p.file(d, r, end)
 	n, ok := p.retained(d, end)
@@ -73,7 +79,7 @@ func (p *Performance) file(d string, r *perfRetention, end int) {
 // period ending in the month or later can see the report.
 func (p *Performance) report(d string, emp *perfEmployer, month string, insured int) {
 	groups := p.recipientOf[d]
-	if len(groups) == 0 {
+	if len(groups) == 0 || !p.counted.Load() {
 		emp.report(month, insured)
 		return
 	}
@@ -98,6 +104,23 @@ func (p *Performance) report(d string, emp *perfEmployer, month string, insured 
 		}
 	}
 	p.measures = before
+}
+
+// countedRetention counts the tallies if they are not counted yet.
+func (p *Performance) countedRetention() error {
+	if p.counted.Load() {
+		return nil
+	}
+	p.count.Lock()
+	defer p.count.Unlock()
+	if p.counted.Load() {
+		return nil
+	}
+	if err := p.countRetention(); err != nil {
+		return fmt.Errorf("performance: %w", err)
+	}
+	p.counted.Store(true)
+	return nil
 }
 
 // countRetention works every cell's tally out afresh, after loading:

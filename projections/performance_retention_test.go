@@ -119,7 +119,8 @@ func checkRetention(t *testing.T, p *Performance, step string, seen *retentionSe
 // 2026 reported in any order, some months reported again with another
 // figure, some employers reporting before their refund, some after, some
 // never. Every so often the model goes through its snapshot and the
-// history carries on with the restored model.
+// history carries on with the restored model. Even seeds query the model
+// from the start, so Apply keeps the tallies; odd seeds only at the end.
 func retentionHistory(t *testing.T, seed uint64, seen *retentionSeen) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	p := NewPerformance()
@@ -173,7 +174,9 @@ func retentionHistory(t *testing.T, seed uint64, seen *retentionSeen) {
 				t.Fatal(err)
 			}
 		}
-		if step%25 == 0 || step == steps-1 {
+		// Odd seeds query only at the end: the tallies are counted then,
+		// by the first query, rather than kept event by event.
+		if (seed%2 == 0 && step%25 == 0) || step == steps-1 {
 			checkRetention(t, p, fmt.Sprintf("seed %d, step %d", seed, step), seen)
 		}
 	}

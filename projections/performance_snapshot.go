@@ -257,6 +257,7 @@ func (p *Performance) UnmarshalState(data []byte) error {
 		p.Reset()
 		return fmt.Errorf("performance: %w", err)
 	}
+	p.counted.Store(true)
 	return nil
 }
 

@@ -10,6 +10,10 @@ import (
 
 // Projection is one read model. Its methods are called by one goroutine at
 // a time; a Runner serialises them with its queries (see Runner.Read).
+// Different projections are fed at the same time, each on a goroutine of
+// its own, and an event decoded once is handed to each that reads it: a
+// projection must share nothing mutable with another, and must not modify
+// the events it is given.
 type Projection interface {
 	// Name identifies the read model in the snapshot file; it must be
 	// unique among a runner's projections and stable across releases.

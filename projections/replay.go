@@ -59,20 +59,23 @@ func AsOf(ctx context.Context, store eventstore.Store, c *codec.Codec, t time.Ti
 func replay(ctx context.Context, store eventstore.Store, f *feeder, from uint64, stop func(*eventstore.Event) bool,
 	progress func(Progress)) (Progress, error) {
 	pr := Progress{Position: from}
-	batches, done := f.readAhead(ctx, store, from)
-	defer done()
-	for b := range batches {
+	ra := f.readAhead(ctx, store, from)
+	defer ra.stop()
+	for b := range ra.batches {
 		if b.err != nil {
 			return pr, b.err
 		}
-		for i := range b.evs {
-			if stop != nil && stop(&b.evs[i]) {
-				return pr, nil
-			}
-			if err := f.apply(&b, i, &pr); err != nil {
-				return pr, err
-			}
+		n := 0
+		for n < len(b.evs) && (stop == nil || !stop(&b.evs[n])) {
+			n++
 		}
+		if err := f.apply(&b, n, &pr); err != nil {
+			return pr, err
+		}
+		if n < len(b.evs) {
+			return pr, nil
+		}
+		ra.applied(&b)
 		if progress != nil {
 			progress(pr)
 		}

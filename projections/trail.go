@@ -110,30 +110,33 @@ func (t *Trail) Reset() {
 // is indexed under that actor; claim events are found by their stream,
 // budget movements by the claim ID they carry.
 func (t *Trail) Apply(ev domain.Event, env *eventstore.Event) error {
+	// The envelope's stream, type and actor are looked up once, for the
+	// actor's index and the event's record alike.
+	var names envNames
 	if a := env.Metadata.Actor; a != "" {
-		r := t.names.ref(a)
-		t.actors[r] = append(t.actors[r], actionRec{position: env.Position, stream: t.names.ref(env.Stream), typ: t.names.ref(env.Type)})
+		names = t.names.envNames(env)
+		t.actors[names.actor] = append(t.actors[names.actor], actionRec{position: env.Position, stream: names.stream, typ: names.typ})
 	}
 	if id, ok := strings.CutPrefix(env.Stream, claim.Stream("")); ok {
-		return t.applyClaim(id, ev, env)
+		return t.applyClaim(id, ev, env, names)
 	}
 	switch e := ev.(type) {
 	case *fund.Allocated:
 		t.lines[e.BudgetLineID] = append(t.lines[e.BudgetLineID],
-			allocationRec{rec: t.names.record(env), allocationID: e.AllocationID, fundID: e.FundID, amount: e.Amount})
+			allocationRec{rec: t.names.record(env, names), allocationID: e.AllocationID, fundID: e.FundID, amount: e.Amount})
 	case *budget.FundsReserved:
-		return t.applyMovement(e.ClaimID, env)
+		return t.applyMovement(e.ClaimID, env, names)
 	case *budget.FundsSpent:
-		return t.applyMovement(e.ClaimID, env)
+		return t.applyMovement(e.ClaimID, env, names)
 	case *budget.FundsReleased:
-		return t.applyMovement(e.ClaimID, env)
+		return t.applyMovement(e.ClaimID, env, names)
 	case *budget.FundsRecovered:
-		return t.applyMovement(e.ClaimID, env)
+		return t.applyMovement(e.ClaimID, env, names)
 	}
 	return nil
 }
 
-func (t *Trail) applyClaim(id string, ev domain.Event, env *eventstore.Event) error {
+func (t *Trail) applyClaim(id string, ev domain.Event, env *eventstore.Event, names envNames) error {
 	c, ok := t.claims[id]
 	if s, submitted := ev.(*claim.Submitted); submitted {
 		if ok && slices.ContainsFunc(c.entries, func(x trailRec) bool { return t.names.str(x.stream) == env.Stream }) {
@@ -147,7 +150,7 @@ func (t *Trail) applyClaim(id string, ev domain.Event, env *eventstore.Event) er
 	} else if !ok {
 		return fmt.Errorf("%s in %s: claim %q was never submitted", env.Type, env.Stream, id)
 	}
-	c.entries = append(c.entries, t.names.record(env))
+	c.entries = append(c.entries, t.names.record(env, names))
 	switch e := ev.(type) {
 	case *claim.Checked:
 		c.checkPolicy = t.names.ref(e.Terms.PolicyVersion)
@@ -161,7 +164,7 @@ func (t *Trail) applyClaim(id string, ev domain.Event, env *eventstore.Event) er
 // applyMovement adds a budget-line movement to its claim's trail. The line
 // may hold money for a claim this log never submitted (a reservation made
 // by hand, as the budget aggregate allows); its trail then starts there.
-func (t *Trail) applyMovement(id string, env *eventstore.Event) error {
+func (t *Trail) applyMovement(id string, env *eventstore.Event, names envNames) error {
 	if id == "" {
 		return fmt.Errorf("%s in %s: no claim ID", env.Type, env.Stream)
 	}
@@ -170,7 +173,7 @@ func (t *Trail) applyMovement(id string, env *eventstore.Event) error {
 		c = &claimTrail{line: t.names.ref(strings.TrimPrefix(env.Stream, budget.Stream("")))}
 		t.claims[id] = c
 	}
-	c.entries = append(c.entries, t.names.record(env))
+	c.entries = append(c.entries, t.names.record(env, names))
 	return nil
 }
 

@@ -87,13 +87,30 @@ type trailRec struct {
 	hash                                     eventstore.Hash
 }
 
-// record returns env's record, adding its names to the table.
-func (n *nameTable) record(env *eventstore.Event) trailRec {
+// envNames are the numbers of an envelope's stream, type and actor; the
+// zero value is "not looked up yet" (an actor's is never "").
+type envNames struct {
+	stream, typ, actor ref
+}
+
+// envNames returns env's names, adding them to the table (in the order
+// the table has always numbered them: actor, stream, type).
+func (n *nameTable) envNames(env *eventstore.Event) envNames {
+	actor := n.ref(env.Metadata.Actor)
+	return envNames{actor: actor, stream: n.ref(env.Stream), typ: n.ref(env.Type)}
+}
+
+// record returns env's record, adding its names to the table; names are
+// env's, if already looked up.
+func (n *nameTable) record(env *eventstore.Event, names envNames) trailRec {
+	if names.actor == 0 {
+		names = n.envNames(env)
+	}
 	m := &env.Metadata
 	at := env.RecordedAt
 	return trailRec{
 		position: env.Position, version: env.Version, sec: at.Unix(), nsec: uint32(at.Nanosecond()),
-		stream: n.ref(env.Stream), typ: n.ref(env.Type), actor: n.ref(m.Actor), role: n.ref(m.Role),
+		stream: names.stream, typ: names.typ, actor: names.actor, role: n.ref(m.Role),
 		policy: n.ref(m.PolicyVersion), effect: n.ref(m.EffectiveDate),
 		correlation: n.idRef(m.CorrelationID), causation: n.idRef(m.CausationID), hash: env.Hash,
 	}

@@ -151,6 +151,13 @@ func decodeEvent(row []driver.Value, e *eventstore.Event) error {
 	if rest != "" {
 		return corrupt(nums[0], "packed row", fmt.Errorf("%d bytes left over in %.80q", len(rest), packed))
 	}
+	return fillEvent(e, [packedInts]int64(nums[:packedInts]), texts)
+}
+
+// fillEvent sets e's fields but Data from a row's integer columns
+// (position, version, schema version, recorded-at) and text columns (in
+// eventColumns' order), checking the ID and the hashes.
+func fillEvent(e *eventstore.Event, nums [packedInts]int64, texts [packedTexts]string) error {
 	e.Position = uint64(nums[0])
 	e.Version = uint64(nums[1])
 	e.SchemaVersion = int(nums[2])

@@ -3,15 +3,23 @@ package sqlite
 import (
 	"context"
 	"runtime"
+	"strconv"
 
 	"github.com/mattn/go-sqlite3"
 )
 
-// reader is one read-only connection with its statements prepared.
+// reader is one read-only connection with its statements prepared, and
+// the scanner ReadAll reads the log with, opened on its first use.
 type reader struct {
-	c                           *sqlite3.SQLiteConn
-	all, stream, backward, head stmt
+	c                      *sqlite3.SQLiteConn
+	stream, backward, head stmt
+	scan                   *scanner
 }
+
+// mmapSize is how much of the database a connection maps. Reading through
+// a memory map instead of read(2) calls per page roughly halves the cost
+// of a full scan of the log.
+const mmapSize = 1 << 30
 
 // readerPool hands out read-only connections, opening up to max of them on
 // demand. In WAL mode they read the last committed state without waiting
@@ -54,9 +62,7 @@ func (p *readerPool) open() (*reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Reading through a memory map instead of read(2) calls per page
-	// roughly halves the cost of a full scan of the log.
-	if err := execSQL(c, "PRAGMA mmap_size = 1073741824"); err != nil {
+	if err := execSQL(c, "PRAGMA mmap_size = "+strconv.Itoa(mmapSize)); err != nil {
 		c.Close()
 		return nil, err
 	}
@@ -65,7 +71,6 @@ func (p *readerPool) open() (*reader, error) {
 		s     *stmt
 		query string
 	}{
-		{&r.all, "SELECT " + eventColumns + " FROM events WHERE position > ? ORDER BY position LIMIT ?"},
 		{&r.stream, "SELECT " + eventColumns + " FROM events WHERE stream_id = (SELECT id FROM streams WHERE name = ?) AND version >= ? ORDER BY version LIMIT ?"},
 		{&r.backward, "SELECT " + eventColumns + " FROM events WHERE stream_id = (SELECT id FROM streams WHERE name = ?) ORDER BY version DESC LIMIT ?"},
 		// A bare max of the rowid is one lookup at the end of its b-tree.
@@ -79,8 +84,23 @@ func (p *readerPool) open() (*reader, error) {
 	return r, nil
 }
 
+// scanner returns r's scanner, opening it on the database named dsn on
+// the first call.
+func (r *reader) scanner(dsn string) (*scanner, error) {
+	if r.scan == nil {
+		sc, err := openScanner(dsn)
+		if err != nil {
+			return nil, err
+		}
+		r.scan = sc
+	}
+	return r.scan, nil
+}
+
 func (r *reader) close() {
-	r.all.close()
+	if r.scan != nil {
+		r.scan.close()
+	}
 	r.stream.close()
 	r.backward.close()
 	r.head.close()

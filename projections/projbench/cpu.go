@@ -1,6 +1,7 @@
 package projbench
 
 import (
+	"runtime/metrics"
 	"syscall"
 	"time"
 )
@@ -14,4 +15,19 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// gcCPUMetric is the runtime's estimate of the CPU time spent collecting
+// garbage, background and assists.
+const gcCPUMetric = "/cpu/classes/gc/total:cpu-seconds"
+
+// gcCPU returns the CPU time the garbage collector has used so far, or 0
+// when the runtime does not say.
+func gcCPU() time.Duration {
+	s := []metrics.Sample{{Name: gcCPUMetric}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64 {
+		return 0
+	}
+	return time.Duration(s[0].Value.Float64() * float64(time.Second))
 }

@@ -31,9 +31,11 @@ type Report struct {
 	// finds nothing new: from a cold process to answering queries.
 	Restart time.Duration
 	// RebuildCPU and RestartCPU are the CPU time (user and system, every
-	// thread) the process spent in Rebuild and Restart.
-	RebuildCPU, RestartCPU time.Duration
-	Queries                []QueryStat
+	// thread) the process spent in Rebuild and Restart; RebuildGC the
+	// part of RebuildCPU the garbage collector took, as the runtime
+	// estimates it.
+	RebuildCPU, RestartCPU, RebuildGC time.Duration
+	Queries                           []QueryStat
 	// HeapInUse is the Go heap in use after a collection with the models
 	// loaded; RSS and PeakRSS the process's resident memory then (VmRSS)
 	// and at its peak so far (VmHWM), when the system reports them.
@@ -136,10 +138,10 @@ func (rep *Report) rebuild(ctx context.Context, store eventstore.Store, snap str
 	if err != nil {
 		return err
 	}
-	start, cpu := time.Now(), processCPU()
+	start, cpu, gc := time.Now(), processCPU(), gcCPU()
 	var last time.Time
 	rep.Progress, err = r.Rebuild(ctx, func(projections.Progress) { last = time.Now() })
-	rep.Rebuild, rep.RebuildCPU = time.Since(start), processCPU()-cpu
+	rep.Rebuild, rep.RebuildCPU, rep.RebuildGC = time.Since(start), processCPU()-cpu, gcCPU()-gc
 	rep.Replay = last.Sub(start)
 	if err != nil {
 		return err
