@@ -100,7 +100,7 @@ func TestKill9DuringApprovals(t *testing.T) {
 	var total ledger.Repairs
 	midway := 0 // kills that landed before the child was done
 	for kill := range crashKills {
-		finished := runAndKill(t, dir, acked, time.Duration(rand.N(60)+10)*time.Millisecond)
+		finished := runAndKill(t, dir, acked, 1+rand.N(3), time.Duration(rand.N(2000))*time.Microsecond)
 		if !finished {
 			midway++
 		}
@@ -141,10 +141,13 @@ func TestKill9DuringApprovals(t *testing.T) {
 	t.Logf("over %d kills, recovery completed %d approvals, released %d, reserved %d", crashKills, total.Completed, total.Released, total.Reserved)
 }
 
-// runAndKill starts the child on dir, kills it after it has run for about
-// d, and records the approvals it acknowledged; it reports whether the
-// child had finished every claim before the kill.
-func runAndKill(t *testing.T, dir string, acked map[int]bool, d time.Duration) bool {
+// runAndKill starts the child on dir, waits until it has acknowledged
+// acks more approvals (or finished), lets it run for jitter more, kills
+// it, and records the approvals it acknowledged; it reports whether the
+// child had finished every claim before the kill. Counting
+// acknowledgements, not time, keeps the kills in flight on a fast machine
+// (where 40 approvals take a few milliseconds) and on a loaded one.
+func runAndKill(t *testing.T, dir string, acked map[int]bool, acks int, jitter time.Duration) bool {
 	t.Helper()
 	child := exec.Command(os.Args[0], "-test.run=^TestApprovalCrashChild$", "-test.count=1")
 	child.Env = append(os.Environ(), approvalCrashDirEnv+"="+dir)
@@ -158,37 +161,30 @@ func runAndKill(t *testing.T, dir string, acked map[int]bool, d time.Duration) b
 	}
 	lines := bufio.NewScanner(out)
 	finished := false
+	// read records one line; it reports false at "done" or the end.
 	read := func() bool {
 		if !lines.Scan() {
 			return false
 		}
 		var i int
-		switch text := lines.Text(); {
-		case text == "done":
+		if lines.Text() == "done" {
 			finished = true
-		case text == "ready":
 			return false
-		default:
-			if _, err := fmt.Sscanf(text, "ack %d", &i); err == nil {
-				acked[i] = true
-			}
+		}
+		if _, err := fmt.Sscanf(lines.Text(), "ack %d", &i); err == nil {
+			acked[i] = true
+			acks--
 		}
 		return true
 	}
-	for read() {
+	for acks > 0 && read() {
 	}
-	time.Sleep(d)
+	time.Sleep(jitter)
 	if err := child.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	// Acknowledgements printed before the kill landed count too.
-	for lines.Scan() {
-		var i int
-		if lines.Text() == "done" {
-			finished = true
-		} else if _, err := fmt.Sscanf(lines.Text(), "ack %d", &i); err == nil {
-			acked[i] = true
-		}
+	for read() {
 	}
 	_ = child.Wait() // killed: the error is expected
 	return finished
