@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -50,11 +51,13 @@ const canonicalTag = "fundledger/event/v1"
 //	     effective date, policy version
 //	i64  recorded-at, microseconds since the Unix epoch (UTC)
 func Canonical(e *Event) []byte {
+	return AppendCanonical(make([]byte, 0, canonicalSize(e)), e)
+}
+
+// AppendCanonical appends Canonical(e) to b and returns the extended slice,
+// so a caller hashing many events can reuse one buffer.
+func AppendCanonical(b []byte, e *Event) []byte {
 	m := &e.Metadata
-	n := 16 + 8 + 4 + 8 + 4*10 + len(canonicalTag) + len(e.Stream) + len(e.Type) + len(e.Data) +
-		len(m.Actor) + len(m.Role) + len(m.CorrelationID) + len(m.CausationID) +
-		len(m.IdempotencyKey) + len(m.EffectiveDate) + len(m.PolicyVersion)
-	b := make([]byte, 0, n)
 	b = appendStr(b, canonicalTag)
 	b = append(b, e.ID[:]...)
 	b = appendStr(b, e.Stream)
@@ -67,8 +70,15 @@ func Canonical(e *Event) []byte {
 		m.IdempotencyKey, m.EffectiveDate, m.PolicyVersion} {
 		b = appendStr(b, s)
 	}
-	b = binary.BigEndian.AppendUint64(b, uint64(e.RecordedAt.UnixMicro()))
-	return b
+	return binary.BigEndian.AppendUint64(b, uint64(e.RecordedAt.UnixMicro()))
+}
+
+// canonicalSize is len(Canonical(e)).
+func canonicalSize(e *Event) int {
+	m := &e.Metadata
+	return 16 + 8 + 4 + 8 + 4*10 + len(canonicalTag) + len(e.Stream) + len(e.Type) + len(e.Data) +
+		len(m.Actor) + len(m.Role) + len(m.CorrelationID) + len(m.CausationID) +
+		len(m.IdempotencyKey) + len(m.EffectiveDate) + len(m.PolicyVersion)
 }
 
 func appendStr(b []byte, s string) []byte {
@@ -77,15 +87,26 @@ func appendStr(b []byte, s string) []byte {
 }
 
 // ComputeHash returns SHA-256(prev ‖ Canonical(e)). Writers and verifiers
-// both call it, so the two can never disagree about the layout.
+// both call it, so the two can never disagree about the layout. It hashes
+// in a pooled buffer: the writer and verify call it once per event, and a
+// fresh buffer and digest per call were most of its garbage.
 func ComputeHash(prev Hash, e *Event) Hash {
-	h := sha256.New()
-	h.Write(prev[:])
-	h.Write(Canonical(e))
-	var out Hash
-	h.Sum(out[:0])
+	buf := hashBuffers.Get().(*[]byte)
+	b := append((*buf)[:0], prev[:]...)
+	b = AppendCanonical(b, e)
+	out := Hash(sha256.Sum256(b))
+	if cap(b) <= maxPooledHashBuffer {
+		*buf = b
+		hashBuffers.Put(buf)
+	}
 	return out
 }
+
+// hashBuffers holds ComputeHash's buffers.
+var hashBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// maxPooledHashBuffer keeps a rare large event's buffer out of the pool.
+const maxPooledHashBuffer = 64 << 10
 
 // Seal sets e.PrevHash to prev and e.Hash to the chained hash. Backends call
 // it when they commit an event; prev is the hash of the stream's previous
