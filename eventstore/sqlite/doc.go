@@ -1,6 +1,8 @@
 // Package sqlite is fundledger's embedded, durable event store: one data
 // directory holding one SQLite file (FileName) in WAL mode with
-// synchronous=FULL, so an append is on disk before Append returns.
+// synchronous=FULL, so an append is on disk before Append returns. On Linux
+// the connections that write sync with fdatasync where the driver's SQLite
+// would fsync (see datasync_linux.go).
 //
 // # Writing
 //
@@ -8,7 +10,7 @@
 // calls queue for it; it takes every request waiting at that moment (up to
 // WithMaxBatch events), checks each request's expected version against the
 // stream heads (including earlier requests of the same batch), seals the
-// hash chain, inserts, and commits the batch as one transaction: one fsync
+// hash chain, inserts, and commits the batch as one transaction: one sync
 // for all of them (group commit). A request whose precondition fails gets a
 // *eventstore.ConcurrencyError and writes nothing; the others in the batch
 // are unaffected.
@@ -40,7 +42,7 @@
 // If SQLite refuses a statement of the batch (say the disk is full while
 // inserting), the batch is rolled back and every request in it gets the
 // error; later appends are tried afresh. If the commit itself fails (the
-// fsync or the WAL write), every request of that batch gets the error and
+// sync or the WAL write), every request of that batch gets the error and
 // so does every later Append: the store must be closed and reopened, so
 // nothing is ever acknowledged on top of a write the disk refused.
 //

@@ -86,7 +86,11 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("eventstore/sqlite: %w", err)
 	}
-	c, err := openWriteConn(path)
+	vfs, err := writeVFS()
+	if err != nil {
+		return nil, fmt.Errorf("eventstore/sqlite: %w", err)
+	}
+	c, err := openWriteConn(path, vfs)
 	if err != nil {
 		return nil, fmt.Errorf("eventstore/sqlite: open %s: %w", path, err)
 	}
@@ -96,12 +100,12 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("eventstore/sqlite: open %s: %w", path, err)
 	}
 	s.w = w
-	kc, err := openConn(dsn(path, url.Values{
+	kc, err := openConn(dsn(path, withVFS(vfs, url.Values{
 		"mode":          {"rw"},
 		"_busy_timeout": {strconv.Itoa(busyTimeoutMS)},
 		"_mutex":        {"no"},
 		"_synchronous":  {"FULL"},
-	}))
+	})))
 	if err != nil {
 		w.close()
 		c.Close()
@@ -119,19 +123,29 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
-// openWriteConn opens the write connection, checks the format before
-// anything can write to the file, and creates the schema in an empty one.
-func openWriteConn(path string) (*sqlite3.SQLiteConn, error) {
+// withVFS adds SQLite's vfs parameter to params unless vfs is "" (the
+// default VFS).
+func withVFS(vfs string, params url.Values) url.Values {
+	if vfs != "" {
+		params.Set("vfs", vfs)
+	}
+	return params
+}
+
+// openWriteConn opens the write connection with the VFS vfs, checks the
+// format before anything can write to the file, and creates the schema in
+// an empty one.
+func openWriteConn(path, vfs string) (*sqlite3.SQLiteConn, error) {
 	mode := "rw"
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		mode = "rwc"
 	}
-	c, err := openConn(dsn(path, url.Values{
+	c, err := openConn(dsn(path, withVFS(vfs, url.Values{
 		"mode":          {mode},
 		"_busy_timeout": {strconv.Itoa(busyTimeoutMS)},
 		"_txlock":       {"immediate"},
 		"_mutex":        {"no"},
-	}))
+	})))
 	var se sqlite3.Error
 	if errors.As(err, &se) && se.Code == sqlite3.ErrNotADB {
 		return nil, fmt.Errorf("%w: %s is not a SQLite database: %v", eventstore.ErrIncompatibleFormat, FileName, err)
@@ -150,15 +164,24 @@ func openWriteConn(path string) (*sqlite3.SQLiteConn, error) {
 	return c, nil
 }
 
+// writerCacheKiB is the write connection's page cache, 8 MiB (2,048 pages
+// of 4 KiB): enough for the stream index of a ledger of a few hundred
+// thousand events, which appends write at random places. Not larger: when
+// an insert splits a B-tree page, SQLite renumbers pages through a
+// temporary page number far past the end of the file, and the commit then
+// scans the cache's whole hash table to drop it: with 64 MiB (16,384
+// pages) that was a quarter to a third of the CPU time of a 64-writer commit
+// (docs/perf-store-round4.md).
+const writerCacheKiB = 8192
+
 // configure sets the durability settings and, in an empty file, creates
 // the schema in one transaction (a crash leaves either nothing or all).
 func configure(c *sqlite3.SQLiteConn, fresh bool) error {
 	steps := []string{
 		"PRAGMA journal_mode = WAL",
 		"PRAGMA synchronous = FULL",
-		// The stream index is written at random places; a larger page
-		// cache keeps its pages in memory.
-		"PRAGMA cache_size = -65536",
+		// See writerCacheKiB.
+		fmt.Sprintf("PRAGMA cache_size = -%d", writerCacheKiB),
 		fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walBackstopPages),
 	}
 	if fresh {
