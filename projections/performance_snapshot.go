@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"time"
 
-	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/factor"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/programme"
@@ -219,28 +217,6 @@ func parseDigest(s string) (uint64, bool) {
 	return n, true
 }
 
-func (w *stateWriter) strs(ss []string) {
-	w.uvarint(uint64(len(ss)))
-	for _, s := range ss {
-		w.str(s)
-	}
-}
-
-func (w *stateWriter) bool(b bool) {
-	if b {
-		w.buf = append(w.buf, 1)
-	} else {
-		w.buf = append(w.buf, 0)
-	}
-}
-
-// date writes year, month and day; the zero Date as three zeros.
-func (w *stateWriter) date(d calendar.Date) {
-	w.varint(int64(d.Year()))
-	w.varint(int64(d.Month()))
-	w.varint(int64(d.Day()))
-}
-
 // UnmarshalState implements Projection.
 func (p *Performance) UnmarshalState(data []byte) error {
 	rest, ok := bytes.CutPrefix(data, []byte(perfMagic))
@@ -392,47 +368,4 @@ func (r *stateReader) set() map[string]bool {
 		r.fail(errors.New("a set lists a member twice"))
 	}
 	return set
-}
-
-func (r *stateReader) strs() []string {
-	n := r.count()
-	if n == 0 {
-		return nil
-	}
-	ss := make([]string, n)
-	for i := range ss {
-		ss[i] = r.str()
-	}
-	return ss
-}
-
-var errNotBool = errors.New("a flag that is neither 0 nor 1")
-
-func (r *stateReader) bool() bool {
-	b := r.bytes(1)
-	if len(b) == 0 {
-		return false
-	}
-	if b[0] > 1 {
-		r.fail(errNotBool)
-	}
-	return b[0] == 1
-}
-
-// date reads what stateWriter.date wrote: three zeros are the zero Date,
-// anything else must be a day in the calendar.
-func (r *stateReader) date() calendar.Date {
-	y, m, d := r.varint(), r.varint(), r.varint()
-	if r.err != nil || (y == 0 && m == 0 && d == 0) {
-		return calendar.Date{}
-	}
-	if y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31 {
-		r.fail(fmt.Errorf("date %d-%d-%d", y, m, d))
-		return calendar.Date{}
-	}
-	date, err := calendar.New(int(y), time.Month(m), int(d))
-	if err != nil {
-		r.fail(err)
-	}
-	return date
 }

@@ -3,7 +3,6 @@ package projections
 import (
 	"bytes"
 	"cmp"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
@@ -160,17 +159,6 @@ func (t *Trail) read(r *stateReader) error {
 	return r.err
 }
 
-// stateWriter appends a binary state.
-type stateWriter struct{ buf []byte }
-
-func (w *stateWriter) uvarint(v uint64) { w.buf = binary.AppendUvarint(w.buf, v) }
-func (w *stateWriter) varint(v int64)   { w.buf = binary.AppendVarint(w.buf, v) }
-
-func (w *stateWriter) str(s string) {
-	w.uvarint(uint64(len(s)))
-	w.buf = append(w.buf, s...)
-}
-
 func (w *stateWriter) id(r idRef) {
 	w.uvarint(uint64(r.text))
 	if r.text == uuidText {
@@ -190,67 +178,6 @@ func (w *stateWriter) record(r *trailRec) {
 	w.id(r.causation)
 	w.buf = append(w.buf, r.hash[:]...)
 }
-
-// stateReader reads what a stateWriter wrote. The first error sticks:
-// later reads return zero values, so a caller checks err once per item.
-type stateReader struct {
-	buf []byte
-	err error
-	// names is the size of the name table, which every ref must be
-	// within.
-	names int
-}
-
-var errCutShort = errors.New("the state is cut short")
-
-func (r *stateReader) fail(err error) {
-	if r.err == nil {
-		r.err = err
-	}
-	r.buf = nil
-}
-
-func (r *stateReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.buf)
-	if n <= 0 {
-		r.fail(errCutShort)
-		return 0
-	}
-	r.buf = r.buf[n:]
-	return v
-}
-
-func (r *stateReader) varint() int64 {
-	v, n := binary.Varint(r.buf)
-	if n <= 0 {
-		r.fail(errCutShort)
-		return 0
-	}
-	r.buf = r.buf[n:]
-	return v
-}
-
-// count reads a length, which cannot exceed the bytes left.
-func (r *stateReader) count() int {
-	v := r.uvarint()
-	if v > uint64(len(r.buf))+1 {
-		r.fail(fmt.Errorf("a count of %d with %d bytes left", v, len(r.buf)))
-		return 0
-	}
-	return int(v)
-}
-
-func (r *stateReader) bytes(n int) []byte {
-	if n > len(r.buf) {
-		r.fail(errCutShort)
-		return nil
-	}
-	b := r.buf[:n]
-	r.buf = r.buf[n:]
-	return b
-}
-
-func (r *stateReader) str() string { return string(r.bytes(r.count())) }
 
 func (r *stateReader) ref() ref {
 	v := r.uvarint()
