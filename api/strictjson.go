@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/haixi-hrss/fundledger/domain"
 )
@@ -150,9 +151,22 @@ func join(path, name string) string {
 	return path + "." + name
 }
 
+// fieldIndexes caches jsonFields by struct type: every request body
+// would walk its type's fields again otherwise.
+var fieldIndexes sync.Map // reflect.Type → map[string][]int, never changed once stored
+
 // jsonFields maps a struct's JSON names to field indexes, following
-// encoding/json's tags and embedded structs.
+// encoding/json's tags and embedded structs. The map is shared: callers
+// only read it.
 func jsonFields(t reflect.Type) map[string][]int {
+	if m, ok := fieldIndexes.Load(t); ok {
+		return m.(map[string][]int)
+	}
+	m, _ := fieldIndexes.LoadOrStore(t, structFields(t))
+	return m.(map[string][]int)
+}
+
+func structFields(t reflect.Type) map[string][]int {
 	out := map[string][]int{}
 	for _, f := range reflect.VisibleFields(t) {
 		if !f.IsExported() || (f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "") {

@@ -17,7 +17,8 @@ import (
 // queue on the line's lock and share its cached state instead of racing
 // each other to the store.
 func BudgetLineAggregate(id string) Aggregate[budget.State] {
-	return Aggregate[budget.State]{Stream: budget.Stream(id), Evolve: budget.Evolve, Fold: budget.FoldFrom, shared: true}
+	return Aggregate[budget.State]{Stream: budget.Stream(id), Evolve: budget.Evolve, Fold: budget.FoldFrom,
+		Apply: (*budget.State).Apply, Clone: budget.State.Clone, shared: true}
 }
 
 // ApproveClaim records an approver's approval of claim id and, when it is

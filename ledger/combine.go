@@ -123,6 +123,15 @@ func runBatch[S any](ctx context.Context, s *Service, agg Aggregate[S], taken []
 			close(op.finished)
 		}
 	}()
+	defer func() {
+		// A panic (a decide recovered by the HTTP server) may leave
+		// decisions folded into the cached state but not appended:
+		// forget it, and let the next command read the stream.
+		if p := recover(); p != nil {
+			s.states.drop(agg.Stream)
+			panic(p)
+		}
+	}()
 	state, next := cachedState(s, agg)
 	unread := next > 0
 	for attempt := 1; ; attempt++ {
@@ -136,8 +145,9 @@ func runBatch[S any](ctx context.Context, s *Service, agg Aggregate[S], taken []
 				return
 			}
 		}
-		data, after, refused := decideBatch(s, agg, state, batch, unread)
+		data, after, undo, refused := decideBatch(s, agg, state, batch, unread)
 		if refused {
+			undo()
 			unread = false
 			attempt--
 			continue
@@ -151,9 +161,15 @@ func runBatch[S any](ctx context.Context, s *Service, agg Aggregate[S], taken []
 		}
 		res, err := s.store.Append(ctx, agg.Stream, expected, data...)
 		if err == nil {
+			if res.FirstVersion != next {
+				// Not appended after the fold (a repeat the store
+				// acknowledged): the cache keeps the fold before.
+				undo()
+			}
 			settleBatch(s, agg, batch, res, next, after)
 			return
 		}
+		undo()
 		if !isConcurrency(err) {
 			failAll(batch, fmt.Errorf("ledger: append to %s: %w", agg.Stream, err))
 			return
@@ -210,7 +226,20 @@ func readBatchTail[S any](ctx context.Context, s *Service, agg Aggregate[S], sta
 // after them. refused is true when, on an unread fold, an op was refused
 // or decided nothing: the batch must then be decided again on the stream
 // as read.
-func decideBatch[S any](s *Service, agg Aggregate[S], state S, batch []*pendingOp[S], unread bool) (data []eventstore.EventData, after S, refused bool) {
+//
+// With agg.Apply the decisions are folded into state in place: state is
+// the stream's cached fold (or one read for this batch), which only the
+// holder of the stream's lock uses, so no one else sees it change. undo
+// takes the decisions back out; it must be called unless after is cached
+// as the fold after the batch's append.
+func decideBatch[S any](s *Service, agg Aggregate[S], state S, batch []*pendingOp[S], unread bool) (data []eventstore.EventData, after S, undo func(), refused bool) {
+	var undos []func()
+	undo = func() {
+		for i := len(undos) - 1; i >= 0; i-- {
+			undos[i]()
+		}
+		undos = nil
+	}
 	var offset uint64
 	for _, op := range batch {
 		if op.settled {
@@ -219,7 +248,7 @@ func decideBatch[S any](s *Service, agg Aggregate[S], state S, batch []*pendingO
 		decided, err := op.decide(state)
 		switch {
 		case unread && (err != nil || len(decided) == 0):
-			return nil, state, true
+			return nil, state, undo, true
 		case err != nil:
 			op.res, op.err, op.settled = Result{}, fmt.Errorf("ledger: %s on %s: %w", op.cmd.label(), agg.Stream, err), true
 			continue
@@ -235,9 +264,13 @@ func decideBatch[S any](s *Service, agg Aggregate[S], state S, batch []*pendingO
 		op.decided, op.ids, op.offset = decided, ids, offset
 		offset += uint64(len(evs))
 		data = append(data, evs...)
-		state = agg.fold(state, decided)
+		if agg.Apply != nil && agg.Clone != nil {
+			undos = append(undos, agg.Apply(&state, decided...))
+		} else {
+			state = agg.fold(state, decided)
+		}
 	}
-	return data, state, false
+	return data, state, undo, false
 }
 
 // settleBatch gives each op with events its result from the batch's

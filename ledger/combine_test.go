@@ -3,6 +3,8 @@ package ledger
 import (
 	"context"
 	"errors"
+	"maps"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -113,5 +115,92 @@ func TestSharedStreamRepeatIsNotAppliedTwice(t *testing.T) {
 	}
 	if evs, err := st.ReadStream(ctx, "line-1", 0, 0); err != nil || len(evs) != 1 {
 		t.Errorf("stream holds %d events (%v), want 1", len(evs), err)
+	}
+}
+
+// inPlaceSet is a shared aggregate whose state, a set of numbers, the
+// combined batches fold in place: adding a number twice is refused.
+func inPlaceSet(stream string) (Aggregate[map[int]bool], func(int) func(map[int]bool) ([]domain.Event, error)) {
+	agg := Aggregate[map[int]bool]{Stream: stream, shared: true,
+		Evolve: func(s map[int]bool, ev domain.Event) map[int]bool {
+			c := maps.Clone(s)
+			if c == nil {
+				c = map[int]bool{}
+			}
+			c[ev.(added).By] = true
+			return c
+		},
+		Apply: func(s *map[int]bool, evs ...domain.Event) func() {
+			if *s == nil {
+				*s = map[int]bool{}
+			}
+			m := *s
+			for _, ev := range evs {
+				m[ev.(added).By] = true
+			}
+			return func() {
+				for _, ev := range evs {
+					delete(m, ev.(added).By)
+				}
+			}
+		},
+		Clone: func(s map[int]bool) map[int]bool { return maps.Clone(s) },
+	}
+	add := func(by int) func(map[int]bool) ([]domain.Event, error) {
+		return func(s map[int]bool) ([]domain.Event, error) {
+			if s[by] {
+				return nil, domain.Reject("set-once", "by", "%d is in the set", by)
+			}
+			return []domain.Event{added{By: by}}, nil
+		}
+	}
+	return agg, add
+}
+
+// TestPanicInABatchForgetsTheFoldedState: a batch that panics after one
+// of its commands was folded into the cached state in place (but not
+// appended) leaves no trace of it: the command then succeeds.
+func TestPanicInABatchForgetsTheFoldedState(t *testing.T) {
+	ctx := context.Background()
+	st := openTallyStore(t)
+	svc := tallyService(t, st)
+	agg, add := inPlaceSet("set-1")
+	if _, err := Handle(ctx, svc, agg, Command{ID: uuid.New()}, add(1)); err != nil {
+		t.Fatal(err)
+	}
+	queued := func(n int) {
+		for {
+			svc.ops.mu.Lock()
+			got := len(svc.ops.waiting["set-1"])
+			svc.ops.mu.Unlock()
+			if got == n {
+				return
+			}
+			runtime.Gosched()
+		}
+	}
+	unlock, err := svc.locks.lock(ctx, "set-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	run := func(decide func(map[int]bool) ([]domain.Event, error)) {
+		wg.Go(func() {
+			defer func() { _ = recover() }()
+			_, _ = Handle(ctx, svc, agg, Command{ID: uuid.New()}, decide)
+		})
+	}
+	run(add(2))
+	queued(1)
+	run(func(map[int]bool) ([]domain.Event, error) { panic("decide failed") })
+	queued(2)
+	unlock()
+	wg.Wait()
+
+	if evs, err := st.ReadStream(ctx, "set-1", 0, 0); err != nil || len(evs) != 1 {
+		t.Fatalf("stream holds %d events (%v), want the first only", len(evs), err)
+	}
+	if _, err := Handle(ctx, svc, agg, Command{ID: uuid.New()}, add(2)); err != nil {
+		t.Fatalf("adding 2 after the panicked batch: %v", err)
 	}
 }

@@ -1,8 +1,8 @@
 package ledger
 
 import (
-	"bytes"
 	"cmp"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -167,22 +167,6 @@ func (c *Command) fingerprint(stream string) (string, error) {
 	return fp, nil
 }
 
-// canonicalJSON re-encodes v through a generic value: encoding/json writes
-// map keys sorted, and json.Number keeps numbers' text exactly.
-func canonicalJSON(v any) (json.RawMessage, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var generic any
-	if err := dec.Decode(&generic); err != nil {
-		return nil, err
-	}
-	return json.Marshal(generic)
-}
-
 // eventIDSpace is the UUID namespace of the event IDs commands derive. Its
 // value is fixed forever: changing it would make retries of commands issued
 // before the change unrecognisable.
@@ -192,9 +176,17 @@ var eventIDSpace = uuid.MustParse("6f1d3a2e-52c4-4b7e-9d0a-1c8e5b7f4a30")
 // commandID appends to stream. A retried command derives the same IDs, which
 // is how the ledger recognises events it already appended.
 func EventID(commandID uuid.UUID, stream string, index int) uuid.UUID {
-	name := make([]byte, 0, 16+len(stream)+12)
-	name = append(name, commandID[:]...)
-	name = strconv.AppendQuote(name, stream)
-	name = strconv.AppendInt(name, int64(index), 10)
-	return uuid.NewSHA1(eventIDSpace, name)
+	// uuid.NewSHA1(eventIDSpace, name), without its hash's allocations:
+	// every command derives several IDs and checks for them on a retry.
+	var buf [128]byte
+	in := append(buf[:0], eventIDSpace[:]...)
+	in = append(in, commandID[:]...)
+	in = strconv.AppendQuote(in, stream)
+	in = strconv.AppendInt(in, int64(index), 10)
+	sum := sha1.Sum(in)
+	var id uuid.UUID
+	copy(id[:], sum[:])
+	id[6] = id[6]&0x0f | 5<<4 // version 5, name-based with SHA-1
+	id[8] = id[8]&0x3f | 0x80 // the RFC 4122 variant
+	return id
 }

@@ -26,6 +26,13 @@ type Aggregate[S any] struct {
 	// them once per run rather than once per event. It must be pure and
 	// equal to Evolve applied in order.
 	Fold func(S, ...domain.Event) S
+	// Apply and Clone, if set, let a shared stream's combined commands
+	// fold into the cached state in place (see runBatch) rather than copy
+	// it per command. Apply folds events into a state, changing it, and
+	// returns what undoes that; it must equal Fold in effect. Clone
+	// returns a copy that Apply on either leaves unchanged.
+	Apply func(*S, ...domain.Event) (undo func())
+	Clone func(S) S
 	// shared marks a stream that many commands of this process write,
 	// each deciding idempotently by its operation IDs (a budget line):
 	// run queues its writers per stream and decides on the cached fold
@@ -348,9 +355,26 @@ func cachedState[S any](s *Service, agg Aggregate[S]) (S, uint64) {
 // loadShared folds agg's stream for a read that decides nothing by
 // itself: from the cached fold, reading only the events after it. A
 // decision on the result must still be appended with the returned state's
-// version as the expected one.
+// version as the expected one. With agg.Apply, combined commands change
+// the cached fold in place under the stream's lock, so it is copied under
+// that lock and the copy is not cached.
 func loadShared[S any](ctx context.Context, s *Service, agg Aggregate[S]) (S, error) {
-	state, next := cachedState(s, agg)
+	inPlace := agg.Apply != nil && agg.Clone != nil
+	var (
+		state S
+		next  uint64
+	)
+	if inPlace {
+		unlock, err := s.locks.lock(ctx, agg.Stream)
+		if err != nil {
+			return agg.Initial, fmt.Errorf("ledger: read %s: %w", agg.Stream, err)
+		}
+		state, next = cachedState(s, agg)
+		state = agg.Clone(state)
+		unlock()
+	} else {
+		state, next = cachedState(s, agg)
+	}
 	evs, err := s.store.ReadStream(ctx, agg.Stream, next, 0)
 	if err != nil {
 		return state, fmt.Errorf("ledger: read %s: %w", agg.Stream, err)
@@ -365,7 +389,9 @@ func loadShared[S any](ctx context.Context, s *Service, agg Aggregate[S]) (S, er
 		}
 	}
 	state = agg.fold(state, decoded)
-	s.states.put(agg.Stream, evs[len(evs)-1].Version+1, state)
+	if !inPlace {
+		s.states.put(agg.Stream, evs[len(evs)-1].Version+1, state)
+	}
 	return state, nil
 }
 

@@ -16,7 +16,10 @@ import (
 
 const benchAPIHelp = `
 Drives the HTTP API over loopback with keep-alive connections, one
-worker per connection. Each worker files one-time expansion grants and
+worker per connection (a plain http server's connections are written and
+read by the workers themselves, without net/http's Transport, so that the
+generator takes less of the CPU it shares with the server; every answer
+is still read whole and its status checked). Each worker files one-time expansion grants and
 takes each through its whole life, one HTTP command per step, each with
 its own Idempotency-Key:
 
@@ -38,7 +41,7 @@ It reports commands/s and queries/s, exact p50/p95/p99/max latency per
 kind (every sample kept and sorted), the errors by kind (any answer
 outside 2xx), the server's store-append latency and its store appends
 and stream reads per command from /metrics, and this process's CPU
-time. Finally it counts the run's paid claims through the
+time, in all and per command (the queries' included). Finally it counts the run's paid claims through the
 API, which must equal the completed cycles. Exit code 1 if any request
 failed or the count differs.
 
@@ -49,19 +52,22 @@ goroutines carry the label side=generator, so
 writes where they were: the server's serialisation points. --blockprofile
 records where goroutines waited on channels, selects and locks for 10 µs
 or more (the per-stream locks of the ledger are channels, invisible to the
-mutex profile).`
+mutex profile). --memprofile writes where the run allocated
+('go tool pprof -sample_index=alloc_space'): every allocation is CPU
+spent now and in the collector.`
 
 // benchAPIConfig is what bench api runs with.
 type benchAPIConfig struct {
 	url, tokenFile, dataDir, cpuProfile string
 	mutexProfile, blockProfile          string
+	memProfile                          string
 	connections, queries                int
 	duration                            time.Duration
 }
 
 func runBenchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("bench api",
-		"bench api [--url URL --token-file FILE] [--connections N] [--duration D] [--queries N] [--data DIR] [--cpuprofile FILE] [--mutexprofile FILE] [--blockprofile FILE]", benchAPIHelp)
+		"bench api [--url URL --token-file FILE] [--connections N] [--duration D] [--queries N] [--data DIR] [--cpuprofile FILE] [--mutexprofile FILE] [--blockprofile FILE] [--memprofile FILE]", benchAPIHelp)
 	var cfg benchAPIConfig
 	fs.StringVar(&cfg.url, "url", "", "the server's base `URL`, e.g. http://127.0.0.1:8080 (default: start one in this process)")
 	fs.StringVar(&cfg.tokenFile, "token-file", "", "with --url, a JSON `file` from role to bearer token")
@@ -69,6 +75,7 @@ func runBenchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `file`")
 	fs.StringVar(&cfg.mutexProfile, "mutexprofile", "", "write a profile of contended locks during the run to `file`")
 	fs.StringVar(&cfg.blockProfile, "blockprofile", "", "write a profile of where goroutines waited during the run to `file`")
+	fs.StringVar(&cfg.memProfile, "memprofile", "", "write a profile of what the process allocated to `file`")
 	fs.IntVar(&cfg.connections, "connections", 64, "concurrent keep-alive connections")
 	fs.IntVar(&cfg.queries, "queries", 1, "queries after each cycle of six commands")
 	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "how long to start new cycles")
@@ -169,6 +176,13 @@ func benchAPI(ctx context.Context, cfg benchAPIConfig, stdout io.Writer) (ok boo
 			return false, err
 		}
 	}
+	if cfg.memProfile != "" {
+		// allocs counts from the process's start: setup is in it too,
+		// a small share of a run of seconds.
+		if err := writeProfile("allocs", cfg.memProfile); err != nil {
+			return false, err
+		}
+	}
 
 	failed := writeLoadReport(stdout, res, c.dials.Load())
 	if haveMetrics {
@@ -183,8 +197,12 @@ func benchAPI(ctx context.Context, cfg benchAPIConfig, stdout io.Writer) (ok boo
 	if cfg.url != "" {
 		side = "the generator alone"
 	}
-	fmt.Fprintf(stdout, "cpu       this process (%s): user %s + sys %s = %.2f cores busy of %d\n", side,
-		cpu.user.Round(time.Millisecond), cpu.sys.Round(time.Millisecond), float64(cpu.user+cpu.sys)/float64(res.wall), runtime.NumCPU())
+	perCommand := "no commands"
+	if n := res.commands(); n > 0 {
+		perCommand = fmt.Sprintf("%.3f ms per command", float64(cpu.user+cpu.sys)/float64(time.Millisecond)/float64(n))
+	}
+	fmt.Fprintf(stdout, "cpu       this process (%s): user %s + sys %s = %.2f cores busy of %d; %s\n", side,
+		cpu.user.Round(time.Millisecond), cpu.sys.Round(time.Millisecond), float64(cpu.user+cpu.sys)/float64(res.wall), runtime.NumCPU(), perCommand)
 
 	paid, err := plan.paidClaims(ctx, c)
 	if err != nil {

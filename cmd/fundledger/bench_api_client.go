@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -49,12 +50,22 @@ type apiClient struct {
 	auth   map[string]string // role → Authorization header
 	client *http.Client
 	dials  atomic.Int64
+	// addr, host and prefix are base's address to dial, Host header and
+	// path when it is plain http, which the workers' wire connections
+	// speak (see wireConn); addr is empty otherwise.
+	addr, host, prefix string
 }
 
 func newAPIClient(base string, tokens map[string]string, conns int) *apiClient {
 	c := &apiClient{base: strings.TrimSuffix(base, "/"), auth: map[string]string{}}
 	for r, t := range tokens {
 		c.auth[r] = "Bearer " + t
+	}
+	if u, err := url.Parse(c.base); err == nil && u.Scheme == "http" && u.Host != "" && u.User == nil {
+		c.addr, c.host, c.prefix = u.Host, u.Host, u.Path
+		if u.Port() == "" {
+			c.addr = net.JoinHostPort(u.Hostname(), "80")
+		}
 	}
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	transport := &http.Transport{

@@ -71,11 +71,12 @@ func (r loadResult) commands() int {
 // benchWindow is the length of the throughput windows.
 const benchWindow = 5 * time.Second
 
-// worker runs cycles over the client's shared connections; one worker
-// per connection keeps every connection busy.
+// worker runs cycles over a connection of its own (wire), or over the
+// client's shared connections when the server is not plain http.
 type worker struct {
 	id      int
 	c       *apiClient
+	wire    *wireConn
 	plan    benchPlan
 	queries int
 	buf     bytes.Buffer
@@ -117,9 +118,14 @@ func runLoad(ctx context.Context, c *apiClient, plan benchPlan, conns, queries i
 	}()
 	pprof.Do(ctx, pprof.Labels("side", "generator"), func(ctx context.Context) {
 		for i := range workers {
-			w := &worker{id: i, c: c, plan: plan, queries: queries, done: &done}
+			w := &worker{id: i, c: c, wire: c.newWireConn(), plan: plan, queries: queries, done: &done}
 			workers[i] = w
-			wg.Go(func() { w.run(ctx, deadline) })
+			wg.Go(func() {
+				w.run(ctx, deadline)
+				if w.wire != nil {
+					w.wire.close()
+				}
+			})
 		}
 		wg.Wait()
 	})
@@ -153,7 +159,12 @@ func (w *worker) run(ctx context.Context, deadline time.Time) {
 // send times one request and records it under kind; it reports success.
 func (w *worker) send(ctx context.Context, kind benchKind, method, path, asRole, key string, body []byte) bool {
 	start := time.Now()
-	err := w.c.do(ctx, &w.buf, method, path, asRole, key, body)
+	var err error
+	if w.wire != nil {
+		err = w.wire.do(ctx, &w.buf, method, path, asRole, key, body)
+	} else {
+		err = w.c.do(ctx, &w.buf, method, path, asRole, key, body)
+	}
 	elapsed := time.Since(start)
 	if err != nil {
 		e := &w.res.errors[kind]
