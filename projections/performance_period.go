@@ -1,7 +1,6 @@
 package projections
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
 
@@ -38,7 +37,7 @@ func parsePerfPeriod(field, s string) (perfPeriod, error) {
 }
 
 // month names month mo of the period's year.
-func (p perfPeriod) month(mo int) string { return fmt.Sprintf("%04d-%02d", p.year, mo) }
+func (p perfPeriod) month(mo int) string { return monthName(p.year, mo) }
 
 // end is the period's last month.
 func (p perfPeriod) end() string { return p.month(p.to) }
@@ -46,5 +45,23 @@ func (p perfPeriod) end() string { return p.month(p.to) }
 // perfPeriodsOf returns the month, quarter and year d falls in.
 func perfPeriodsOf(d calendar.Date) [3]string {
 	y, m := d.Year(), int(d.Month())
-	return [3]string{fmt.Sprintf("%04d-%02d", y, m), fmt.Sprintf("%04d-Q%d", y, (m+2)/3), fmt.Sprintf("%04d", y)}
+	var year [4]byte
+	appendYear(year[:0], y)
+	return [3]string{monthName(y, m), string(append(year[:], '-', 'Q', byte('0'+(m+2)/3))), string(year[:])}
+}
+
+// monthName is "2025-03" for year 2025, month 3. The evaluator's fold
+// names three periods per event and the queries a period per month, so
+// these names are built without fmt.
+func monthName(year, month int) string {
+	var b [7]byte
+	appendYear(b[:0], year)
+	b[4], b[5], b[6] = '-', byte('0'+month/10), byte('0'+month%10)
+	return string(b[:])
+}
+
+// appendYear appends year as four digits; calendar dates have years
+// 1..9999.
+func appendYear(b []byte, year int) []byte {
+	return append(b, byte('0'+year/1000%10), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10))
 }
