@@ -54,9 +54,9 @@ type entry struct {
 	// returns the same dynamic type the aggregate's Evolve switches on.
 	ptr  bool
 	elem reflect.Type
-	// flat reads the canonical form of a flat type's payloads; nil for
-	// other types.
-	flat *flatDecoder
+	// canonical reads the payloads encoding/json writes for the type; nil
+	// for types with members of other kinds.
+	canonical *canonicalDecoder
 	// upcasters[i] turns version i+1 into version i+2; the current
 	// version is len(upcasters)+1.
 	upcasters []Upcaster
@@ -68,6 +68,7 @@ type Option func(*builder) error
 type builder struct {
 	types     map[string]*entry
 	upcasters []pendingUpcaster
+	strings   *stringTable
 }
 
 type pendingUpcaster struct {
@@ -100,7 +101,7 @@ func Types(registry map[string]func() domain.Event) Option {
 			if t.Kind() == reflect.Pointer {
 				e.ptr, e.elem = true, t.Elem()
 			}
-			e.flat = newFlatDecoder(e.elem)
+			e.canonical = newCanonicalDecoder(e.elem, b.strings)
 			b.types[name] = e
 		}
 		return nil
@@ -123,7 +124,7 @@ func Upcast(eventType string, from int, fn Upcaster) Option {
 
 // New builds a Codec from registries and upcasters.
 func New(opts ...Option) (*Codec, error) {
-	b := &builder{types: make(map[string]*entry)}
+	b := &builder{types: make(map[string]*entry), strings: newStringTable()}
 	for _, opt := range opts {
 		if err := opt(b); err != nil {
 			return nil, err
@@ -239,7 +240,7 @@ func (c *Codec) DecodeData(eventType string, version int, data []byte) (domain.E
 		raw = up
 	}
 	target := reflect.New(e.elem)
-	if e.flat == nil || !e.flat.decode(raw, target.Elem()) {
+	if e.canonical == nil || !e.canonical.decode(raw, target.Elem()) {
 		target = reflect.New(e.elem)
 		if err := jsonv2.Unmarshal(raw, target.Interface(), decodeOptions); err != nil {
 			return nil, fmt.Errorf("codec: decode %s v%d: %w", eventType, version, err)

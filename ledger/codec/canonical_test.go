@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
 
@@ -14,8 +15,8 @@ import (
 // monthReport is an employer's monthly report as the ledger stores it.
 const monthReport = `{"month":"2022-01","insuredHeadcount":42,"premiumsPaid":"2142.00","actor":"clerk-632802","role":"clerk","at":"2022-02-05T10:00:00+08:00"}`
 
-// flatVariants are payloads the flat decoder must read as the general
-// decoder does or leave to it: canonical ones, and one of each way out of
+// flatVariants are payloads of a flat type the canonical decoder must read
+// as the general decoder does or leave to it: canonical ones, and one of each way out of
 // the canonical form, including values the general decoder refuses.
 var flatVariants = []string{
 	monthReport,
@@ -75,7 +76,7 @@ func flatCodec(t testing.TB) *Codec {
 	return c
 }
 
-// general decodes data as the codec did before the flat decoder.
+// general decodes data as the codec did before the canonical decoder.
 func general(data []byte) (domain.Event, error) {
 	e := &employer.MonthReported{}
 	err := jsonv2.Unmarshal(data, e, decodeOptions)
@@ -96,45 +97,57 @@ func sameAsGeneral(t *testing.T, c *Codec, data []byte) {
 	}
 }
 
-func TestFlatDecodesAsGeneral(t *testing.T) {
+func TestCanonicalDecodesAsGeneral(t *testing.T) {
 	c := flatCodec(t)
 	for _, v := range flatVariants {
 		sameAsGeneral(t, c, []byte(v))
 	}
-	// The canonical payloads are read by the flat decoder itself, or this
-	// test would only compare the general decoder with itself.
-	flat := c.types["EmployerMonthReported"].flat
+	// The canonical payloads are read by the canonical decoder itself, or
+	// this test would only compare the general decoder with itself.
+	flat := c.types["EmployerMonthReported"].canonical
 	if flat == nil {
-		t.Fatal("EmployerMonthReported has no flat decoder")
+		t.Fatal("EmployerMonthReported has no canonical decoder")
 	}
 	for _, v := range flatVariants[:6] {
 		if !flat.decode([]byte(v), reflect.New(reflect.TypeFor[employer.MonthReported]()).Elem()) {
-			t.Errorf("the flat decoder left %s to the general decoder", v)
+			t.Errorf("the canonical decoder left %s to the general decoder", v)
 		}
 	}
 	for _, v := range []string{`{"Month":"2022-01"}`, `{"insuredHeadcount":-0}`, `{ "month":"2022-01"}`, `{"premiumsPaid":"1.005"}`} {
 		if flat.decode([]byte(v), reflect.New(reflect.TypeFor[employer.MonthReported]()).Elem()) {
-			t.Errorf("the flat decoder accepted %s", v)
+			t.Errorf("the canonical decoder accepted %s", v)
 		}
 	}
 }
 
-// TestFlatTypes: only structs of flat members get a flat decoder.
-func TestFlatTypes(t *testing.T) {
+// TestCanonicalTypes: only structs of members the canonical decoder
+// reads get one.
+func TestCanonicalTypes(t *testing.T) {
 	type inner struct{ A string }
+	type Outer struct{ A string }
+	type self struct{ Next *self }
 	for _, tt := range []struct {
-		v    any
-		flat bool
+		v         any
+		canonical bool
 	}{
 		{employer.MonthReported{}, true},
-		{struct{ A []string }{}, false},
+		{struct{ A []string }{}, true},
+		{struct{ A inner }{}, true},
+		{struct{ A *string }{}, true},
+		{struct{ A uint }{}, true},
+		{struct{ A []inner }{}, true},
 		{struct{ A map[string]int }{}, false},
-		{struct{ A inner }{}, false},
-		{struct{ A *string }{}, false},
-		{struct{ A uint }{}, false},
+		{struct{ A []byte }{}, false},
+		{struct{ A **string }{}, false},
+		{struct{ A any }{}, false},
 		{struct{ A float64 }{}, false},
+		{struct{ A [2]string }{}, false},
+		{self{}, false},
 		{struct {
 			A int `json:",string"`
+		}{}, false},
+		{struct {
+			A int `json:"a b"`
 		}{}, false},
 		{struct {
 			A string
@@ -145,12 +158,21 @@ func TestFlatTypes(t *testing.T) {
 			A string
 		}{}, false},
 		{struct {
+			Outer
+			B string
+		}{}, true},
+		{struct {
+			Outer
+			A string
+		}{}, false},
+		{struct{ time.Time }{}, false},
+		{struct {
 			B string `json:"-"`
 			A string `json:"a,omitempty"`
 		}{}, true},
 	} {
-		if got := newFlatDecoder(reflect.TypeOf(tt.v)) != nil; got != tt.flat {
-			t.Errorf("%T: flat %v, want %v", tt.v, got, tt.flat)
+		if got := newCanonicalDecoder(reflect.TypeOf(tt.v), newStringTable()) != nil; got != tt.canonical {
+			t.Errorf("%T: canonical %v, want %v", tt.v, got, tt.canonical)
 		}
 	}
 }
@@ -169,7 +191,7 @@ func FuzzFlatDecodesAsGeneral(f *testing.F) {
 	})
 }
 
-// BenchmarkDecodeMonthReport compares the codec (flat decoder) with the
+// BenchmarkDecodeMonthReport compares the codec (canonical decoder) with the
 // general decoder on an employer's monthly report.
 func BenchmarkDecodeMonthReport(b *testing.B) {
 	data := []byte(monthReport)
