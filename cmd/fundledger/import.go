@@ -13,12 +13,12 @@ import (
 
 	"github.com/haixi-hrss/fundledger/api/auth"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
-	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
 	"github.com/haixi-hrss/fundledger/domain/role"
+	"github.com/haixi-hrss/fundledger/ledger"
 	"github.com/haixi-hrss/fundledger/ledger/batch"
 	"github.com/haixi-hrss/fundledger/ledger/datadir"
 )
@@ -72,10 +72,18 @@ Examples:
       --actor clerk-haixi --date 2025-03-31
   fundledger tokens create --data /var/lib/fundledger --principal clerk-haixi --role clerk   # once, to make the actor a clerk`
 
-// importChunk is how many employers are recorded between two progress
-// updates: the batch runs chunk by chunk, which it allows because a re-run
-// of any part of it appends nothing.
-const importChunk = 50
+// importChunk is how many employers, per worker, are recorded between two
+// progress updates: the batch runs chunk by chunk, which it allows
+// because a re-run of any part of it appends nothing. A chunk drains its
+// workers before the next one starts, so it holds many times their number.
+const importChunk = 16
+
+// batchWorkers is how many employers the stabilization batch records at
+// once, by default. Their appends share the store's group commits, so more
+// of them make fewer, larger commits: over 100,000 employers on the
+// development machine, 8 took 44 s, 32 took 26.5 s and 128 took 20 s
+// (fundledger bench batch --workers N, load 2-3; docs/performance.md).
+const batchWorkers = 64
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("import", "import <subcommand> [flags]", importHelp)
@@ -115,7 +123,7 @@ func runImportStabilization(ctx context.Context, args []string, stdout, stderr i
 	tokens := fs.String("tokens", "", "the tokens `file` the actor must be a clerk in (default DIR/tokens.json)")
 	date := fs.String("date", "", "the batch's effective `date` (YYYY-MM-DD, Asia/Shanghai), which selects the policy version (default today)")
 	regionText := fs.String("region", string(region.Haixi), "the `code` of the region the claims are filed in")
-	workers := fs.Int("workers", 8, "employers recorded at once")
+	workers := fs.Int("workers", batchWorkers, "employers recorded at once")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
@@ -195,21 +203,7 @@ func importStabilization(ctx context.Context, in stabilizationImport, stdout, st
 
 	sum := importSummary{rows: len(rows), rejected: len(rowErrs), byRule: map[string]int{}}
 	bar := newProgress(stderr, int64(len(rows)), "importing", "employers")
-	var runErr error
-	for chunk := range slices.Chunk(rows, importChunk) {
-		recorded, err := recordedBefore(ctx, l, chunk, in.year)
-		if err != nil {
-			runErr = err
-			break
-		}
-		rep, err := batch.RunStabilization(ctx, l.Service, in.year, chunk, in.env)
-		sum.add(rep, recorded)
-		bar.Add(len(chunk))
-		if err != nil {
-			runErr = err
-			break
-		}
-	}
+	runErr := recordStabilization(ctx, l.Service, in.year, rows, in.env, &sum, func(n int) { bar.Add(n) })
 	bar.Finish()
 
 	sum.print(stdout, in)
@@ -246,21 +240,21 @@ func publishedPolicies(ctx context.Context, l *datadir.Ledger, p programme.Code)
 	return s.Versions, nil
 }
 
-// recordedBefore returns the claim IDs of rows whose claim the ledger
-// already holds: an earlier run recorded them (or began to).
-func recordedBefore(ctx context.Context, l *datadir.Ledger, rows []batch.StabilizationRow, year programme.FiscalYear) (map[string]bool, error) {
-	seen := map[string]bool{}
-	for _, row := range rows {
-		id := batch.StabilizationClaimID(row.Facts.Employer.String(), year)
-		evs, err := l.Store.ReadStream(ctx, claim.Stream(id), 0, 1)
+// recordStabilization records rows chunk by chunk, env.Workers at a time,
+// adding each chunk's report to sum and calling done with its size; it
+// stops at the first chunk that fails. import stabilization and bench
+// batch both run it.
+func recordStabilization(ctx context.Context, svc *ledger.Service, year programme.FiscalYear,
+	rows []batch.StabilizationRow, env batch.StabilizationEnv, sum *importSummary, done func(n int)) error {
+	for chunk := range slices.Chunk(rows, importChunk*max(env.Workers, 1)) {
+		rep, err := batch.RunStabilization(ctx, svc, year, chunk, env)
+		sum.add(rep)
+		done(len(chunk))
 		if err != nil {
-			return nil, fmt.Errorf("read claim %s: %w", id, err)
-		}
-		if len(evs) > 0 {
-			seen[id] = true
+			return err
 		}
 	}
-	return seen, nil
+	return nil
 }
 
 // importSummary adds up the chunks' reports.
@@ -272,7 +266,7 @@ type importSummary struct {
 	byRule                                             map[string]int
 }
 
-func (s *importSummary) add(rep batch.StabilizationReport, recordedBefore map[string]bool) {
+func (s *importSummary) add(rep batch.StabilizationReport) {
 	if rep.PolicyVersion != "" {
 		s.policyVersion = rep.PolicyVersion
 	}
@@ -286,7 +280,7 @@ func (s *importSummary) add(rep batch.StabilizationReport, recordedBefore map[st
 		s.byRule[rule] += n
 	}
 	for _, o := range rep.Outcomes {
-		if o.Status != batch.StatusDuplicate && recordedBefore[o.ClaimID] {
+		if o.Status != batch.StatusDuplicate && o.Earlier {
 			s.recorded++
 		}
 	}

@@ -59,6 +59,9 @@ type Outcome struct {
 	FailedRules []string
 	// Detail is the reason for a duplicate: the claim holding the key.
 	Detail string
+	// Earlier is set when an earlier run of the batch submitted this claim,
+	// so this run appended no submission for it (a re-run after a stop).
+	Earlier bool
 }
 
 // StabilizationReport sums a batch run up. Amounts are of eligible claims
@@ -208,12 +211,14 @@ func runEmployer(ctx context.Context, svc *ledger.Service, v policy.Version, row
 		Region:      env.Region, BudgetLineID: env.BudgetLineID, EffectiveDate: env.EffectiveDate,
 		UniquenessKeys: stabilization.Keys(row.Facts), Actor: env.Actor, Role: env.Role, At: env.At,
 	}
-	if _, err := ledger.SubmitClaim(ctx, svc, submit, command(id, "SubmitClaim", env, v)); err != nil {
+	submitted, err := ledger.SubmitClaim(ctx, svc, submit, command(id, "SubmitClaim", env, v))
+	if err != nil {
 		if dup, ok := errors.AsType[*ledger.DuplicateError](err); ok {
 			return Outcome{Line: row.Line, ClaimID: id, Status: StatusDuplicate, Detail: "refund already held by " + dup.Owner}, nil
 		}
 		return Outcome{}, err
 	}
+	out.Earlier = submitted.Replayed
 	check := claim.Check{Assessment: a, Policy: v, Actor: env.Actor, Role: env.Role, At: env.At}
 	agg := ledger.Aggregate[claim.State]{Stream: claim.Stream(id), Evolve: claim.Evolve}
 	if _, err := ledger.Handle(ctx, svc, agg, command(id, "CheckClaim", env, v),

@@ -249,8 +249,8 @@ func TestRunStabilizationRecordsEveryEmployer(t *testing.T) {
 	for i, e := range es {
 		want[e.wantStatus]++
 		o := rep.Outcomes[i]
-		if o.Line != i+2 || o.Status != e.wantStatus || o.Amount.String() != e.wantAmount {
-			t.Errorf("line %d (%s): got line %d %s %s, want %s %s", i+2, e.code, o.Line, o.Status, o.Amount, e.wantStatus, e.wantAmount)
+		if o.Line != i+2 || o.Status != e.wantStatus || o.Amount.String() != e.wantAmount || o.Earlier {
+			t.Errorf("line %d (%s): got line %d %s %s (earlier run: %v), want %s %s", i+2, e.code, o.Line, o.Status, o.Amount, o.Earlier, e.wantStatus, e.wantAmount)
 		}
 		s, failed := claimState(t, st, c, o.ClaimID)
 		switch e.wantStatus {
@@ -295,6 +295,11 @@ func TestRunStabilizationRecordsEveryEmployer(t *testing.T) {
 	}
 	if again.Eligible != rep.Eligible || again.Ineligible != rep.Ineligible || !again.Total.Equal(rep.Total) {
 		t.Errorf("re-run report %+v differs", again)
+	}
+	for _, o := range again.Outcomes {
+		if !o.Earlier {
+			t.Errorf("re-run: %s not reported as submitted by an earlier run", o.ClaimID)
+		}
 	}
 }
 
