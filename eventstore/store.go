@@ -53,4 +53,11 @@ type AppendResult struct {
 	// Position is the global position of the last appended event: a
 	// ReadAll or Subscribe after Position-1 includes it.
 	Position uint64
+	// Repeated is set when the events were found already in the stream (a
+	// retry of a committed append, see Store.Append) instead of being
+	// written: a caller that decided them on stale state learns that its
+	// command had been applied before. (A backend that resends after
+	// losing the answer to its own first attempt may report that attempt's
+	// events as Repeated too.)
+	Repeated bool
 }

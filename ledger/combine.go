@@ -28,6 +28,9 @@ type pendingOp[S any] struct {
 	res      Result
 	err      error
 	finished chan struct{}
+	// panicked is what the op's decide panicked with, if it did: the
+	// op's own caller panics with it, not the caller running the batch.
+	panicked any
 
 	// The op's part of the batch being decided.
 	decided []domain.Event
@@ -90,7 +93,7 @@ func runCombined[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *
 		}
 		// Taken by a run under way: its outcome is this command's.
 		<-op.finished
-		return op.res, op.err
+		return op.outcome()
 	}
 	defer unlock()
 	select {
@@ -100,7 +103,28 @@ func runCombined[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *
 		// this caller's context ends: the append is one commit away.
 		runBatch(context.WithoutCancel(ctx), s, agg, s.ops.take(agg.Stream))
 	}
+	return op.outcome()
+}
+
+// outcome is the finished op's result, or its decide's panic again.
+func (op *pendingOp[S]) outcome() (Result, error) {
+	if op.panicked != nil {
+		panic(op.panicked)
+	}
 	return op.res, op.err
+}
+
+// decideSafely runs op's decide on state, recovering a panic into
+// op.panicked: the batch goes on without the op, and outcome panics in
+// the op's caller. decide is pure, so state is as it was.
+func (op *pendingOp[S]) decideSafely(state S) (decided []domain.Event, err error, panicked bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			op.panicked, panicked = p, true
+		}
+	}()
+	decided, err = op.decide(state)
+	return decided, err, false
 }
 
 // runBatch decides and appends ops, the caller holding the stream's lock,
@@ -129,6 +153,9 @@ func runBatch[S any](ctx context.Context, s *Service, agg Aggregate[S], taken []
 		// forget it, and let the next command read the stream.
 		if p := recover(); p != nil {
 			s.states.drop(agg.Stream)
+			// The other commands of the batch were decided, not appended:
+			// each caller must learn it, not take a zero result for done.
+			failAll(batch, fmt.Errorf("ledger: %s: a command combined into the same append panicked; nothing of this command was appended: %v", agg.Stream, p))
 			panic(p)
 		}
 	}()
@@ -161,10 +188,12 @@ func runBatch[S any](ctx context.Context, s *Service, agg Aggregate[S], taken []
 		}
 		res, err := s.store.Append(ctx, agg.Stream, expected, data...)
 		if err == nil {
-			if res.FirstVersion != next {
-				// Not appended after the fold (a repeat the store
-				// acknowledged): the cache keeps the fold before.
+			if res.Repeated || res.FirstVersion != next {
+				// A repeat the store acknowledged: the commands were
+				// applied before, and the cache keeps the fold before.
 				undo()
+				settleRepeat(ctx, s, agg, batch, res.FirstVersion)
+				return
 			}
 			settleBatch(s, agg, batch, res, next, after)
 			return
@@ -245,8 +274,11 @@ func decideBatch[S any](s *Service, agg Aggregate[S], state S, batch []*pendingO
 		if op.settled {
 			continue
 		}
-		decided, err := op.decide(state)
+		decided, err, panicked := op.decideSafely(state)
 		switch {
+		case panicked:
+			op.res, op.err, op.settled = Result{}, fmt.Errorf("ledger: %s on %s: decide panicked: %v", op.cmd.label(), agg.Stream, op.panicked), true
+			continue
 		case unread && (err != nil || len(decided) == 0):
 			return nil, state, undo, true
 		case err != nil:
@@ -289,6 +321,28 @@ func settleBatch[S any](s *Service, agg Aggregate[S], batch []*pendingOp[S], res
 	}
 	if res.FirstVersion == next {
 		remember(s, agg, res.LastVersion+1, after, nil)
+	}
+}
+
+// settleRepeat gives each op with events the result of its first run, read
+// from the stream from version first, where the store found the batch's
+// events already recorded.
+func settleRepeat[S any](ctx context.Context, s *Service, agg Aggregate[S], batch []*pendingOp[S], first uint64) {
+	evs, err := s.store.ReadStream(ctx, agg.Stream, first, 0)
+	if err != nil {
+		failAll(batch, fmt.Errorf("ledger: read %s: %w", agg.Stream, err))
+		return
+	}
+	for _, op := range batch {
+		if op.settled || len(op.decided) == 0 {
+			continue
+		}
+		if op.offset >= uint64(len(evs)) || evs[op.offset].ID != op.ids[0] {
+			op.res, op.err = Result{}, fmt.Errorf("ledger: %s: the store acknowledged a repeat at version %d, which holds other events", agg.Stream, first+op.offset)
+		} else {
+			op.res, op.err = s.applied(op.cmd.ID, agg.Stream, evs[op.offset:])
+		}
+		op.settled = true
 	}
 }
 

@@ -136,6 +136,9 @@ func inPlaceSet(stream string) (Aggregate[map[int]bool], func(int) func(map[int]
 			}
 			m := *s
 			for _, ev := range evs {
+				if ev.(added).By < 0 {
+					panic("apply failed") // for TestPanicInABatchForgetsTheFoldedState
+				}
 				m[ev.(added).By] = true
 			}
 			return func() {
@@ -157,9 +160,11 @@ func inPlaceSet(stream string) (Aggregate[map[int]bool], func(int) func(map[int]
 	return agg, add
 }
 
-// TestPanicInABatchForgetsTheFoldedState: a batch that panics after one
-// of its commands was folded into the cached state in place (but not
-// appended) leaves no trace of it: the command then succeeds.
+// TestPanicInABatchForgetsTheFoldedState: a batch that panics (outside a
+// decide, which only fails its own command) after one of its commands was
+// folded into the cached state in place, but not appended, leaves no trace
+// of it: the command then succeeds; and the batch's other command is told
+// it failed.
 func TestPanicInABatchForgetsTheFoldedState(t *testing.T) {
 	ctx := context.Background()
 	st := openTallyStore(t)
@@ -184,18 +189,28 @@ func TestPanicInABatchForgetsTheFoldedState(t *testing.T) {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
-	run := func(decide func(map[int]bool) ([]domain.Event, error)) {
+	var errs [2]error
+	run := func(i int, decide func(map[int]bool) ([]domain.Event, error)) {
 		wg.Go(func() {
-			defer func() { _ = recover() }()
-			_, _ = Handle(ctx, svc, agg, Command{ID: uuid.New()}, decide)
+			defer func() {
+				if recover() != nil {
+					errs[i] = errors.New("panicked")
+				}
+			}()
+			_, errs[i] = Handle(ctx, svc, agg, Command{ID: uuid.New()}, decide)
 		})
 	}
-	run(add(2))
+	run(0, add(2))
 	queued(1)
-	run(func(map[int]bool) ([]domain.Event, error) { panic("decide failed") })
+	run(1, add(-1)) // its decide is fine; folding it panics
 	queued(2)
 	unlock()
 	wg.Wait()
+	for i, err := range errs {
+		if err == nil {
+			t.Errorf("command %d of the panicked batch was told it succeeded", i)
+		}
+	}
 
 	if evs, err := st.ReadStream(ctx, "set-1", 0, 0); err != nil || len(evs) != 1 {
 		t.Fatalf("stream holds %d events (%v), want the first only", len(evs), err)

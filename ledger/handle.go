@@ -241,10 +241,13 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 		if err == nil {
 			// Only an append that landed right after the folded state
 			// advances it: a store acknowledging a repeat of events it
-			// already holds answers with their earlier versions.
-			if res.FirstVersion == next {
-				remember(s, agg, res.LastVersion+1, agg.fold(state, decided), append(slices.Clip(ids), eventIDs...))
+			// already holds answers with their versions, Repeated. Then
+			// the command was applied before (this process decided on a
+			// stale fold) and its answer is the first run's.
+			if res.Repeated || res.FirstVersion != next {
+				return s.appliedAt(ctx, cmd.ID, agg.Stream, res.FirstVersion)
 			}
+			remember(s, agg, res.LastVersion+1, agg.fold(state, decided), append(slices.Clip(ids), eventIDs...))
 			return Result{
 				Stream:       agg.Stream,
 				FirstVersion: res.FirstVersion,
@@ -309,6 +312,20 @@ func (s *Service) applied(commandID uuid.UUID, stream string, evs []eventstore.E
 	}
 	res.FirstVersion = evs[0].Version
 	return res, nil
+}
+
+// appliedAt is applied for the events of stream from version first, read
+// from the store: the first run of the command whose events the store
+// acknowledged as a repeat at first.
+func (s *Service) appliedAt(ctx context.Context, commandID uuid.UUID, stream string, first uint64) (Result, error) {
+	evs, err := s.store.ReadStream(ctx, stream, first, 0)
+	if err != nil {
+		return Result{}, fmt.Errorf("ledger: read %s: %w", stream, err)
+	}
+	if len(evs) == 0 || evs[0].ID != EventID(commandID, stream, 0) {
+		return Result{}, fmt.Errorf("ledger: %s: the store acknowledged a repeat at version %d, which holds another command's event", stream, first)
+	}
+	return s.applied(commandID, stream, evs)
 }
 
 // remember caches state as the fold of agg's stream up to next-1, for a

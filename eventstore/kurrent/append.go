@@ -187,6 +187,7 @@ func (s *Store) alreadyAppended(ctx context.Context, stream string, expected eve
 		FirstVersion: got[0].Version,
 		LastVersion:  got[n-1].Version,
 		Position:     got[n-1].Position,
+		Repeated:     true,
 	}, true, nil
 }
 

@@ -49,7 +49,7 @@ func (w *writer) retryAt(r *request, h streamHead, first int64) (res eventstore.
 		pos = w.row[1].(int64)
 	}
 	n := uint64(len(r.events))
-	return eventstore.AppendResult{FirstVersion: uint64(first), LastVersion: uint64(first) + n - 1, Position: uint64(pos)}, true, nil
+	return eventstore.AppendResult{FirstVersion: uint64(first), LastVersion: uint64(first) + n - 1, Position: uint64(pos), Repeated: true}, true, nil
 }
 
 // retryFirst is where the original of r, a request whose precondition

@@ -110,7 +110,7 @@ func (m *memStore) retried(idx []int, expected eventstore.ExpectedVersion, event
 		}
 	}
 	last := m.log[idx[first+uint64(len(events))-1]]
-	return eventstore.AppendResult{FirstVersion: first, LastVersion: last.Version, Position: last.Position}, true
+	return eventstore.AppendResult{FirstVersion: first, LastVersion: last.Version, Position: last.Position, Repeated: true}, true
 }
 
 // read runs f under the lock after the checks every read shares.
