@@ -173,17 +173,7 @@ func TestPanicInABatchForgetsTheFoldedState(t *testing.T) {
 	if _, err := Handle(ctx, svc, agg, Command{ID: uuid.New()}, add(1)); err != nil {
 		t.Fatal(err)
 	}
-	queued := func(n int) {
-		for {
-			svc.ops.mu.Lock()
-			got := len(svc.ops.waiting["set-1"])
-			svc.ops.mu.Unlock()
-			if got == n {
-				return
-			}
-			runtime.Gosched()
-		}
-	}
+	queued := func(n int) { waitQueued(svc, "set-1", n) }
 	unlock, err := svc.locks.lock(ctx, "set-1")
 	if err != nil {
 		t.Fatal(err)
@@ -217,5 +207,19 @@ func TestPanicInABatchForgetsTheFoldedState(t *testing.T) {
 	}
 	if _, err := Handle(ctx, svc, agg, Command{ID: uuid.New()}, add(2)); err != nil {
 		t.Fatalf("adding 2 after the panicked batch: %v", err)
+	}
+}
+
+// waitQueued waits until n commands are queued for stream's next combined
+// append on svc.
+func waitQueued(svc *Service, stream string, n int) {
+	for {
+		svc.ops.mu.Lock()
+		got := len(svc.ops.waiting[stream])
+		svc.ops.mu.Unlock()
+		if got == n {
+			return
+		}
+		runtime.Gosched()
 	}
 }
