@@ -5,7 +5,7 @@ package calendar
 
 import (
 	"encoding/json"
-	"fmt"
+	"slices"
 	"time"
 
 	"github.com/haixi-hrss/fundledger/domain"
@@ -181,7 +181,16 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
-	return fmt.Sprintf("%04d-%02d-%02d", d.year, int(d.month), d.day)
+	var b [10]byte
+	return string(d.appendText(b[:0]))
+}
+
+// appendText appends "YYYY-MM-DD" (years 1..9999) without fmt: every
+// event and read model writes dates, and every claim key holds one.
+func (d Date) appendText(b []byte) []byte {
+	y, m := d.year, int(d.month)
+	return append(b, byte('0'+y/1000%10), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+d.day/10), byte('0'+d.day%10))
 }
 
 // MarshalText writes "YYYY-MM-DD" (empty for the zero Date).
@@ -203,7 +212,14 @@ func (d *Date) UnmarshalText(b []byte) error {
 
 // MarshalJSON writes the date as a JSON string "YYYY-MM-DD"; the zero Date
 // is written as "".
-func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte(`""`), nil
+	}
+	b := make([]byte, 0, 12)
+	b = append(d.appendText(append(b, '"')), '"')
+	return b, nil
+}
 
 // UnmarshalJSON reads a JSON string "YYYY-MM-DD" ("" or null give the zero
 // Date).
@@ -211,6 +227,11 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		*d = Date{}
 		return nil
+	}
+	// The form every writer produces, a quoted date with no escapes, is
+	// read as it stands; anything else goes through encoding/json.
+	if len(b) == len(Layout)+2 && b[0] == '"' && b[len(b)-1] == '"' && !slices.Contains(b, '\\') {
+		return d.UnmarshalText(b[1 : len(b)-1])
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {

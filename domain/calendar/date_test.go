@@ -3,6 +3,7 @@ package calendar
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -150,6 +151,52 @@ func TestShanghaiFallbackWithoutTZData(t *testing.T) {
 	} {
 		if got, want := instant.In(fixed), instant.In(Shanghai()); got.Format(time.DateTime) != want.Format(time.DateTime) {
 			t.Errorf("fixed zone gives %s, tz database %s", got, want)
+		}
+	}
+}
+
+// TestTextWithoutFmt checks the digit-by-digit text and JSON of dates
+// across short, padded and four-digit years against fmt and encoding/json,
+// and that the read fast path agrees with encoding/json on escaped forms.
+func TestTextWithoutFmt(t *testing.T) {
+	for _, y := range []int{1, 9, 10, 99, 100, 999, 1000, 2025, 9999} {
+		for _, md := range [][2]int{{1, 1}, {2, 28}, {9, 9}, {10, 31}, {12, 31}} {
+			d, err := New(y, time.Month(md[0]), md[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf("%04d-%02d-%02d", y, md[0], md[1])
+			if d.String() != want {
+				t.Errorf("String = %q, want %q", d.String(), want)
+			}
+			wantJSON, _ := json.Marshal(want)
+			if got, err := d.MarshalJSON(); err != nil || string(got) != string(wantJSON) {
+				t.Errorf("MarshalJSON = %s, %v, want %s", got, err, wantJSON)
+			}
+			var back Date
+			if err := json.Unmarshal(wantJSON, &back); err != nil || back != d {
+				t.Errorf("Unmarshal(%s) = %v, %v", wantJSON, back, err)
+			}
+			escaped := `"\u00` + fmt.Sprintf("%x", want[0]) + want[1:] + `"`
+			if err := json.Unmarshal([]byte(escaped), &back); err != nil || back != d {
+				t.Errorf("Unmarshal(%s) = %v, %v", escaped, back, err)
+			}
+		}
+	}
+	if b, err := (Date{}).MarshalJSON(); err != nil || string(b) != `""` {
+		t.Errorf("zero Date MarshalJSON = %s, %v", b, err)
+	}
+	for _, in := range []string{`"2025-13-01"`, `"2025-02-29"`, `"20250-3-01"`, `"2025-03-3\u0031"`} {
+		var d Date
+		err := d.UnmarshalJSON([]byte(in))
+		if in == `"2025-03-3\u0031"` {
+			if err != nil || d != MustParse("2025-03-31") {
+				t.Errorf("UnmarshalJSON(%s) = %v, %v", in, d, err)
+			}
+			continue
+		}
+		if !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("UnmarshalJSON(%s) error = %v, want ErrInvalid", in, err)
 		}
 	}
 }
