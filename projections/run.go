@@ -7,9 +7,10 @@ import (
 	"github.com/haixi-hrss/fundledger/eventstore"
 )
 
-// SaveInterval is how often Run saves the snapshot while events arrive.
-// A restart replays at most this much of the log; saving on every burst
-// instead would cost a whole snapshot per command under steady load.
+// SaveInterval is how often Run saves the snapshot while events arrive,
+// at most (see liveSaveDue). A restart replays about this much of the log;
+// saving on every burst instead would cost a whole snapshot per command
+// under steady load.
 const SaveInterval = time.Second
 
 type delivery struct {
@@ -20,7 +21,8 @@ type delivery struct {
 // Run catches up, then follows the log live through the store's
 // subscription from the checkpoint until ctx is done or an error occurs,
 // which it returns (ctx.Err() on cancellation). It saves at most once per
-// SaveInterval while events arrive, and once more on the way out. Sync may
+// SaveInterval while events arrive, less often when saves are slow (see
+// liveSaveDue), and once more on the way out. Sync may
 // run beside it: each applies only events past the checkpoint.
 func (r *Runner) Run(ctx context.Context) error {
 	if _, err := r.CatchUp(ctx); err != nil {
@@ -28,7 +30,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	}
 	// Sync may have applied events that no save holds yet, so the first
 	// save writes whatever the checkpoint.
-	saved := ^uint64(0)
+	saved, savedAt := ^uint64(0), time.Now()
 	save := func() error {
 		if r.Checkpoint() == saved {
 			return nil
@@ -37,7 +39,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		saved = at
+		saved, savedAt = at, time.Now()
 		return nil
 	}
 
@@ -80,6 +82,9 @@ func (r *Runner) Run(ctx context.Context) error {
 				return firstErr(save(), ended)
 			}
 		case <-tick.C:
+			if !r.liveSaveDue(savedAt) {
+				continue
+			}
 			if err := save(); err != nil {
 				return err
 			}

@@ -196,6 +196,29 @@ func (r *Runner) saveDue(last time.Time) bool {
 	return time.Since(last) >= max(catchUpSaveInterval, 8*time.Duration(r.lastSave.Load()))
 }
 
+// liveSaveFactor bounds how much of Run's time goes to saving: it saves no
+// sooner than this many times the last save's duration after the last
+// save. Copying the models holds the read lock, which stops applying, so
+// every query and every command waiting in Sync for its own write stalls
+// for the whole copy (about 140 ms at 190,000 events, growing with the
+// ledger); at one save a second those stalls made the API's command p99
+// (docs/perf-api-tail.md). The price: a restart may replay up to that
+// longer gap from the log, never more than maxLiveSaveGap.
+const liveSaveFactor = 20
+
+// maxLiveSaveGap caps the gap between live saves, and so what a restart
+// after a crash replays: at ~350,000 events/s of replay, 30 s of even a
+// busy server's log takes a few seconds.
+const maxLiveSaveGap = 30 * time.Second
+
+// liveSaveDue reports whether Run, which last saved at last, should save
+// now: after SaveInterval, and no sooner than liveSaveFactor times the
+// last save's duration, but always after maxLiveSaveGap.
+func (r *Runner) liveSaveDue(last time.Time) bool {
+	gap := max(SaveInterval, liveSaveFactor*time.Duration(r.lastSave.Load()))
+	return time.Since(last) >= min(gap, maxLiveSaveGap)
+}
+
 // applyBatch folds b into the models under one hold of the lock and
 // advances the checkpoint (in memory; saveModels persists it), then wakes
 // Sync's waiters. On an error it restores the last save. The caller holds

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"time"
 )
@@ -54,20 +55,22 @@ records where goroutines waited on channels, selects and locks for 10 µs
 or more (the per-stream locks of the ledger are channels, invisible to the
 mutex profile). --memprofile writes where the run allocated
 ('go tool pprof -sample_index=alloc_space'): every allocation is CPU
-spent now and in the collector.`
+spent now and in the collector. --trace writes an execution trace of the
+run ('go tool trace'; its -pprof=sync, net and syscall modes show what
+slow requests waited on).`
 
 // benchAPIConfig is what bench api runs with.
 type benchAPIConfig struct {
 	url, tokenFile, dataDir, cpuProfile string
 	mutexProfile, blockProfile          string
-	memProfile                          string
+	memProfile, traceFile               string
 	connections, queries                int
 	duration                            time.Duration
 }
 
 func runBenchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("bench api",
-		"bench api [--url URL --token-file FILE] [--connections N] [--duration D] [--queries N] [--data DIR] [--cpuprofile FILE] [--mutexprofile FILE] [--blockprofile FILE] [--memprofile FILE]", benchAPIHelp)
+		"bench api [--url URL --token-file FILE] [--connections N] [--duration D] [--queries N] [--data DIR] [--cpuprofile FILE] [--mutexprofile FILE] [--blockprofile FILE] [--memprofile FILE] [--trace FILE]", benchAPIHelp)
 	var cfg benchAPIConfig
 	fs.StringVar(&cfg.url, "url", "", "the server's base `URL`, e.g. http://127.0.0.1:8080 (default: start one in this process)")
 	fs.StringVar(&cfg.tokenFile, "token-file", "", "with --url, a JSON `file` from role to bearer token")
@@ -76,6 +79,7 @@ func runBenchAPI(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.StringVar(&cfg.mutexProfile, "mutexprofile", "", "write a profile of contended locks during the run to `file`")
 	fs.StringVar(&cfg.blockProfile, "blockprofile", "", "write a profile of where goroutines waited during the run to `file`")
 	fs.StringVar(&cfg.memProfile, "memprofile", "", "write a profile of what the process allocated to `file`")
+	fs.StringVar(&cfg.traceFile, "trace", "", "write an execution trace of the run to `file`")
 	fs.IntVar(&cfg.connections, "connections", 64, "concurrent keep-alive connections")
 	fs.IntVar(&cfg.queries, "queries", 1, "queries after each cycle of six commands")
 	fs.DurationVar(&cfg.duration, "duration", 20*time.Second, "how long to start new cycles")
@@ -157,11 +161,24 @@ func benchAPI(ctx context.Context, cfg benchAPIConfig, stdout io.Writer) (ok boo
 	if cfg.blockProfile != "" {
 		runtime.SetBlockProfileRate(int((10 * time.Microsecond).Nanoseconds()))
 	}
+	if cfg.traceFile != "" {
+		f, err := os.Create(cfg.traceFile)
+		if err != nil {
+			return false, err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return false, err
+		}
+	}
 	cpuBefore := processCPU()
 	res := runLoad(ctx, c, plan, cfg.connections, cfg.queries, cfg.duration)
 	cpu := processCPU().minus(cpuBefore)
 	if cfg.cpuProfile != "" {
 		pprof.StopCPUProfile()
+	}
+	if cfg.traceFile != "" {
+		trace.Stop()
 	}
 	storeAfter, _ := scrapeStoreWork(ctx, c)
 	if cfg.mutexProfile != "" {

@@ -26,11 +26,17 @@ var benchLedgerLine = regexp.MustCompile(`ledger +(\d+) paid claims of run (\S+)
 // every claim the run filed must be paid, their number must be the
 // cycles the bench reports, and the run's budget lines must have spent
 // 1,500.00 per claim, so the bench's throughput counts real, complete
-// payments and not failed or half-done requests.
+// payments and not failed or half-done requests. It also asks for
+// --trace, which must leave an execution trace of the run.
 func TestBenchAPIShortRun(t *testing.T) {
 	dir := t.TempDir()
-	r := cli(t, "bench", "api", "--duration", "1s", "--connections", "4", "--data", dir)
+	tracePath := filepath.Join(t.TempDir(), "trace.out")
+	r := cli(t, "bench", "api", "--duration", "1s", "--connections", "4", "--data", dir, "--trace", tracePath)
 	r.wantCode(t, exitOK)
+	// An execution trace starts with its header, "go 1.NN trace".
+	if b, err := os.ReadFile(tracePath); err != nil || !strings.HasPrefix(string(b), "go 1.") {
+		t.Fatalf("--trace %s: want an execution trace, got %.16q (%v)", tracePath, b, err)
+	}
 	r.wantOut(t, "errors    none", "command   submit", "command   settle", "query     performance",
 		"query     budget-line", "query     queue", "server-side store appends", "store appends,", "stream reads", "target    ≥ 5,000 commands/s")
 	m := benchLedgerLine.FindStringSubmatch(r.stdout)
