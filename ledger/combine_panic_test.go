@@ -11,11 +11,12 @@ import (
 )
 
 // TestPanicInABatchFailsTheOtherCommands: when one command's decide
-// panics inside a combined batch, every other command of the batch was
-// decided but not appended. Each of their callers must learn that (an
-// error, or its events in the stream); none may be told "done, nothing to
-// append" (nil error, no events), which the API answers as a success and
-// ApproveClaim takes as "reserved" before approving the claim.
+// panics inside a combined batch, every other command's caller must learn
+// what became of it (an error, or its events in the stream); none may be
+// told "done, nothing to append" (nil error, no events), which the API
+// answers as a success and ApproveClaim takes as "reserved" before
+// approving the claim. The panic surfaces in its own caller only, never
+// in a caller whose command was fine but happened to run the batch.
 func TestPanicInABatchFailsTheOtherCommands(t *testing.T) {
 	ctx := context.Background()
 	st := openTallyStore(t)
@@ -42,8 +43,9 @@ func TestPanicInABatchFailsTheOtherCommands(t *testing.T) {
 		})
 		queued(i + 1)
 	}
+	ownPanic := false
 	wg.Go(func() {
-		defer func() { _ = recover() }()
+		defer func() { ownPanic = recover() != nil }()
 		_, _ = Handle(ctx, svc, agg, Command{ID: uuid.New()}, func(map[int]bool) ([]domain.Event, error) { panic("decide failed") })
 	})
 	queued(good + 1)
@@ -53,13 +55,15 @@ func TestPanicInABatchFailsTheOtherCommands(t *testing.T) {
 	stored := len(readAll(t, st, "set-1"))
 	for i := range good {
 		if panicked[i] {
-			// It ran the batch: not an acknowledgement (which caller sees
-			// the panic is review_failing_panic_routing_test.go's concern).
+			t.Errorf("command %d (whose decide did not panic) panicked: it ran the batch of another's panic", i)
 			continue
 		}
 		if errs[i] == nil && len(results[i].EventIDs) == 0 {
 			t.Errorf("command %d: nil error and no events, but it was never appended (stream holds %d events)", i, stored)
 		}
+	}
+	if !ownPanic {
+		t.Error("the command whose decide panicked did not panic in its caller")
 	}
 }
 
