@@ -51,12 +51,12 @@ const canonicalTag = "fundledger/event/v1"
 //	     effective date, policy version
 //	i64  recorded-at, microseconds since the Unix epoch (UTC)
 func Canonical(e *Event) []byte {
-	return AppendCanonical(make([]byte, 0, canonicalSize(e)), e)
+	return appendCanonical(make([]byte, 0, canonicalSize(e)), e)
 }
 
-// AppendCanonical appends Canonical(e) to b and returns the extended slice,
+// appendCanonical appends Canonical(e) to b and returns the extended slice,
 // so a caller hashing many events can reuse one buffer.
-func AppendCanonical(b []byte, e *Event) []byte {
+func appendCanonical(b []byte, e *Event) []byte {
 	m := &e.Metadata
 	b = appendStr(b, canonicalTag)
 	b = append(b, e.ID[:]...)
@@ -93,7 +93,7 @@ func appendStr(b []byte, s string) []byte {
 func ComputeHash(prev Hash, e *Event) Hash {
 	buf := hashBuffers.Get().(*[]byte)
 	b := append((*buf)[:0], prev[:]...)
-	b = AppendCanonical(b, e)
+	b = appendCanonical(b, e)
 	out := Hash(sha256.Sum256(b))
 	if cap(b) <= maxPooledHashBuffer {
 		*buf = b

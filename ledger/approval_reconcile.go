@@ -87,11 +87,8 @@ func ReconcileClaim(ctx context.Context, s *Service, id string) (Repair, error) 
 			m = releaseMove(st.ID, e.BudgetLineID, e.ReleaseID, e.Release, "claim cancelled: "+e.Reason, e.By)
 		case *claim.Rejected:
 			m = budgetStep{opID: st.ReservationID() + "/release", line: st.BudgetLineID, rejected: &e.By}
-		case *claim.InstalmentPaid:
-			m = budgetStep{cmd: budget.Spend{PaymentID: e.SpendID, ClaimID: st.ID, Amount: e.Amount, Actor: e.Actor, Role: e.Role, At: e.At}, opID: e.SpendID, line: e.BudgetLineID}
-		case *claim.ClawedBack:
-			m = budgetStep{cmd: budget.Recover{RecoveryID: e.RecoverID, ClaimID: st.ID, Amount: e.Amount,
-				Reason: "clawback (" + e.Reason + "): " + e.Detail, Actor: e.Actor, Role: e.Role, At: e.At}, opID: e.RecoverID, line: e.BudgetLineID}
+		case *claim.InstalmentPaid, *claim.ClawedBack:
+			m, _ = moneyMove(st.ID, ev)
 		default:
 			continue
 		}

@@ -337,11 +337,7 @@ func settleRepeat[S any](ctx context.Context, s *Service, agg Aggregate[S], batc
 		if op.settled || len(op.decided) == 0 {
 			continue
 		}
-		if op.offset >= uint64(len(evs)) || evs[op.offset].ID != op.ids[0] {
-			op.res, op.err = Result{}, fmt.Errorf("ledger: %s: the store acknowledged a repeat at version %d, which holds other events", agg.Stream, first+op.offset)
-		} else {
-			op.res, op.err = s.applied(op.cmd.ID, agg.Stream, evs[op.offset:])
-		}
+		op.res, op.err = s.appliedFrom(op.cmd.ID, agg.Stream, first, evs, op.offset)
 		op.settled = true
 	}
 }

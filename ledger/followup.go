@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 
-	"github.com/google/uuid"
-
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/budget"
 	"github.com/haixi-hrss/fundledger/domain/claim"
-	"github.com/haixi-hrss/fundledger/eventstore"
 )
 
 // finish runs step, the follow-up of a claim event already recorded on
@@ -71,19 +68,17 @@ func directMoves(id string, res Result, cmd *Command) []budgetStep {
 	}
 	var moves []budgetStep
 	for i, ev := range res.Events {
-		var m budgetStep
-		switch e := ev.(type) {
-		case *claim.InstalmentPaid:
-			m = budgetStep{cmd: budget.Spend{PaymentID: e.SpendID, ClaimID: id, Amount: e.Amount, Actor: e.Actor, Role: e.Role, At: e.At}, opID: e.SpendID, line: e.BudgetLineID}
-		case *claim.ClawedBack:
-			m = budgetStep{cmd: budget.Recover{RecoveryID: e.RecoverID, ClaimID: id, Amount: e.Amount,
-				Reason: "clawback (" + e.Reason + "): " + e.Detail, Actor: e.Actor, Role: e.Role, At: e.At}, opID: e.RecoverID, line: e.BudgetLineID}
+		switch ev.(type) {
 		case *claim.Approved, *claim.ObjectionRaised, *claim.Cancelled, *claim.Rejected:
 			return nil
-		default:
+		}
+		m, ok := moneyMove(id, ev)
+		if !ok {
 			continue
 		}
-		m.cause = decidedCause(cmd, res.EventIDs[i])
+		// The metadata the stored event carries, with it as the cause.
+		m.cause = cmd.cause()
+		m.cause.CausationID = res.EventIDs[i].String()
 		moves = append(moves, m)
 	}
 	if len(moves) == 0 {
@@ -92,10 +87,19 @@ func directMoves(id string, res Result, cmd *Command) []budgetStep {
 	return moves
 }
 
-// decidedCause is causedBy for an event cmd just appended under id: the
-// metadata the stored event carries, with the event as the cause.
-func decidedCause(cmd *Command, id uuid.UUID) eventstore.Metadata {
-	m := cmd.metadata()
-	return eventstore.Metadata{Actor: m.Actor, Role: m.Role, CorrelationID: m.CorrelationID,
-		CausationID: id.String(), EffectiveDate: m.EffectiveDate}
+// moneyMove is the budget movement of a payment or clawback event of claim
+// id: a spend or a recovery on its line. ok is false for any other event.
+// directMoves and ReconcileClaim both use it, so a fresh payment and a
+// repaired one move the line alike.
+func moneyMove(id string, ev domain.Event) (m budgetStep, ok bool) {
+	switch e := ev.(type) {
+	case *claim.InstalmentPaid:
+		return budgetStep{cmd: budget.Spend{PaymentID: e.SpendID, ClaimID: id, Amount: e.Amount, Actor: e.Actor, Role: e.Role, At: e.At},
+			opID: e.SpendID, line: e.BudgetLineID}, true
+	case *claim.ClawedBack:
+		return budgetStep{cmd: budget.Recover{RecoveryID: e.RecoverID, ClaimID: id, Amount: e.Amount,
+			Reason: "clawback (" + e.Reason + "): " + e.Detail, Actor: e.Actor, Role: e.Role, At: e.At},
+			opID: e.RecoverID, line: e.BudgetLineID}, true
+	}
+	return budgetStep{}, false
 }

@@ -322,10 +322,16 @@ func (s *Service) appliedAt(ctx context.Context, commandID uuid.UUID, stream str
 	if err != nil {
 		return Result{}, fmt.Errorf("ledger: read %s: %w", stream, err)
 	}
-	if len(evs) == 0 || evs[0].ID != EventID(commandID, stream, 0) {
-		return Result{}, fmt.Errorf("ledger: %s: the store acknowledged a repeat at version %d, which holds another command's event", stream, first)
+	return s.appliedFrom(commandID, stream, first, evs, 0)
+}
+
+// appliedFrom is applied for evs[at:], the events of stream from version
+// first+at, where the store acknowledged a repeat of the command's events.
+func (s *Service) appliedFrom(commandID uuid.UUID, stream string, first uint64, evs []eventstore.Event, at uint64) (Result, error) {
+	if at >= uint64(len(evs)) || evs[at].ID != EventID(commandID, stream, 0) {
+		return Result{}, fmt.Errorf("ledger: %s: the store acknowledged a repeat at version %d, which holds another command's event", stream, first+at)
 	}
-	return s.applied(commandID, stream, evs)
+	return s.applied(commandID, stream, evs[at:])
 }
 
 // remember caches state as the fold of agg's stream up to next-1, for a

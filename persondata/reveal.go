@@ -104,26 +104,8 @@ func recordedReason(reason, missing string) (string, error) {
 		return "", domain.Invalid("reason", "required", "%s", missing)
 	case utf8.RuneCountInString(reason) > MaxRevealReason:
 		return "", domain.Invalid("reason", "max-length", "the reason has %d characters, at most %d are allowed", utf8.RuneCountInString(reason), MaxRevealReason)
-	case longestDigitRun(reason) >= minIDDigits:
+	case identity.MayHoldIDNumber(reason):
 		return "", domain.Invalid("reason", "no-identifier", "the reason is recorded in the log and must not contain an identity number")
 	}
 	return reason, nil
-}
-
-// minIDDigits is the shortest run of digits taken for an identity number:
-// first-generation resident IDs have 15 digits, current ones 17 and a
-// check character.
-const minIDDigits = 15
-
-func longestDigitRun(s string) int {
-	longest, run := 0, 0
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	return longest
 }

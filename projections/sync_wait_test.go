@@ -202,11 +202,12 @@ func TestSaveDoesNotBlockSync(t *testing.T) {
 	}
 	var hold atomic.Bool
 	saving, release := make(chan struct{}), make(chan struct{})
-	projections.BeforeSnapshotWrite(r, func() {
+	projections.AroundSnapshotWrite(r, func(_ uint64, write func() error) error {
 		if hold.CompareAndSwap(true, false) {
 			close(saving)
 			<-release
 		}
+		return write()
 	})
 	hold.Store(true)
 	ctx, cancel := context.WithCancel(w.ctx)

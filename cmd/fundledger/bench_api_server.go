@@ -42,7 +42,7 @@ func startBenchServer(ctx context.Context, dir string) (_ *benchServer, err erro
 			os.RemoveAll(dir)
 		}
 	}
-	tokFile := filepath.Join(dir, auth.DefaultFile)
+	tokFile := tokensPath(dir)
 	tokens := map[string]string{}
 	for _, r := range benchRoles {
 		tok, _, err := auth.Create(tokFile, "bench."+r, r, time.Now())

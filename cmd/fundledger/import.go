@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"text/tabwriter"
 	"time"
 
-	"github.com/haixi-hrss/fundledger/api/auth"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/domain/policy"
@@ -134,7 +132,7 @@ func runImportStabilization(ctx context.Context, args []string, stdout, stderr i
 		}
 	}
 	if in.tokens == "" {
-		in.tokens = filepath.Join(*dir, auth.DefaultFile)
+		in.tokens = tokensPath(*dir)
 	}
 	y, err := programme.ParseFiscalYear("year", *year)
 	if err != nil {

@@ -7,13 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/haixi-hrss/fundledger/api/auth"
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/domain/role"
@@ -69,7 +67,7 @@ func runPolicyPublish(ctx context.Context, args []string, stdout, stderr io.Writ
 		}
 	}
 	if *tokens == "" {
-		*tokens = filepath.Join(*dir, auth.DefaultFile)
+		*tokens = tokensPath(*dir)
 	}
 	if err := holdsRole(*tokens, *actor, role.Administrator, "publishing policy"); err != nil {
 		fmt.Fprintf(stderr, "fundledger policy publish: %v\n", err)

@@ -7,11 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/haixi-hrss/fundledger/api"
-	"github.com/haixi-hrss/fundledger/api/auth"
 	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/ledger"
 	"github.com/haixi-hrss/fundledger/ledger/datadir"
@@ -74,7 +72,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return usageError(fs, stderr, "--data is required")
 	}
 	if cfg.tokens == "" {
-		cfg.tokens = filepath.Join(cfg.dir, auth.DefaultFile)
+		cfg.tokens = tokensPath(cfg.dir)
 	}
 	if cfg.shutdown <= 0 {
 		return usageError(fs, stderr, "--shutdown-timeout must be positive")

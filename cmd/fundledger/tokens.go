@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -58,7 +57,7 @@ func tokensFileFlags(fs *flag.FlagSet) func() (string, string) {
 		case *file != "":
 			return *file, ""
 		}
-		return filepath.Join(*dir, auth.DefaultFile), ""
+		return tokensPath(*dir), ""
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
+	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/domain/role"
 )
 
@@ -37,9 +38,6 @@ func (k EvidenceKind) Valid() bool { return slices.Contains(evidenceKinds, k) }
 const (
 	maxDocumentNo   = 64
 	maxEvidenceNote = 500
-	// idDigits is the shortest run of digits taken for an ID number: a
-	// first-generation resident ID has 15, so a note never carries one.
-	idDigits = 15
 )
 
 // RecordEvidence records a document a clerk received for a claim under
@@ -113,10 +111,10 @@ func evidenceInput(c RecordEvidence) error {
 	switch {
 	case utf8.RuneCountInString(c.DocumentNo) > maxDocumentNo:
 		return domain.Invalid("documentNo", "max-length", "a document number has at most %d characters", maxDocumentNo)
-	case hasDigitRun(c.DocumentNo, idDigits):
+	case identity.MayHoldIDNumber(c.DocumentNo):
 		// An identity document or bank card is named by the bureau's file
 		// number, never by the ID or account number itself.
-		return domain.Invalid("documentNo", "no-id-number", "a document number may not hold %d or more digits in a row: ID and account numbers stay out of the ledger", idDigits)
+		return domain.Invalid("documentNo", "no-id-number", "a document number may not hold %d or more digits in a row: ID and account numbers stay out of the ledger", identity.MinIDNumberDigits)
 	case c.Digest == "":
 		return domain.Invalid("digest", "required", "the SHA-256 digest of the document is missing")
 	case !isSHA256Hex(c.Digest):
@@ -125,9 +123,9 @@ func evidenceInput(c RecordEvidence) error {
 		return domain.Invalid("receivedOn", "required", "the day the document was received is missing")
 	case utf8.RuneCountInString(c.Note) > maxEvidenceNote:
 		return domain.Invalid("note", "max-length", "a note has at most %d characters", maxEvidenceNote)
-	case hasDigitRun(c.Note, idDigits):
+	case identity.MayHoldIDNumber(c.Note):
 		// Never echo the note: it may hold a resident ID.
-		return domain.Invalid("note", "no-id-number", "a note may not hold %d or more digits in a row: ID numbers stay out of the ledger", idDigits)
+		return domain.Invalid("note", "no-id-number", "a note may not hold %d or more digits in a row: ID numbers stay out of the ledger", identity.MinIDNumberDigits)
 	}
 	return nil
 }
@@ -142,19 +140,4 @@ func isSHA256Hex(s string) bool {
 		}
 	}
 	return true
-}
-
-// hasDigitRun reports whether s holds n or more ASCII digits in a row.
-func hasDigitRun(s string, n int) bool {
-	run := 0
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			run = 0
-			continue
-		}
-		if run++; run >= n {
-			return true
-		}
-	}
-	return false
 }

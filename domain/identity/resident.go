@@ -143,3 +143,25 @@ type Facts struct {
 func (id ResidentID) Facts() Facts {
 	return Facts{BirthDate: id.BirthDate(), Sex: id.Sex(), AreaCode: id.AreaCode()}
 }
+
+// MinIDNumberDigits is the shortest run of digits free text may not hold,
+// as it could be an identity number: first-generation resident IDs have
+// 15 digits, current ones 17 and a check character.
+const MinIDNumberDigits = 15
+
+// MayHoldIDNumber reports whether s holds MinIDNumberDigits or more ASCII
+// digits in a row. Texts recorded in the log (reasons, notes, document
+// numbers) are refused when it does, so identity numbers stay out of it.
+func MayHoldIDNumber(s string) bool {
+	run := 0
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			run = 0
+			continue
+		}
+		if run++; run >= MinIDNumberDigits {
+			return true
+		}
+	}
+	return false
+}
