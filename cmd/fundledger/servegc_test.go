@@ -1,0 +1,26 @@
+package main
+
+import "testing"
+
+func TestServeGC(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		percent int
+		limit   int64
+	}{
+		{"defaults", nil, serveGCPercent, serveMemoryLimit},
+		{"GOGC chosen", map[string]string{"GOGC": "100"}, -1, serveMemoryLimit},
+		{"GOGC off", map[string]string{"GOGC": "off"}, -1, serveMemoryLimit},
+		{"GOMEMLIMIT chosen", map[string]string{"GOMEMLIMIT": "2GiB"}, serveGCPercent, -1},
+		{"both chosen", map[string]string{"GOGC": "50", "GOMEMLIMIT": "1GiB"}, -1, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			percent, limit := serveGC(func(k string) string { return tt.env[k] })
+			if percent != tt.percent || limit != tt.limit {
+				t.Errorf("serveGC = %d, %d; want %d, %d", percent, limit, tt.percent, tt.limit)
+			}
+		})
+	}
+}
