@@ -95,14 +95,45 @@ func (t timedStore) Append(ctx context.Context, stream string, expected eventsto
 	res, err := t.Store.Append(ctx, stream, expected, events...)
 	t.hist.Observe(time.Since(start).Seconds())
 	if err == nil {
-		for {
-			last := t.appended.Load()
-			if res.Position <= last || t.appended.CompareAndSwap(last, res.Position) {
-				break
-			}
-		}
+		t.advance(res.Position)
 	}
 	return res, err
+}
+
+// advance raises appended to pos.
+func (t timedStore) advance(pos uint64) {
+	for {
+		last := t.appended.Load()
+		if pos <= last || t.appended.CompareAndSwap(last, pos) {
+			return
+		}
+	}
+}
+
+// timedMultiStore is a timedStore over a store that appends to several
+// streams in one commit: that commit is timed and counted as one append.
+type timedMultiStore struct {
+	timedStore
+	multi eventstore.MultiAppender
+}
+
+func (t timedMultiStore) AppendMulti(ctx context.Context, parts ...eventstore.StreamAppend) ([]eventstore.AppendResult, error) {
+	start := time.Now()
+	res, err := t.multi.AppendMulti(ctx, parts...)
+	t.hist.Observe(time.Since(start).Seconds())
+	for _, r := range res {
+		t.advance(r.Position)
+	}
+	return res, err
+}
+
+// forLedger is the store the API's ledger service appends through: t,
+// able to append to several streams at once when the store under it is.
+func (t timedStore) forLedger() eventstore.Store {
+	if m, ok := t.Store.(eventstore.MultiAppender); ok {
+		return timedMultiStore{timedStore: t, multi: m}
+	}
+	return t
 }
 
 // requestIDKey holds the request's ID in the echo context; commands record

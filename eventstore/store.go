@@ -45,6 +45,32 @@ type Store interface {
 	Close() error
 }
 
+// StreamAppend is one stream's part of a MultiAppender.AppendMulti call:
+// what Append would take.
+type StreamAppend struct {
+	Stream   string
+	Expected ExpectedVersion
+	Events   []EventData
+}
+
+// MultiAppender is a Store that can append to several streams in one
+// atomic commit. The ledger claims a command's idempotency key and appends
+// its events in one commit when its store offers this, and in two appends
+// (the claim first) when it does not; both orders are safe, one commit is
+// cheaper.
+type MultiAppender interface {
+	Store
+	// AppendMulti appends each part as Append would, all in one commit:
+	// every part is committed and durable when it returns nil, or none
+	// is. The parts name distinct streams. A part whose precondition
+	// fails returns that part's *ConcurrencyError and writes no part; a
+	// malformed part an *InvalidAppendError. A part that retries an
+	// append already committed is acknowledged with the original result,
+	// Repeated, as Append does, while the other parts are written. The
+	// results are in the order of the parts.
+	AppendMulti(ctx context.Context, parts ...StreamAppend) ([]AppendResult, error)
+}
+
 // AppendResult says where an append landed.
 type AppendResult struct {
 	// FirstVersion and LastVersion are the stream versions of the first and

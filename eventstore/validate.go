@@ -40,6 +40,27 @@ func ValidateAppend(stream string, events []EventData) error {
 	return nil
 }
 
+// ValidateAppendMulti checks an AppendMulti request: at least one part,
+// each part valid as ValidateAppend says, and no stream named twice (one
+// stream's events go in one part, in order).
+func ValidateAppendMulti(parts []StreamAppend) error {
+	if len(parts) == 0 {
+		return &InvalidAppendError{Index: -1, Field: "parts", Err: errors.New("at least one part is required")}
+	}
+	seen := make(map[string]struct{}, len(parts))
+	for _, p := range parts {
+		if err := ValidateAppend(p.Stream, p.Events); err != nil {
+			return err
+		}
+		if _, dup := seen[p.Stream]; dup {
+			return &InvalidAppendError{Stream: p.Stream, Index: -1, Field: "stream",
+				Err: errors.New("must not be named by two parts of one append")}
+		}
+		seen[p.Stream] = struct{}{}
+	}
+	return nil
+}
+
 // ValidateStreamName rejects names the ledger must never use: empty ones,
 // system names starting with '$' (KurrentDB reserves them), and names too
 // long to index.

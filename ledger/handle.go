@@ -135,14 +135,15 @@ func handle[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd Comman
 	return run(ctx, s, agg, &cmd, decide, nil, from)
 }
 
-// run is the load-decide-append loop. beforeAppend, when not nil, is called
-// once, after the first decision that has events and before they are
-// appended; an error from it ends the run. from, when not nil, is where
+// run is the load-decide-append loop. claim, when not nil, is an
+// idempotency key's claim, recorded with the first decision that has
+// events (appendClaimed); a key found taken ends the run with errKeyTaken.
+// from, when not nil, is where
 // the loop starts instead of the stream's first event, unread: a
 // command already applied among its events is not recognised by its
 // event IDs.
-func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error), beforeAppend func() error, from *known[S]) (Result, error) {
-	if agg.shared && beforeAppend == nil && from == nil {
+func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error), claim *keyClaim, from *known[S]) (Result, error) {
+	if agg.shared && claim == nil && from == nil {
 		return runCombined(ctx, s, agg, cmd, decide)
 	}
 	state := agg.Initial
@@ -226,18 +227,17 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 		if err != nil {
 			return Result{}, err
 		}
-		if beforeAppend != nil {
-			if err := beforeAppend(); err != nil {
-				return Result{}, err
-			}
-			beforeAppend = nil
-		}
-
 		expected := eventstore.NoStream
 		if next > 0 {
 			expected = eventstore.Exact(next - 1)
 		}
-		res, err := s.store.Append(ctx, agg.Stream, expected, data...)
+		res, claimed, err := s.appendClaimed(ctx, claim, agg.Stream, expected, data)
+		if claimed {
+			claim = nil
+		}
+		if errors.Is(err, errKeyTaken) {
+			return Result{}, err
+		}
 		if err == nil {
 			// Only an append that landed right after the folded state
 			// advances it: a store acknowledging a repeat of events it

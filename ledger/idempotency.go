@@ -87,12 +87,11 @@ func handleIdempotent[S any](ctx context.Context, s *Service, agg Aggregate[S], 
 			first.ID = claim.CommandID
 			return follow(ctx, s, agg, &first, decide)
 		}
-		claimed := false
-		claimKey := func() error {
-			claimed = true
-			return s.claimKey(ctx, stream, cmd, agg.Stream, fp)
+		kc, err := newKeyClaim(stream, cmd, agg.Stream, fp)
+		if err != nil {
+			return Result{}, err
 		}
-		res, err := run(ctx, s, agg, cmd, decide, claimKey, from)
+		res, err := run(ctx, s, agg, cmd, decide, kc, from)
 		from = nil // what it knew is read by now, or stale
 		switch {
 		case errors.Is(err, errKeyTaken):
@@ -107,7 +106,7 @@ func handleIdempotent[S any](ctx context.Context, s *Service, agg Aggregate[S], 
 				read = true
 				continue
 			}
-			if err := claimKey(); errors.Is(err, errKeyTaken) {
+			if err := s.appendClaim(ctx, kc); errors.Is(err, errKeyTaken) {
 				continue
 			} else if err != nil {
 				return Result{}, err
@@ -116,7 +115,7 @@ func handleIdempotent[S any](ctx context.Context, s *Service, agg Aggregate[S], 
 		case err != nil || len(res.EventIDs) == 0:
 			// Step 3. A run that claimed the key decided on a state
 			// no duplicate had touched.
-			if !claimed {
+			if !kc.tried {
 				again, againDone, rerr := s.readKey(ctx, stream)
 				if rerr == nil && again != nil {
 					claim, done, read = again, againDone, true
@@ -223,26 +222,78 @@ func (s *Service) readKey(ctx context.Context, stream string) (*IdempotencyKeyCl
 	return &claim, &done, nil
 }
 
-// claimKey appends the claim with expected version NoStream, so exactly one
-// of any number of concurrent duplicates gets the key. The claim's event ID
-// derives from the command ID and the fingerprint: the store acknowledges
-// an append of an event it already holds as a retry, so a claim by the
-// same command ID for other input (the API derives command IDs from keys)
-// must differ from the first claim to be refused.
-func (s *Service) claimKey(ctx context.Context, stream string, cmd *Command, aggStream, fp string) error {
+// keyClaim is an idempotency key's claim, to be recorded in the key's
+// stream with expected version NoStream, so exactly one of any number of
+// concurrent duplicates gets the key. The claim's event ID derives from
+// the command ID and the fingerprint: the store acknowledges an append of
+// an event it already holds as a retry, so a claim by the same command ID
+// for other input (the API derives command IDs from keys) must differ from
+// the first claim to be refused.
+type keyClaim struct {
+	stream string
+	event  eventstore.EventData
+	// tried says an append of the claim was made, whatever its outcome.
+	tried bool
+}
+
+func newKeyClaim(stream string, cmd *Command, aggStream, fp string) (*keyClaim, error) {
 	ev, err := record(EventID(cmd.ID, stream+"\x00"+fp, 0),
 		IdempotencyKeyClaimed{CommandID: cmd.ID, Stream: aggStream, Fingerprint: fp}, cmd.metadata())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = s.store.Append(ctx, stream, eventstore.NoStream, ev)
+	return &keyClaim{stream: stream, event: ev}, nil
+}
+
+// part is the claim as one part of an eventstore.MultiAppender's append.
+func (c *keyClaim) part() eventstore.StreamAppend {
+	return eventstore.StreamAppend{Stream: c.stream, Expected: eventstore.NoStream, Events: []eventstore.EventData{c.event}}
+}
+
+// appendClaim records the claim on its own; errKeyTaken if the key is
+// taken.
+func (s *Service) appendClaim(ctx context.Context, c *keyClaim) error {
+	c.tried = true
+	_, err := s.store.Append(ctx, c.stream, eventstore.NoStream, c.event)
 	switch {
 	case isConcurrency(err):
 		return errKeyTaken
 	case err != nil:
-		return fmt.Errorf("ledger: claim idempotency key in %s: %w", stream, err)
+		return fmt.Errorf("ledger: claim idempotency key in %s: %w", c.stream, err)
 	}
 	return nil
+}
+
+// appendClaimed appends data to stream and, when claim is not nil, records
+// the claim: in the same commit when the store is an
+// eventstore.MultiAppender (a key is then never claimed by a command whose
+// events were refused, and the command costs one commit, not two), else
+// just before the events. claimed says the claim is recorded, so a later
+// attempt must not record it again; errKeyTaken says the key is taken and
+// nothing was appended.
+func (s *Service) appendClaimed(ctx context.Context, claim *keyClaim, stream string, expected eventstore.ExpectedVersion, data []eventstore.EventData) (res eventstore.AppendResult, claimed bool, err error) {
+	if claim == nil {
+		res, err = s.store.Append(ctx, stream, expected, data...)
+		return res, false, err
+	}
+	m, ok := s.store.(eventstore.MultiAppender)
+	if !ok {
+		if err := s.appendClaim(ctx, claim); err != nil {
+			return res, false, err
+		}
+		res, err = s.store.Append(ctx, stream, expected, data...)
+		return res, true, err
+	}
+	claim.tried = true
+	results, err := m.AppendMulti(ctx, claim.part(), eventstore.StreamAppend{Stream: stream, Expected: expected, Events: data})
+	var ce *eventstore.ConcurrencyError
+	switch {
+	case errors.As(err, &ce) && ce.Stream == claim.stream:
+		return res, false, errKeyTaken
+	case err != nil:
+		return res, false, err
+	}
+	return results[1], true, nil
 }
 
 // replayKey returns the result an IdempotencyKeyCompleted record (written

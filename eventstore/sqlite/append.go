@@ -24,18 +24,31 @@ const (
 	withdrawn
 )
 
-// request is one Append call queued for the writer.
+// request is one Append call queued for the writer, or one AppendMulti
+// call: then parts holds a request per stream (whose state and done are
+// unused) and the outcome's results are theirs.
 type request struct {
 	stream   string
 	expected eventstore.ExpectedVersion
 	events   []eventstore.EventData
+	parts    []*request
 	state    atomic.Int32
 	done     chan outcome
 }
 
+// size is the number of events r appends.
+func (r *request) size() int {
+	n := len(r.events)
+	for _, p := range r.parts {
+		n += len(p.events)
+	}
+	return n
+}
+
 type outcome struct {
-	res eventstore.AppendResult
-	err error
+	res   eventstore.AppendResult
+	parts []eventstore.AppendResult
+	err   error
 }
 
 // Append implements eventstore.Store; see the package documentation for
@@ -50,19 +63,45 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	if err := ctx.Err(); err != nil {
 		return eventstore.AppendResult{}, err
 	}
-	r := &request{stream: stream, expected: expected, events: events, done: make(chan outcome, 1)}
+	o := s.submit(ctx, &request{stream: stream, expected: expected, events: events, done: make(chan outcome, 1)})
+	return o.res, o.err
+}
+
+// AppendMulti implements eventstore.MultiAppender: the parts are one
+// request to the writer, which checks every part's precondition before it
+// writes any (see appendGroup).
+func (s *Store) AppendMulti(ctx context.Context, parts ...eventstore.StreamAppend) ([]eventstore.AppendResult, error) {
+	if err := eventstore.ValidateAppendMulti(parts); err != nil {
+		return nil, err
+	}
+	r := &request{parts: make([]*request, len(parts)), done: make(chan outcome, 1)}
+	for i, p := range parts {
+		if err := uniqueIDs(p.Stream, p.Events); err != nil {
+			return nil, err
+		}
+		r.parts[i] = &request{stream: p.Stream, expected: p.Expected, events: p.Events}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	o := s.submit(ctx, r)
+	return o.parts, o.err
+}
+
+// submit queues r for the writer and waits for its outcome, or withdraws
+// it when ctx ends before the writer took it.
+func (s *Store) submit(ctx context.Context, r *request) outcome {
 	if err := s.enqueue(ctx, r); err != nil {
-		return eventstore.AppendResult{}, err
+		return outcome{err: err}
 	}
 	select {
 	case o := <-r.done:
-		return o.res, o.err
+		return o
 	case <-ctx.Done():
 		if r.state.CompareAndSwap(pending, withdrawn) {
-			return eventstore.AppendResult{}, ctx.Err()
+			return outcome{err: ctx.Err()}
 		}
-		o := <-r.done
-		return o.res, o.err
+		return <-r.done
 	}
 }
 

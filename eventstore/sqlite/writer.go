@@ -140,14 +140,14 @@ func (s *Store) committed() {
 func (s *Store) collect(batch []*request) []*request {
 	n := 0
 	for _, r := range batch {
-		n += len(r.events)
+		n += r.size()
 	}
 drain:
 	for n < s.maxBatch {
 		select {
 		case r := <-s.queue:
 			batch = append(batch, r)
-			n += len(r.events)
+			n += r.size()
 		default:
 			break drain
 		}
@@ -202,12 +202,21 @@ func (w *writer) apply(batch []*request, results []outcome) error {
 	clear(w.heads)
 	pos := w.lastPos
 	for i, r := range batch {
+		if r.parts != nil {
+			res, err, fatal := w.appendGroup(r.parts, &pos, now)
+			if fatal != nil {
+				w.rollback.exec(ctx, nil)
+				return fmt.Errorf("eventstore/sqlite: append to %d streams: %w", len(r.parts), fatal)
+			}
+			results[i] = outcome{parts: res, err: err}
+			continue
+		}
 		res, err, fatal := w.appendOne(r, &pos, now)
 		if fatal != nil {
 			w.rollback.exec(ctx, nil)
 			return fmt.Errorf("eventstore/sqlite: append to %q: %w", r.stream, fatal)
 		}
-		results[i] = outcome{res, err}
+		results[i] = outcome{res: res, err: err}
 	}
 	if err := w.commit.exec(ctx, nil); err != nil {
 		w.rollback.exec(ctx, nil)
@@ -252,26 +261,64 @@ func (w *writer) checkCache() error {
 // positions after *pos. err refuses this request only (nothing of it is
 // left in the transaction); fatal aborts the whole batch.
 func (w *writer) appendOne(r *request, pos *uint64, now time.Time) (res eventstore.AppendResult, err, fatal error) {
-	h, fatal := w.headOf(r.stream)
-	if fatal != nil {
-		return res, nil, fatal
+	h, res, found, err, fatal := w.check(r)
+	if found || err != nil || fatal != nil {
+		return res, err, fatal
+	}
+	res, fatal = w.write(r, h, pos, now)
+	return res, nil, fatal
+}
+
+// appendGroup appends every part or none: it checks each part's
+// precondition (and recognises each retry) before it writes any part, so
+// a refusal leaves nothing of the group in the transaction. The parts name
+// distinct streams, so no part's write changes another's check.
+func (w *writer) appendGroup(parts []*request, pos *uint64, now time.Time) (res []eventstore.AppendResult, err, fatal error) {
+	res = make([]eventstore.AppendResult, len(parts))
+	heads := make([]streamHead, len(parts))
+	repeated := make([]bool, len(parts))
+	for i, r := range parts {
+		heads[i], res[i], repeated[i], err, fatal = w.check(r)
+		if err != nil || fatal != nil {
+			return nil, err, fatal
+		}
+	}
+	for i, r := range parts {
+		if !repeated[i] {
+			if res[i], fatal = w.write(r, heads[i], pos, now); fatal != nil {
+				return nil, nil, fatal
+			}
+		}
+	}
+	return res, nil, nil
+}
+
+// check returns the head of r's stream as of this point in the batch and
+// whether r may be written there. found says r retries an append already
+// committed, whose result res is; err refuses r; fatal aborts the batch.
+func (w *writer) check(r *request) (h streamHead, res eventstore.AppendResult, found bool, err, fatal error) {
+	if h, fatal = w.headOf(r.stream); fatal != nil {
+		return h, res, false, nil, fatal
 	}
 	if !r.expected.Allows(h.version) {
 		// A retry of a committed append fails its precondition, since the
 		// stream has moved on; anything else that fails it, even with
 		// some known IDs, is a plain concurrency conflict.
-		res, found, err := w.retryAt(r, h, retryFirst(r))
-		if err != nil || found {
-			return res, nil, err
+		res, found, fatal = w.retryAt(r, h, retryFirst(r))
+		if fatal != nil || found {
+			return h, res, found, nil, fatal
 		}
-		return res, &eventstore.ConcurrencyError{Stream: r.stream, Expected: r.expected, Actual: h.version}, nil
+		return h, res, false, &eventstore.ConcurrencyError{Stream: r.stream, Expected: r.expected, Actual: h.version}, nil
 	}
-	if res, found, err := w.tailRetry(r, h); err != nil || found {
-		return res, nil, err
-	}
+	res, found, fatal = w.tailRetry(r, h)
+	return h, res, found, nil, fatal
+}
+
+// write inserts r's events after head h at positions after *pos.
+func (w *writer) write(r *request, h streamHead, pos *uint64, now time.Time) (res eventstore.AppendResult, fatal error) {
 	if h.id == 0 {
 		if h.id, fatal = w.createStream(r.stream); fatal != nil {
-			return res, nil, fatal
+			return res, fatal
 		}
 	}
 	start, first := *pos, uint64(h.version+1)
@@ -282,14 +329,14 @@ func (w *writer) appendOne(r *request, pos *uint64, now time.Time) (res eventsto
 			Type: d.Type, SchemaVersion: d.SchemaVersion, Data: d.Data, Metadata: d.Metadata, RecordedAt: now}
 		eventstore.Seal(&e, prev)
 		if err := w.insertEvent(h.id, &e); err != nil {
-			return res, nil, err
+			return res, err
 		}
 		prev = e.Hash
 	}
 	last := first + uint64(len(r.events)) - 1
 	*pos = start + uint64(len(r.events))
 	w.heads[r.stream] = streamHead{id: h.id, version: int64(last), hash: prev, lastID: r.events[len(r.events)-1].ID}
-	return eventstore.AppendResult{FirstVersion: first, LastVersion: last, Position: *pos}, nil, nil
+	return eventstore.AppendResult{FirstVersion: first, LastVersion: last, Position: *pos}, nil
 }
 
 // headOf returns the stream's head as of this point in the batch.

@@ -57,6 +57,10 @@ func scenarios() []scenario {
 		{"append_size_limit", testAppendSizeLimit},
 		{"cancelled_context", testCancelledContext},
 		{"closed_store", testClosedStore},
+		{"multi_append", testMultiAppend},
+		{"multi_append_refused", testMultiAppendRefused},
+		{"multi_append_retry", testMultiAppendRetry},
+		{"concurrent_multi_append", testConcurrentMultiAppend},
 	}
 }
 
