@@ -113,7 +113,7 @@ func (s *server) asOfBudgetLines(c echo.Context) error {
 		return err
 	}
 	page := paginate(budgets.Lines(), func(l projections.BudgetLine) string { return l.ID }, q)
-	return c.JSON(http.StatusOK, AsOfPage[projections.BudgetLine]{Position: pos, Page: page})
+	return writeJSON(c, http.StatusOK, AsOfPage[projections.BudgetLine]{Position: pos, Page: page})
 }
 
 // AsOfClaim is a claim as it stood at an instant.
@@ -140,5 +140,5 @@ func (s *server) asOfClaim(c echo.Context) error {
 	if !ok {
 		return errNotFound("claimId", "no claim %q at that instant", id)
 	}
-	return c.JSON(http.StatusOK, AsOfClaim{Position: pos, Claim: row})
+	return writeJSON(c, http.StatusOK, AsOfClaim{Position: pos, Claim: row})
 }

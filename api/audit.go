@@ -34,7 +34,7 @@ func (s *server) claimTrail(c echo.Context) error {
 	if !ok {
 		return errNotFound("claimId", "no claim %q", id)
 	}
-	return c.JSON(http.StatusOK, paginate(trail, func(e projections.TrailEntry) string { return positionKey(e.Position) }, q))
+	return writeJSON(c, http.StatusOK, paginate(trail, func(e projections.TrailEntry) string { return positionKey(e.Position) }, q))
 }
 
 func (s *server) paymentTrace(c echo.Context) error {
@@ -47,7 +47,7 @@ func (s *server) paymentTrace(c echo.Context) error {
 	if !ok {
 		return errNotFound("claimId", "no paid claim %q", id)
 	}
-	return c.JSON(http.StatusOK, trace)
+	return writeJSON(c, http.StatusOK, trace)
 }
 
 func (s *server) actorActions(c echo.Context) error {
@@ -60,7 +60,7 @@ func (s *server) actorActions(c echo.Context) error {
 	s.l.Runner.Read(func(uint64) {
 		page = paginate(s.l.Views.Trail.ByActor(actor), func(a projections.Action) string { return positionKey(a.Position) }, q)
 	})
-	return c.JSON(http.StatusOK, page)
+	return writeJSON(c, http.StatusOK, page)
 }
 
 // positionKey writes a position with a fixed width, so string order is
@@ -129,7 +129,7 @@ func (s *server) globalEvents(c echo.Context) error {
 	if len(evs) > q.limit {
 		page.NextCursor = encodeCursor(strconv.FormatUint(evs[q.limit-1].Position, 10))
 	}
-	return c.JSON(http.StatusOK, page)
+	return writeJSON(c, http.StatusOK, page)
 }
 
 // streamEvents pages through one stream by version.
@@ -161,7 +161,7 @@ func (s *server) streamEvents(c echo.Context) error {
 	if len(evs) > q.limit {
 		page.NextCursor = encodeCursor(strconv.FormatUint(evs[q.limit-1].Version, 10))
 	}
-	return c.JSON(http.StatusOK, page)
+	return writeJSON(c, http.StatusOK, page)
 }
 
 // anomalies lists the auditors' anomaly report, of ?kind= when given, in
@@ -190,7 +190,7 @@ func (s *server) anomalies(c echo.Context) error {
 	for _, i := range p.Items {
 		page.Items = append(page.Items, list[i])
 	}
-	return c.JSON(http.StatusOK, page)
+	return writeJSON(c, http.StatusOK, page)
 }
 
 var anomalyKinds = []projections.AnomalyKind{projections.ExclusiveProgrammes, projections.PaymentAfterClawback,

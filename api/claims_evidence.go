@@ -61,5 +61,5 @@ func (s *server) listEvidence(c echo.Context) error {
 	for i, x := range p.Items {
 		out.Items[i] = x.e
 	}
-	return c.JSON(http.StatusOK, out)
+	return writeJSON(c, http.StatusOK, out)
 }

@@ -133,7 +133,7 @@ func (s *server) queue(c echo.Context) error {
 	p := principalOf(c)
 	var page projections.ClaimPage
 	s.l.Runner.Read(func(uint64) { page = s.l.Views.Claims.NextWorkPage(p.Role, p.Name, after, q.limit) })
-	return c.JSON(http.StatusOK, queuePage(page))
+	return writeJSON(c, http.StatusOK, queuePage(page))
 }
 
 // listClaims lists claims by ?status=, ?programme=, ?county= and
@@ -157,7 +157,7 @@ func (s *server) listClaims(c echo.Context) error {
 	}
 	var page projections.ClaimPage
 	s.l.Runner.Read(func(uint64) { page = s.l.Views.Claims.FindPage(f, after, q.limit) })
-	return c.JSON(http.StatusOK, queuePage(page))
+	return writeJSON(c, http.StatusOK, queuePage(page))
 }
 
 func (s *server) getClaim(c echo.Context) error {
@@ -170,5 +170,5 @@ func (s *server) getClaim(c echo.Context) error {
 	if !ok {
 		return errNotFound("claimId", "no claim %q", id)
 	}
-	return c.JSON(http.StatusOK, row)
+	return writeJSON(c, http.StatusOK, row)
 }

@@ -18,8 +18,6 @@ import (
 	"github.com/haixi-hrss/fundledger/ledger"
 )
 
-const principalKey = "fundledger.principal"
-
 // HeaderReplayed is set on a command's response when the command had
 // already been applied under its idempotency key and nothing was appended.
 const HeaderReplayed = "Idempotent-Replayed"
@@ -39,9 +37,13 @@ func (s *server) authenticate(c echo.Context) (auth.Principal, bool) {
 	return s.cfg.Tokens.Verify(strings.TrimSpace(token))
 }
 
+// principalOf is the principal guard authenticated; zero on a public
+// route.
 func principalOf(c echo.Context) auth.Principal {
-	p, _ := c.Get(principalKey).(auth.Principal)
-	return p
+	if k, ok := c.(*call); ok {
+		return k.p
+	}
+	return auth.Principal{}
 }
 
 // request is one command request: who sent it, when, and under which
@@ -56,6 +58,9 @@ type request struct {
 	id uuid.UUID
 	// correlation is the request ID of the access log.
 	correlation string
+	// params are the path parameters, as fingerprinted; made by the
+	// request's first env and shared by its steps, which only read them.
+	params map[string]string
 }
 
 // begin starts a command request. It checks the Idempotency-Key header.
@@ -69,8 +74,7 @@ func (s *server) begin(c echo.Context) (*request, error) {
 			return nil, newProblem("invalid-header", "Idempotency-Key", "printable-ascii", "the key must be printable ASCII without spaces")
 		}
 	}
-	r := &request{c: c, p: principalOf(c), at: s.cfg.Now().UTC(), id: uuid.New()}
-	r.correlation, _ = c.Get(requestIDKey).(string)
+	r := &request{c: c, p: principalOf(c), at: s.cfg.Now().UTC(), id: uuid.New(), correlation: requestID(c)}
 	if key != "" {
 		r.setKey(key)
 	}
@@ -107,6 +111,10 @@ type fingerprinted struct {
 	Input  any               `json:"input"`
 }
 
+// noParams are the path parameters of a route without any; shared, as
+// every request's are, because nothing writes to them.
+var noParams = map[string]string{}
+
 // env is the ledger envelope of one step of the request. A request that
 // runs several commands names each step, and each gets its own command ID
 // and idempotency key derived from the request's. effective is the
@@ -114,9 +122,15 @@ type fingerprinted struct {
 // because the envelope is fingerprinted and a retry after midnight must
 // still be the same command.
 func (r *request) env(step, name string, effective calendar.Date, input any) ledger.Command {
-	params := map[string]string{}
-	for i, n := range r.c.ParamNames() {
-		params[n] = r.c.ParamValues()[i]
+	if r.params == nil {
+		r.params = noParams
+		if names := r.c.ParamNames(); len(names) > 0 {
+			values := r.c.ParamValues()
+			r.params = make(map[string]string, len(names))
+			for i, n := range names {
+				r.params[n] = values[i]
+			}
+		}
 	}
 	cmd := ledger.Command{
 		ID:            uuid.NewSHA1(r.id, []byte(step)),
@@ -125,7 +139,7 @@ func (r *request) env(step, name string, effective calendar.Date, input any) led
 		Role:          r.p.Role,
 		CorrelationID: r.correlation,
 		EffectiveDate: effective.String(),
-		Payload:       fingerprinted{Route: r.c.Path(), Params: params, Step: step, Input: input},
+		Payload:       fingerprinted{Route: r.c.Path(), Params: r.params, Step: step, Input: input},
 	}
 	if r.key != "" {
 		cmd.IdempotencyKey = r.key + "/" + step
@@ -175,7 +189,7 @@ func (s *server) respond(r *request, status int, results ...ledger.Result) error
 	if replayed {
 		r.c.Response().Header().Set(HeaderReplayed, "true")
 	}
-	return r.c.JSON(status, body)
+	return writeJSON(r.c, status, body)
 }
 
 // syncHead brings the read models to at least pos and to the log head as

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,7 +25,27 @@ func decode(c echo.Context, v any) error {
 	if err := requireContentType(c, "application/json"); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(c.Request().Body)
+	body := bodies.Get().(*bytes.Buffer)
+	defer func() {
+		if body.Cap() <= maxPooledBody {
+			bodies.Put(body)
+		}
+	}()
+	body.Reset()
+	_, readErr := body.ReadFrom(c.Request().Body)
+	// The usual body, one valid JSON value, is checked in one pass over
+	// bytes in hand. Anything else is read again from those bytes, and
+	// then the read's error, by encoding/json's decoder, which classifies
+	// it exactly as when it read the body itself.
+	if readErr == nil && json.Valid(body.Bytes()) {
+		b := body.Bytes()
+		start, end := skipSpace(b, 0), len(b)
+		for end > start && isSpace(b[end-1]) {
+			end--
+		}
+		return decodeValue(b[start:end:end], reflect.ValueOf(v).Elem(), nil)
+	}
+	dec := json.NewDecoder(io.MultiReader(bytes.NewReader(body.Bytes()), failingReader{readErr}))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		return jsonError(err)
@@ -36,7 +58,21 @@ func decode(c echo.Context, v any) error {
 		}
 		return newProblem("malformed-json", "", "single-value", "the body must hold exactly one JSON value")
 	}
-	return decodeValue(raw, reflect.ValueOf(v).Elem(), "")
+	return decodeValue(raw, reflect.ValueOf(v).Elem(), nil)
+}
+
+// bodies are request bodies being decoded; decodeValue copies what it
+// keeps of them.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// failingReader returns err, or io.EOF when err is nil.
+type failingReader struct{ err error }
+
+func (r failingReader) Read([]byte) (int, error) {
+	if r.err == nil {
+		return 0, io.EOF
+	}
+	return 0, r.err
 }
 
 func requireContentType(c echo.Context, want string) error {

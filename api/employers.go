@@ -116,5 +116,5 @@ func (s *server) getEmployer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, st)
+	return writeJSON(c, http.StatusOK, st)
 }

@@ -61,7 +61,7 @@ func (s *server) performance(c echo.Context) error {
 	for _, i := range p.Items {
 		page.Items = append(page.Items, rows[i])
 	}
-	return c.JSON(http.StatusOK, page)
+	return writeJSON(c, http.StatusOK, page)
 }
 
 // indicatorReport lists a county's (or the prefecture's) indicators to the
@@ -81,7 +81,7 @@ func (s *server) indicatorReport(c echo.Context) error {
 	if rowsErr != nil {
 		return asParam(rowsErr)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": rows})
+	return writeJSON(c, http.StatusOK, map[string]any{"items": rows})
 }
 
 // FactorWeightsRequest publishes, or with a reason replaces, the factor
@@ -131,7 +131,7 @@ func (s *server) getWeights(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, st)
+	return writeJSON(c, http.StatusOK, st)
 }
 
 // FactorSuggestionRequest asks for the factor method's allocation of
@@ -173,7 +173,7 @@ func (s *server) suggestAllocation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, sug)
+	return writeJSON(c, http.StatusOK, sug)
 }
 
 // listBatches lists payment batches by ID, with ?status= when given.
@@ -187,5 +187,5 @@ func (s *server) listBatches(c echo.Context) error {
 	if err := s.readViews(c.Request().Context(), func() { all = s.l.Views.Batches.Batches(st) }); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, paginate(all, func(b projections.PaymentBatch) string { return b.ID }, q))
+	return writeJSON(c, http.StatusOK, paginate(all, func(b projections.PaymentBatch) string { return b.ID }, q))
 }

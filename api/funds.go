@@ -130,7 +130,7 @@ func (s *server) listFunds(c echo.Context) error {
 	s.l.Runner.Read(func(uint64) {
 		page = paginate(s.l.Views.Budgets.Funds(), func(f projections.FundTotals) string { return f.ID }, q)
 	})
-	return c.JSON(http.StatusOK, page)
+	return writeJSON(c, http.StatusOK, page)
 }
 
 func (s *server) getFund(c echo.Context) error {
@@ -143,7 +143,7 @@ func (s *server) getFund(c echo.Context) error {
 	if !ok {
 		return errNotFound("fundId", "no fund %q", id)
 	}
-	return c.JSON(http.StatusOK, f)
+	return writeJSON(c, http.StatusOK, f)
 }
 
 // listBudgetLines lists budget lines, filtered by fundId, programme and
@@ -170,7 +170,7 @@ func (s *server) listBudgetLines(c echo.Context) error {
 		}
 		page = paginate(lines, func(l projections.BudgetLine) string { return l.ID }, q)
 	})
-	return c.JSON(http.StatusOK, page)
+	return writeJSON(c, http.StatusOK, page)
 }
 
 func (s *server) getBudgetLine(c echo.Context) error {
@@ -183,5 +183,5 @@ func (s *server) getBudgetLine(c echo.Context) error {
 	if !ok {
 		return errNotFound("lineId", "no budget line %q", id)
 	}
-	return c.JSON(http.StatusOK, l)
+	return writeJSON(c, http.StatusOK, l)
 }

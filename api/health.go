@@ -12,7 +12,7 @@ var openAPIDoc []byte
 
 // healthz answers while the process serves requests.
 func (s *server) healthz(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	return writeJSON(c, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // Readiness is /readyz's answer.
@@ -35,7 +35,7 @@ func (s *server) readyz(c echo.Context) error {
 	if n > s.cfg.MaxLag {
 		return newProblem("not-ready", "", "projection-lag", "the read models trail the log by more than %d events", s.cfg.MaxLag)
 	}
-	return c.JSON(http.StatusOK, Readiness{Status: "ready", Checkpoint: s.l.Runner.Checkpoint(), Behind: n, MaxLag: s.cfg.MaxLag})
+	return writeJSON(c, http.StatusOK, Readiness{Status: "ready", Checkpoint: s.l.Runner.Checkpoint(), Behind: n, MaxLag: s.cfg.MaxLag})
 }
 
 // metricsPage serves the registry in the Prometheus text format.

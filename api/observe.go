@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"log/slog"
 	"sync/atomic"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/haixi-hrss/fundledger/api/auth"
 	"github.com/haixi-hrss/fundledger/eventstore"
 )
 
@@ -136,10 +138,24 @@ func (t timedStore) forLedger() eventstore.Store {
 	return t
 }
 
-// requestIDKey holds the request's ID in the echo context; commands record
-// it as their correlation ID, so an auditor can match events to the
-// access log.
-const requestIDKey = "fundledger.request"
+// call is one request's echo context with what the API keeps of it:
+// its ID, which commands record as their correlation ID so an auditor can
+// match events to the access log, and the principal once authenticated.
+// They live beside the context, not in echo's per-request store, which
+// would cost a map and two boxed values per request.
+type call struct {
+	echo.Context
+	id string
+	p  auth.Principal
+}
+
+// requestID is the ID observe gave the request.
+func requestID(c echo.Context) string {
+	if k, ok := c.(*call); ok {
+		return k.id
+	}
+	return ""
+}
 
 // routeOf is the matched route template, never the raw path: raw paths
 // carry claim IDs, credit codes and references.
@@ -155,11 +171,10 @@ func routeOf(c echo.Context) string {
 // ID; never the raw path, the query or a body, so no resident ID or other
 // personal identifier can reach it.
 func (s *server) observe(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
+	return func(ec echo.Context) error {
 		start := time.Now()
-		reqID := uuid.NewString()
-		c.Response().Header().Set(echo.HeaderXRequestID, reqID)
-		c.Set(requestIDKey, reqID)
+		c := &call{Context: ec, id: uuid.NewString()}
+		c.Response().Header().Set(echo.HeaderXRequestID, c.id)
 		if err := next(c); err != nil {
 			c.Error(err)
 		}
@@ -169,12 +184,15 @@ func (s *server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		statusText := statusLabel(status)
 		s.metrics.requests.WithLabelValues(route, method, statusText).Inc()
 		s.metrics.latency.WithLabelValues(route, method, statusText).Observe(elapsed.Seconds())
-		attrs := []any{"route", route, "method", method, "status", status,
-			"duration_ms", float64(elapsed.Microseconds()) / 1000, "request_id", reqID}
-		if p := principalOf(c); p.Name != "" {
-			attrs = append(attrs, "principal", p.Name, "role", p.Role)
+		attrs := [...]slog.Attr{slog.String("route", route), slog.String("method", method), slog.Int("status", status),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("request_id", c.id),
+			{}, {}}
+		n := 5
+		if c.p.Name != "" {
+			attrs[5], attrs[6] = slog.String("principal", c.p.Name), slog.String("role", c.p.Role)
+			n = 7
 		}
-		s.log.InfoContext(c.Request().Context(), "http request", attrs...)
+		s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "http request", attrs[:n]...)
 		return nil
 	}
 }

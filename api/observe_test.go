@@ -112,3 +112,54 @@ func TestHealth(t *testing.T) {
 	}
 	h.must(http.StatusOK, req{method: "GET", path: "/healthz"})
 }
+
+// TestAccessLogAndCorrelation: the request ID sent back in X-Request-Id
+// is the correlation ID of every event the request appended and the
+// request_id of its access log line, which names the principal and role;
+// a caller refused for its role is named too, an unauthenticated one not.
+func TestAccessLogAndCorrelation(t *testing.T) {
+	h := newHarness(t)
+	h.setUp()
+	res := h.must(http.StatusCreated, req{method: "POST", path: "/v1/claims/expansion", as: "clerk", body: expansionClaim(t, "exp-1")})
+	id := res.header.Get("X-Request-Id")
+	if id == "" {
+		t.Fatal("no X-Request-Id")
+	}
+	evs, err := h.l.Store.ReadStream(context.Background(), schema.Claim("exp-1").Stream, 0, 0)
+	if err != nil || len(evs) == 0 {
+		t.Fatalf("claim stream: %d events, %v", len(evs), err)
+	}
+	for _, ev := range evs {
+		if ev.Metadata.CorrelationID != id {
+			t.Errorf("%s version %d: correlation %q, want the request ID %q", ev.Stream, ev.Version, ev.Metadata.CorrelationID, id)
+		}
+	}
+	refused := h.must(http.StatusForbidden, req{method: "POST", path: "/v1/funds", as: "clerk", body: map[string]any{}})
+	anonymous := h.must(http.StatusUnauthorized, req{method: "GET", path: "/v1/claims/exp-1"})
+
+	entries := map[string]map[string]any{}
+	for _, l := range strings.Split(strings.TrimSpace(h.logs.String()), "\n") {
+		var entry map[string]any
+		if err := json.Unmarshal([]byte(l), &entry); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		if rid, ok := entry["request_id"].(string); ok && entry["msg"] == "http request" {
+			entries[rid] = entry
+		}
+	}
+	for _, c := range []struct {
+		res             response
+		status          float64
+		principal, role any
+	}{
+		{res, 201, "li", role.Clerk},
+		{refused, 403, "li", role.Clerk},
+		{anonymous, 401, nil, nil},
+	} {
+		e := entries[c.res.header.Get("X-Request-Id")]
+		if e == nil || e["status"] != c.status || e["principal"] != c.principal || e["role"] != c.role ||
+			e["route"] == nil || e["method"] == nil || e["duration_ms"] == nil {
+			t.Errorf("access log line of the %v answer: %v", c.status, e)
+		}
+	}
+}

@@ -109,7 +109,7 @@ func (s *server) getHire(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, st)
+	return writeJSON(c, http.StatusOK, st)
 }
 
 // CertifyRequest records a trainee's certificate. County is the
@@ -175,5 +175,5 @@ func (s *server) getTrainee(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, st)
+	return writeJSON(c, http.StatusOK, st)
 }

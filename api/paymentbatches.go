@@ -68,7 +68,7 @@ func batchProcess[In any](s *server, c echo.Context, emptyBody bool,
 	if err := s.syncHead(ctx, 0); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, st)
+	return writeJSON(c, http.StatusOK, st)
 }
 
 // BatchItemRequest puts one claim instalment in an open batch.
@@ -138,5 +138,5 @@ func (s *server) getBatch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, st)
+	return writeJSON(c, http.StatusOK, st)
 }

@@ -93,7 +93,7 @@ func (s *server) registerPerson(c echo.Context) error {
 	}
 	// No Location: a person is never read back by reference; only a
 	// recorded reveal shows the identity.
-	return c.JSON(http.StatusCreated, PersonView{Person: ref, Masked: id.Masked()})
+	return writeJSON(c, http.StatusCreated, PersonView{Person: ref, Masked: id.Masked()})
 }
 
 // revealPerson records who asked to see a person's identity and why
@@ -116,7 +116,7 @@ func (s *server) revealPerson(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderCacheControl, "no-store")
 	h.Set("Pragma", "no-cache")
-	return c.JSON(http.StatusOK, RevealedPerson{Person: ref, ResidentID: who.ResidentID.Plain(), Masked: who.ResidentID.Masked(), Name: who.Name})
+	return writeJSON(c, http.StatusOK, RevealedPerson{Person: ref, ResidentID: who.ResidentID.Plain(), Masked: who.ResidentID.Masked(), Name: who.Name})
 }
 
 // erasePerson records who erased a person's identity and why
@@ -138,7 +138,7 @@ func (s *server) erasePerson(c echo.Context) error {
 	if err := s.syncHead(c.Request().Context(), 0); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, ErasureView{Person: ref, Erased: true})
+	return writeJSON(c, http.StatusOK, ErasureView{Person: ref, Erased: true})
 }
 
 // personAct starts a request that acts on the person the path names:

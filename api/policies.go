@@ -86,7 +86,7 @@ func (s *server) listPolicies(c echo.Context) error {
 		}
 		all = append(all, vs...)
 	}
-	return c.JSON(http.StatusOK, paginate(all, policyKey, q))
+	return writeJSON(c, http.StatusOK, paginate(all, policyKey, q))
 }
 
 // policyKey orders versions by programme, then effective date, then ID.
@@ -188,7 +188,7 @@ func (s *server) getTargets(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, st)
+	return writeJSON(c, http.StatusOK, st)
 }
 
 // IndicatorTotals is a county's indicators for a year with the year's
@@ -211,5 +211,5 @@ func (s *server) getIndicators(c echo.Context) error {
 	for i := range st.Values {
 		out.Totals[i] = st.Total(i)
 	}
-	return c.JSON(http.StatusOK, out)
+	return writeJSON(c, http.StatusOK, out)
 }

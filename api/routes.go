@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 
@@ -147,14 +148,20 @@ func (s *server) guard(rt route) echo.HandlerFunc {
 		if rt.roles == nil {
 			return rt.handler(s, c)
 		}
+		k, ok := c.(*call)
+		if !ok {
+			// Only observe's context carries the principal to the
+			// handler: without it the command would have no actor.
+			return errors.New("api: guard runs inside observe")
+		}
 		p, ok := s.authenticate(c)
 		if !ok {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="fundledger"`)
 			return errUnauthorized
 		}
-		// Set before the role check, so the access log names who was
+		// Kept before the role check, so the access log names who was
 		// refused.
-		c.Set(principalKey, p)
+		k.p = p
 		if !slices.Contains(rt.roles, p.Role) {
 			return errForbidden(p.Role)
 		}

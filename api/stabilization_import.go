@@ -108,7 +108,7 @@ func (s *server) importStabilization(c echo.Context) error {
 		out.Outcomes = append(out.Outcomes, StabilizationOutcome{Line: o.Line, ClaimID: o.ClaimID, Status: o.Status,
 			Amount: o.Amount, FailedRules: o.FailedRules, Detail: o.Detail})
 	}
-	return c.JSON(http.StatusOK, out)
+	return writeJSON(c, http.StatusOK, out)
 }
 
 // rowProblem reports the first bad row as the problem's field and rule

@@ -5,9 +5,7 @@ import (
 	"encoding"
 	"encoding/json"
 	"errors"
-	"maps"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,10 +25,20 @@ var (
 )
 
 // decodeValue decodes raw into v (settable), strictly: exact field names,
-// no unknown fields, matching JSON types. path names v in errors.
-func decodeValue(raw json.RawMessage, v reflect.Value, path string) error {
+// no unknown fields, matching JSON types. path names v in errors. raw is
+// one valid JSON value (decode checked the body): objects are split and
+// plain leaves set without running encoding/json's validating scanner
+// over each part again, and whatever the fast paths do not recognise is
+// left to encoding/json, so values and errors are the same either way.
+func decodeValue(raw json.RawMessage, v reflect.Value, path *fieldPath) error {
 	if v.CanAddr() {
-		if pt := v.Addr().Type(); pt.Implements(jsonUnmarshaler) || pt.Implements(textUnmarshaler) {
+		if pt := v.Addr().Type(); pt.Implements(jsonUnmarshaler) {
+			// What encoding/json would call for this value, null included.
+			return parsed(v.Addr().Interface().(json.Unmarshaler).UnmarshalJSON(raw), path)
+		} else if pt.Implements(textUnmarshaler) {
+			if text, ok := plainString(raw); ok {
+				return parsed(v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText(text), path)
+			}
 			return parsed(json.Unmarshal(raw, v.Addr().Interface()), path)
 		}
 	}
@@ -51,17 +59,23 @@ func decodeValue(raw json.RawMessage, v reflect.Value, path string) error {
 		if isNull {
 			return nil
 		}
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &fields); err != nil {
+		var room [8]member
+		fields, err := objectMembers(raw, room[:0])
+		if err != nil {
 			return wrongType(path, "an object")
 		}
 		index := jsonFields(v.Type())
-		for _, name := range slices.Sorted(maps.Keys(fields)) {
-			i, ok := index[name]
+		// One path value serves every member, outside the loop, so that it
+		// can stay on the stack.
+		at := fieldPath{parent: path, index: -1}
+		for _, f := range fields {
+			i, ok := index[string(f.name)]
 			if !ok {
-				return newProblem("unknown-field", join(path, name), "known-field", "this endpoint takes no field %s", join(path, name))
+				name := join(path.String(), string(f.name))
+				return newProblem("unknown-field", name, "known-field", "this endpoint takes no field %s", name)
 			}
-			if err := decodeValue(fields[name], v.FieldByIndex(i), join(path, name)); err != nil {
+			at.name = f.name
+			if err := decodeValue(f.value, v.FieldByIndex(i), &at); err != nil {
 				return err
 			}
 		}
@@ -76,8 +90,10 @@ func decodeValue(raw json.RawMessage, v reflect.Value, path string) error {
 			return wrongType(path, "an array")
 		}
 		s := reflect.MakeSlice(v.Type(), len(items), len(items))
+		at := fieldPath{parent: path}
 		for i, item := range items {
-			if err := decodeValue(item, s.Index(i), path+"["+strconv.Itoa(i)+"]"); err != nil {
+			at.index = i
+			if err := decodeValue(item, s.Index(i), &at); err != nil {
 				return err
 			}
 		}
@@ -91,19 +107,25 @@ func decodeValue(raw json.RawMessage, v reflect.Value, path string) error {
 		if v.Type().Key().Kind() != reflect.String {
 			break
 		}
-		var entries map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &entries); err != nil {
+		var room [8]member
+		entries, err := objectMembers(raw, room[:0])
+		if err != nil {
 			return wrongType(path, "an object")
 		}
 		m := reflect.MakeMapWithSize(v.Type(), len(entries))
-		for _, k := range slices.Sorted(maps.Keys(entries)) {
+		at := fieldPath{parent: path, index: -1}
+		for _, en := range entries {
 			e := reflect.New(v.Type().Elem()).Elem()
-			if err := decodeValue(entries[k], e, join(path, k)); err != nil {
+			at.name = en.name
+			if err := decodeValue(en.value, e, &at); err != nil {
 				return err
 			}
-			m.SetMapIndex(reflect.ValueOf(k).Convert(v.Type().Key()), e)
+			m.SetMapIndex(reflect.ValueOf(string(en.name)).Convert(v.Type().Key()), e)
 		}
 		v.Set(m)
+		return nil
+	}
+	if setPlain(raw, v) {
 		return nil
 	}
 	if err := json.Unmarshal(raw, v.Addr().Interface()); err != nil {
@@ -118,23 +140,44 @@ func decodeValue(raw json.RawMessage, v reflect.Value, path string) error {
 
 // parsed gives a value parser's error the field's path: a domain parser
 // names its field generically ("amount", "date").
-func parsed(err error, path string) error {
+func parsed(err error, at *fieldPath) error {
 	if err == nil {
 		return nil
 	}
 	var fe *domain.FieldError
 	if errors.As(err, &fe) {
 		named := *fe
-		if path != "" {
+		if path := at.String(); path != "" {
 			named.Field = path
 		}
 		return &named
 	}
-	return newProblem("wrong-type", fieldOrBody(path), "json-value", "%s cannot be read: %s", fieldOrBody(path), err.Error())
+	path := fieldOrBody(at.String())
+	return newProblem("wrong-type", path, "json-value", "%s cannot be read: %s", path, err.Error())
 }
 
-func wrongType(path, want string) error {
-	return newProblem("wrong-type", fieldOrBody(path), "json-type", "%s must be %s", fieldOrBody(path), want)
+func wrongType(at *fieldPath, want string) error {
+	path := fieldOrBody(at.String())
+	return newProblem("wrong-type", path, "json-type", "%s must be %s", path, want)
+}
+
+// fieldPath is where a value sits in the body, spelled out
+// ("facts.premiumsPaidLastYear", "results[1].on") only when an error
+// names it: the walk itself builds no string per field. nil is the body.
+type fieldPath struct {
+	parent *fieldPath
+	name   []byte // an object member's name, when index is -1
+	index  int    // an array element's index
+}
+
+func (p *fieldPath) String() string {
+	if p == nil {
+		return ""
+	}
+	if p.index >= 0 {
+		return p.parent.String() + "[" + strconv.Itoa(p.index) + "]"
+	}
+	return join(p.parent.String(), string(p.name))
 }
 
 func fieldOrBody(path string) string {

@@ -25,7 +25,7 @@ func TestStrictDecodeAgreesWithEncodingJSON(t *testing.T) {
 		if err := json.Unmarshal(raw, &want); err != nil {
 			t.Fatal(err)
 		}
-		if err := decodeValue(raw, reflect.ValueOf(&got).Elem(), ""); err != nil {
+		if err := decodeValue(raw, reflect.ValueOf(&got).Elem(), nil); err != nil {
 			t.Fatalf("%s: %v", v.ID, err)
 		}
 		if !reflect.DeepEqual(got, want) {

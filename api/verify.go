@@ -66,7 +66,7 @@ func (s *server) verify(c echo.Context) error {
 		if opts.Expect != nil {
 			out.ExpectMatched = &rep.ExpectMatched
 		}
-		return c.JSON(http.StatusOK, out)
+		return writeJSON(c, http.StatusOK, out)
 	}
 	var (
 		be *integrity.BrokenError
@@ -82,5 +82,5 @@ func (s *server) verify(c echo.Context) error {
 	default:
 		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	return writeJSON(c, http.StatusOK, out)
 }
