@@ -26,24 +26,37 @@ func BudgetLineAggregate(id string) Aggregate[budget.State] {
 // claim's budget line (design invariant 7). The service's codec must know
 // the claim and budget event types.
 //
-//  1. A command applied before (by env.ID, or by its idempotency key,
-//     whatever state the claim has reached since) returns the first
-//     result through Handle and reserves nothing; a key first used for
-//     another command is an *IdempotencyMismatchError and reserves
-//     nothing. Without this step a retry arriving after an objection sent
-//     the claim back to review would reserve for the new round.
-//  2. The approval is decided on the claim's current state without
-//     appending, so a refused approval (maker-checker, wrong status, role)
-//     reserves nothing.
+//  1. The approval is decided on the claim as this process last saw it
+//     (the fold of a claim it recently wrote, as HandleNext decides; the
+//     stream as read otherwise). A refusal (maker-checker, wrong status,
+//     role) is only given on the stream as read, and reserves nothing.
+//  2. A command applied before, by env.ID (its events are in the claim)
+//     or by its idempotency key (whatever state the claim has reached
+//     since), returns the first result and reserves nothing; a key
+//     first used for another command is an *IdempotencyMismatchError
+//     and reserves nothing. A fresh key is not read: it is claimed
+//     before the reservation, and a claim that finds it taken reads it
+//     and follows it (see Handle). Without this step a retry arriving
+//     after an objection sent the claim back to review would reserve
+//     for the new round.
 //  3. If the decision approves the claim, its amount is reserved on the
 //     budget line under the claim-scoped reservation ID (claim.State's
 //     ReservationID) through Handle; the reservation's causation ID is
-//     env.ID, which recovery uses to complete the approval. A line that
-//     cannot cover the amount ends the call with the budget's rule error
-//     and the claim unchanged.
-//  4. The approval is appended to the claim through Handle.
+//     the command's ID, which recovery uses to complete the approval. A
+//     line that cannot cover the amount ends the call with the budget's
+//     rule error and the claim unchanged. The key stays claimed by the
+//     command then: a retry with the same input is decided afresh.
+//  4. The approval is appended to the claim with the exact expected
+//     version of the state it was decided on. When that is refused
+//     (another writer got there first), the approval is decided again on
+//     the claim as read, and appended only if it is still the approval
+//     the reservation was made for; if it is another (a later review
+//     round, or a second approval that now completes the claim), the
+//     call starts again from step 1 on the claim as read.
 //
-// If step 4 is refused (another decision reached the claim first), the
+// When the reservation was made but this call's approval was not
+// appended (refused after another decision reached the claim first,
+// decided on a claim that had moved on, or found already applied), the
 // line is made to agree with the claim (ReconcileClaim): a rejected claim
 // gets its reservation released, a claim approved by someone else keeps
 // the same reservation. A crash or other failure after step 3 leaves a
@@ -59,39 +72,50 @@ func ApproveClaim(ctx context.Context, s *Service, id string, cmd claim.Approve,
 	if env.Payload == nil {
 		env.Payload = cmd
 	}
-	agg := ClaimAggregate(id)
-	decide := func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) }
-	loaded, st, err := s.readClaim(ctx, agg.Stream)
-	if err != nil {
-		return Result{}, err
-	}
-	again, err := s.repeated(ctx, agg.Stream, &env, loaded)
-	if err != nil {
-		return Result{}, fmt.Errorf("ledger: approve claim %s: %w", id, err)
-	}
-	if again {
-		return Handle(ctx, s, agg, env, decide)
-	}
-	decided, err := claim.Decide(st, cmd)
-	if err != nil {
-		// A refusal Handle repeats, or a concurrent duplicate under the
-		// same key that Handle follows.
-		return Handle(ctx, s, agg, env, decide)
-	}
-	approved := approvalIn(decided)
-	if approved != nil {
-		if err := s.reserveApproved(ctx, st.ID, approved, env); err != nil {
-			return Result{}, fmt.Errorf("ledger: approve claim %s: %w", id, err)
+	for attempt := 1; ; attempt++ {
+		res, err := approveOnce(ctx, s, id, cmd, env)
+		if !errors.Is(err, errApprovalMoved) {
+			return res, err
+		}
+		if attempt >= s.maxAttempts {
+			return Result{}, &ConflictError{Stream: claim.Stream(id), Attempts: attempt, Last: err}
 		}
 	}
-	// Decided on the claim as read above: the append's expected version
-	// checks that nothing followed, and repeated found no earlier run.
-	ids := make([]uuid.UUID, len(loaded))
-	for i := range loaded {
-		ids[i] = loaded[i].ID
+}
+
+// errApprovalMoved ends an approval whose decision, made again on the
+// claim as read after its append was refused, is not the approval its
+// reservation was made for.
+var errApprovalMoved = errors.New("ledger: the claim moved on since the approval was decided")
+
+// approveOnce is one run of ApproveClaim's steps.
+func approveOnce(ctx context.Context, s *Service, id string, cmd claim.Approve, env Command) (Result, error) {
+	var (
+		stepped  bool            // the reservation step ran
+		reserved *claim.Approved // what it reserved for, if anything
+		moved    bool            // and money moved (or was found moved)
+	)
+	decide := func(st claim.State) ([]domain.Event, error) {
+		evs, err := claim.Decide(st, cmd)
+		if err == nil && stepped && !sameApproval(approvalIn(evs), reserved) {
+			return nil, errApprovalMoved
+		}
+		return evs, err
 	}
-	res, err := handle(ctx, s, agg, env, decide, &known[claim.State]{state: st, next: uint64(len(loaded)), ids: ids})
-	if err != nil && approved != nil && (errors.Is(err, domain.ErrRejected) || errors.Is(err, domain.ErrInvalid)) {
+	reserve := func(c *Command, decided []domain.Event) error {
+		stepped, reserved = true, approvalIn(decided)
+		if reserved == nil {
+			return nil
+		}
+		if err := s.reserveApproved(ctx, id, reserved, *c); err != nil {
+			return fmt.Errorf("ledger: approve claim %s: %w", id, err)
+		}
+		moved = true
+		return nil
+	}
+	res, err := handle(ctx, s, ClaimAggregate(id), env, decide, nil, reserve)
+	refused := errors.Is(err, errApprovalMoved) || errors.Is(err, domain.ErrRejected) || errors.Is(err, domain.ErrInvalid)
+	if moved && (refused || (err == nil && res.Replayed)) {
 		// Compensate with a context of its own: a cancelled ctx must not
 		// leave money held for a claim another decision closed.
 		if _, rerr := ReconcileClaim(context.WithoutCancel(ctx), s, id); rerr != nil {
@@ -99,6 +123,15 @@ func ApproveClaim(ctx context.Context, s *Service, id string, cmd claim.Approve,
 		}
 	}
 	return res, err
+}
+
+// sameApproval reports whether a and b approve the same claim round for
+// the same money (both nil: neither approves).
+func sameApproval(a, b *claim.Approved) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.ReservationID == b.ReservationID && a.BudgetLineID == b.BudgetLineID && a.Amount.Equal(b.Amount)
 }
 
 // approvalIn returns the Approved event among evs, if any.

@@ -97,7 +97,7 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 	}
 	// The stream was empty when checked above: the append's expected
 	// version (NoStream) checks that it still is.
-	res, err := handle(ctx, s, agg, env, decide, &known[claim.State]{})
+	res, err := handle(ctx, s, agg, env, decide, &known[claim.State]{}, nil)
 	if err == nil && res.Replayed {
 		// The first run appended after our checks and its claim may have
 		// been rejected and its keys released before we reserved them.

@@ -55,8 +55,8 @@ type Command struct {
 	Payload any
 
 	// fp is the command's Fingerprint for stream fpStream, once a process
-	// that checks the key before Handle (SubmitClaim, ApproveClaim) has
-	// computed it on its own copy of the command.
+	// that checks the key before Handle (SubmitClaim) has computed it on
+	// its own copy of the command.
 	fp, fpStream string
 }
 

@@ -91,7 +91,7 @@ type Result struct {
 // result and appends nothing, a different command under the same key gets
 // an error matching ErrIdempotencyMismatch.
 func Handle[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd Command, decide func(S) ([]domain.Event, error)) (Result, error) {
-	return handle(ctx, s, agg, cmd, decide, nil)
+	return handle(ctx, s, agg, cmd, decide, nil, nil)
 }
 
 // HandleNext is Handle for the next step of a request on the stream that
@@ -106,7 +106,7 @@ func HandleNext[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd Co
 	if prev.Replayed || prev.Stream != agg.Stream || len(prev.Events) == 0 || prev.FirstVersion != 0 || agg.shared {
 		return Handle(ctx, s, agg, cmd, decide)
 	}
-	return handle(ctx, s, agg, cmd, decide, &known[S]{state: agg.fold(agg.Initial, prev.Events), next: prev.LastVersion + 1, ids: prev.EventIDs})
+	return handle(ctx, s, agg, cmd, decide, &known[S]{state: agg.fold(agg.Initial, prev.Events), next: prev.LastVersion + 1, ids: prev.EventIDs}, nil)
 }
 
 // known is the fold of a stream's first next events, which a caller
@@ -118,8 +118,19 @@ type known[S any] struct {
 	ids   []uuid.UUID
 }
 
-// handle is Handle starting from from when it is not nil.
-func handle[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd Command, decide func(S) ([]domain.Event, error), from *known[S]) (Result, error) {
+// step is what a command does in other streams once its decision has
+// events and, for a keyed command, its key is claimed (or followed under
+// the claim's command, cmd), just before its events are appended: a
+// process's cross-stream step, such as an approval's reservation, which
+// a refused, repeated or mismatched command must not take. An error from
+// it ends the call. It runs once per run of the decide-append loop, and a
+// call whose first run meets its own key's claim runs the loop again, so
+// it must be idempotent for cmd (derive its IDs from cmd.ID).
+type step func(cmd *Command, decided []domain.Event) error
+
+// handle is Handle starting from from when it is not nil, taking then
+// (when not nil) before the append.
+func handle[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd Command, decide func(S) ([]domain.Event, error), from *known[S], then step) (Result, error) {
 	if err := cmd.validate(); err != nil {
 		return Result{}, err
 	}
@@ -130,20 +141,24 @@ func handle[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd Comman
 		return Result{}, errors.New("ledger: Handle needs an Evolve and a decide function")
 	}
 	if cmd.IdempotencyKey != "" {
-		return handleIdempotent(ctx, s, agg, &cmd, decide, from)
+		return handleIdempotent(ctx, s, agg, &cmd, decide, from, then)
 	}
-	return run(ctx, s, agg, &cmd, decide, nil, from)
+	return run(ctx, s, agg, &cmd, decide, nil, then, from)
 }
 
 // run is the load-decide-append loop. claim, when not nil, is an
 // idempotency key's claim, recorded with the first decision that has
-// events (appendClaimed); a key found taken ends the run with errKeyTaken.
-// from, when not nil, is where
+// events; a key found taken ends the run with errKeyTaken. then, when not
+// nil, is taken once, with the first decision that has events, after the
+// key is claimed and before the events are appended; an error from it
+// ends the run. Without a step the claim is appended with the events
+// (appendClaimed); a step must follow the claim, so the claim is then
+// appended on its own first. from, when not nil, is where
 // the loop starts instead of the stream's first event, unread: a
 // command already applied among its events is not recognised by its
 // event IDs.
-func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error), claim *keyClaim, from *known[S]) (Result, error) {
-	if agg.shared && claim == nil && from == nil {
+func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error), claim *keyClaim, then step, from *known[S]) (Result, error) {
+	if agg.shared && claim == nil && then == nil && from == nil {
 		return runCombined(ctx, s, agg, cmd, decide)
 	}
 	state := agg.Initial
@@ -226,6 +241,18 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 		data, eventIDs, err := s.encode(cmd, agg.Stream, decided)
 		if err != nil {
 			return Result{}, err
+		}
+		if then != nil {
+			if claim != nil {
+				if err := s.appendClaim(ctx, claim); err != nil {
+					return Result{}, err
+				}
+				claim = nil
+			}
+			if err := then(cmd, decided); err != nil {
+				return Result{}, err
+			}
+			then = nil
 		}
 		expected := eventstore.NoStream
 		if next > 0 {

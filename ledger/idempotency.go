@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/google/uuid"
+
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/eventstore"
 )
@@ -49,11 +51,18 @@ func IdempotencyStream(key string) string {
 //     Otherwise nothing is recorded, and a later retry is decided afresh.
 //  4. A command whose ID was applied before without this key (Replayed
 //     by its event IDs) binds the key to it, unless it is bound already.
+//     On a shared stream, decided on the cached fold where the first
+//     run's events are not recognised, such a repeat decides nothing;
+//     its stream is then searched for the command's events.
+//
+// then, when not nil, is the command's step in other streams (see step):
+// it runs after the key is claimed, or under the claim's command when
+// the key is followed, and never for a mismatch or a replay.
 //
 // A key completed by an earlier version of the ledger (a second record,
 // IdempotencyKeyCompleted, naming the result) is still honoured: its
 // result is read back from the versions it names.
-func handleIdempotent[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error), from *known[S]) (Result, error) {
+func handleIdempotent[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error), from *known[S], then step) (Result, error) {
 	fp, err := cmd.fingerprint(agg.Stream)
 	if err != nil {
 		return Result{}, err
@@ -85,14 +94,25 @@ func handleIdempotent[S any](ctx context.Context, s *Service, agg Aggregate[S], 
 			}
 			first := *cmd
 			first.ID = claim.CommandID
-			return follow(ctx, s, agg, &first, decide)
+			return follow(ctx, s, agg, &first, decide, then)
 		}
 		kc, err := newKeyClaim(stream, cmd, agg.Stream, fp)
 		if err != nil {
 			return Result{}, err
 		}
-		res, err := run(ctx, s, agg, cmd, decide, kc, from)
+		res, err := run(ctx, s, agg, cmd, decide, kc, then, from)
 		from = nil // what it knew is read by now, or stale
+		if agg.shared && err == nil && len(res.EventIDs) == 0 && !res.Replayed {
+			// Step 4 on a shared stream: an empty decision may be a
+			// repeat of a command applied without the key.
+			found, ok, ferr := s.appliedIn(ctx, agg.Stream, cmd.ID)
+			if ferr != nil {
+				return Result{}, ferr
+			}
+			if ok {
+				res = found
+			}
+		}
 		switch {
 		case errors.Is(err, errKeyTaken):
 			continue
@@ -130,23 +150,35 @@ func handleIdempotent[S any](ctx context.Context, s *Service, agg Aggregate[S], 
 }
 
 // follow finishes the command cmd.ID whose key was claimed: the result of
-// its events if they are in the stream, else the result of running it now.
-// A shared aggregate's run starts from the cached fold and would not see
-// events before it, so its stream is searched from the start first.
-func follow[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error)) (Result, error) {
+// its events if they are in the stream, else the result of running it now
+// (with its step then). A shared aggregate's run starts from the cached
+// fold and would not see events before it, so its stream is searched
+// from the start first.
+func follow[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error), then step) (Result, error) {
 	if agg.shared {
-		evs, err := s.store.ReadStream(ctx, agg.Stream, 0, 0)
-		if err != nil {
-			return Result{}, fmt.Errorf("ledger: read %s: %w", agg.Stream, err)
-		}
-		firstID := EventID(cmd.ID, agg.Stream, 0)
-		for i := range evs {
-			if evs[i].ID == firstID {
-				return s.applied(cmd.ID, agg.Stream, evs[i:])
-			}
+		res, ok, err := s.appliedIn(ctx, agg.Stream, cmd.ID)
+		if err != nil || ok {
+			return res, err
 		}
 	}
-	return run(ctx, s, agg, cmd, decide, nil, nil)
+	return run(ctx, s, agg, cmd, decide, nil, then, nil)
+}
+
+// appliedIn searches stream from its start for the events of command
+// commandID and returns their result, Replayed, if it finds them.
+func (s *Service) appliedIn(ctx context.Context, stream string, commandID uuid.UUID) (Result, bool, error) {
+	evs, err := s.store.ReadStream(ctx, stream, 0, 0)
+	if err != nil {
+		return Result{}, false, fmt.Errorf("ledger: read %s: %w", stream, err)
+	}
+	firstID := EventID(commandID, stream, 0)
+	for i := range evs {
+		if evs[i].ID == firstID {
+			res, err := s.applied(commandID, stream, evs[i:])
+			return res, err == nil, err
+		}
+	}
+	return Result{}, false, nil
 }
 
 // repeated reports whether env repeats a command the log already holds,
@@ -158,6 +190,13 @@ func follow[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Comma
 // the key was completed by an earlier version of the ledger. A key bound
 // to another input is an *IdempotencyMismatchError. env needs its Name and
 // Payload set, as Handle fingerprints them.
+//
+// It reads the key, so a process asks it only when it cannot claim the
+// key first (handle's step): SubmitClaim, whose uniqueness keys may
+// refuse the submission for its input, and a key claimed before them
+// would stay bound to that input, while a refused request must leave its
+// key free for corrected input. ApproveClaim's step, the reservation, is
+// refused by the line's state alone, so it claims the key instead.
 //
 // Callers read loaded first and ask repeated second. A key still
 // unclaimed now was unclaimed when loaded was read, and a command claims
