@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tidwall/btree"
+
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/absorption"
 	"github.com/haixi-hrss/fundledger/domain/claim"
@@ -97,24 +99,24 @@ type AnomalyFilter struct {
 // or imported from elsewhere, and some (a payment after a clawback) are
 // allowed yet worth a look. It is not safe for concurrent use; while a
 // Runner feeds it, query it inside Runner.Read.
+//
+// Its indexes are copy-on-write trees, so that Freeze hands a save the
+// whole model in constant time (anomalies_state.go).
 type Anomalies struct {
 	exclusions []Exclusion
-	st         anomaliesState
-}
-
-// anomaliesState is the whole model, persisted as it is: encoding/json
-// writes map keys sorted, and every slice grows in log order, so equal
-// models marshal to equal bytes.
-type anomaliesState struct {
-	Found  []Anomaly                `json:"found"`
-	Claims map[string]*watchedClaim `json:"claims"`
-	// Paid indexes the claims of excluding programmes by what an
+	// found only grows.
+	found  []Anomaly
+	claims *btree.Map[string, *watchedClaim]
+	// paid indexes the claims of excluding programmes by what an
 	// exclusion compares: "person|<ref>" or "<rule>|<key value>".
-	Paid map[string][]paidClaim `json:"paid"`
-	// Clawbacks holds each beneficiary's first clawback, by "kind|ref".
-	Clawbacks map[string]mark `json:"clawbacks"`
-	// Dishonest holds the units flagged and not cleared, by credit code.
-	Dishonest map[string]mark `json:"dishonest"`
+	paid *btree.Map[string, []paidClaim]
+	// clawbacks holds each beneficiary's first clawback, by "kind|ref".
+	clawbacks *btree.Map[string, mark]
+	// dishonest holds the units flagged and not cleared, by credit code.
+	dishonest *btree.Map[string, mark]
+	// gen is the generation of the watched claims Apply may change in
+	// place: those made since the last Freeze.
+	gen uint64
 }
 
 // mark is where something happened.
@@ -145,6 +147,8 @@ type watchedClaim struct {
 	Reported map[string]bool `json:"reported,omitempty"`
 	// SelfApproved holds the review rounds already reported.
 	SelfApproved []int `json:"selfApproved,omitempty"`
+	// gen is the Anomalies' generation when the entry was made.
+	gen uint64
 }
 
 // NewAnomalies returns an empty report over Exclusions.
@@ -159,15 +163,16 @@ func (a *Anomalies) Name() string { return "anomalies" }
 
 // Reset implements Projection.
 func (a *Anomalies) Reset() {
-	a.st = anomaliesState{Claims: map[string]*watchedClaim{}, Paid: map[string][]paidClaim{},
-		Clawbacks: map[string]mark{}, Dishonest: map[string]mark{}}
+	// New trees, never the old ones emptied: an image may hold them.
+	a.found, a.claims, a.paid = nil, new(btree.Map[string, *watchedClaim]), new(btree.Map[string, []paidClaim])
+	a.clawbacks, a.dishonest = new(btree.Map[string, mark]), new(btree.Map[string, mark])
 }
 
 // List returns the anomalies f selects in the order the log revealed
 // them.
 func (a *Anomalies) List(f AnomalyFilter) []Anomaly {
 	var out []Anomaly
-	for _, an := range a.st.Found {
+	for _, an := range a.found {
 		if f.Kind == "" || an.Kind == f.Kind {
 			out = append(out, cloneAnomaly(an))
 		}
@@ -208,11 +213,11 @@ func (a *Anomalies) Apply(ev domain.Event, env *eventstore.Event) error {
 	if code, ok := strings.CutPrefix(env.Stream, employer.Stream("")); ok {
 		switch ev.(type) {
 		case *employer.DishonestyFlagged:
-			if _, ok := a.st.Dishonest[code]; !ok {
-				a.st.Dishonest[code] = mark{Position: env.Position}
+			if _, ok := a.dishonest.Get(code); !ok {
+				a.dishonest.Set(code, mark{Position: env.Position})
 			}
 		case *employer.DishonestyCleared:
-			delete(a.st.Dishonest, code)
+			a.dishonest.Delete(code)
 		}
 		return nil
 	}
@@ -221,11 +226,11 @@ func (a *Anomalies) Apply(ev domain.Event, env *eventstore.Event) error {
 		return nil
 	}
 	if e, ok := ev.(*claim.Submitted); ok {
-		a.st.Claims[id] = &watchedClaim{Programme: e.Programme, Beneficiary: e.Beneficiary,
-			SubmittedBy: e.Actor, Submitted: env.Position, Keys: e.UniquenessKeys}
+		a.claims.Set(id, &watchedClaim{Programme: e.Programme, Beneficiary: e.Beneficiary,
+			SubmittedBy: e.Actor, Submitted: env.Position, Keys: e.UniquenessKeys, gen: a.gen})
 		return nil
 	}
-	w, ok := a.st.Claims[id]
+	w, ok := a.claim(id)
 	if !ok {
 		return nil
 	}
@@ -246,8 +251,8 @@ func (a *Anomalies) Apply(ev domain.Event, env *eventstore.Event) error {
 		if w.ClawedBack == 0 {
 			w.ClawedBack = env.Position
 		}
-		if _, ok := a.st.Clawbacks[beneficiaryKey(w.Beneficiary)]; !ok {
-			a.st.Clawbacks[beneficiaryKey(w.Beneficiary)] = mark{Claim: id, Position: env.Position}
+		if _, ok := a.clawbacks.Get(beneficiaryKey(w.Beneficiary)); !ok {
+			a.clawbacks.Set(beneficiaryKey(w.Beneficiary), mark{Claim: id, Position: env.Position})
 		}
 	}
 	return nil
@@ -261,7 +266,7 @@ func (a *Anomalies) selfApproval(id string, w *watchedClaim, env *eventstore.Eve
 		return
 	}
 	w.SelfApproved = append(w.SelfApproved, round)
-	a.found(Anomaly{Kind: SelfApproval, Claims: []string{id}, Positions: []uint64{w.Submitted, env.Position}, Actor: w.SubmittedBy,
+	a.record(Anomaly{Kind: SelfApproval, Claims: []string{id}, Positions: []uint64{w.Submitted, env.Position}, Actor: w.SubmittedBy,
 		Explanation: fmt.Sprintf("claim %s was submitted by %s (position %d) and approved by the same user (position %d, %s); maker-checker requires a different approver",
 			id, w.SubmittedBy, w.Submitted, env.Position, env.Type)})
 }
@@ -270,7 +275,7 @@ func (a *Anomalies) selfApproval(id string, w *watchedClaim, env *eventstore.Eve
 // clawback, or to a unit flagged dishonest; each payment once per kind.
 func (a *Anomalies) payment(id string, w *watchedClaim, env *eventstore.Event, instalment int, paymentID, verb string) {
 	what := fmt.Sprintf("instalment %d (payment %s) was %s at position %d", instalment, paymentID, verb, env.Position)
-	if cb, ok := a.st.Clawbacks[beneficiaryKey(w.Beneficiary)]; ok && w.report(PaymentAfterClawback, instalment, paymentID) {
+	if cb, ok := a.clawbacks.Get(beneficiaryKey(w.Beneficiary)); ok && w.report(PaymentAfterClawback, instalment, paymentID) {
 		an := Anomaly{Kind: PaymentAfterClawback, Subject: w.Beneficiary}
 		if w.ClawedBack != 0 {
 			an.Claims, an.Positions = []string{id}, []uint64{w.ClawedBack, env.Position}
@@ -280,13 +285,13 @@ func (a *Anomalies) payment(id string, w *watchedClaim, env *eventstore.Event, i
 			an.Explanation = fmt.Sprintf("claim %s: %s after a clawback from the same %s on claim %s (position %d)",
 				id, what, w.Beneficiary.Kind, cb.Claim, cb.Position)
 		}
-		a.found(an)
+		a.record(an)
 	}
 	if w.Beneficiary.Kind == claim.Person {
 		return
 	}
-	if flag, ok := a.st.Dishonest[w.Beneficiary.Ref]; ok && w.report(PaymentToDishonestEmployer, instalment, paymentID) {
-		a.found(Anomaly{Kind: PaymentToDishonestEmployer, Claims: []string{id}, Positions: []uint64{flag.Position, env.Position},
+	if flag, ok := a.dishonest.Get(w.Beneficiary.Ref); ok && w.report(PaymentToDishonestEmployer, instalment, paymentID) {
+		a.record(Anomaly{Kind: PaymentToDishonestEmployer, Claims: []string{id}, Positions: []uint64{flag.Position, env.Position},
 			Subject: w.Beneficiary,
 			Explanation: fmt.Sprintf("claim %s: %s to %s %s, flagged seriously dishonest at position %d and not cleared",
 				id, what, w.Beneficiary.Kind, w.Beneficiary.Ref, flag.Position)})
@@ -319,13 +324,14 @@ func (a *Anomalies) excluded(id string, w *watchedClaim, pos uint64) {
 		}
 		for _, shared := range ex.sharedValues(w) {
 			var earlier []paidClaim
-			for _, p := range a.st.Paid[shared] {
+			paid, _ := a.paid.Get(shared)
+			for _, p := range paid {
 				if p.Programme == other && p.Claim != id {
 					earlier = append(earlier, p)
 				}
 			}
 			if len(earlier) > 0 {
-				a.found(exclusionAnomaly(ex, shared, earlier, paidClaim{Claim: id, Programme: w.Programme, Position: pos}))
+				a.record(exclusionAnomaly(ex, shared, earlier, paidClaim{Claim: id, Programme: w.Programme, Position: pos}))
 			}
 			if !slices.Contains(indexed, shared) {
 				indexed = append(indexed, shared)
@@ -333,7 +339,9 @@ func (a *Anomalies) excluded(id string, w *watchedClaim, pos uint64) {
 		}
 	}
 	for _, shared := range indexed {
-		a.st.Paid[shared] = append(a.st.Paid[shared], paidClaim{Claim: id, Programme: w.Programme, Position: pos})
+		// The list only grows: an image that shares it keeps its length.
+		paid, _ := a.paid.Get(shared)
+		a.paid.Set(shared, append(paid, paidClaim{Claim: id, Programme: w.Programme, Position: pos}))
 	}
 }
 
@@ -407,21 +415,4 @@ func (w *watchedClaim) persons() []string {
 
 func beneficiaryKey(b claim.Beneficiary) string { return b.Kind + "|" + b.Ref }
 
-func (a *Anomalies) found(an Anomaly) { a.st.Found = append(a.st.Found, an) }
-
-// MarshalState implements Projection.
-func (a *Anomalies) MarshalState() ([]byte, error) { return marshalState(a.st) }
-
-// UnmarshalState implements Projection.
-func (a *Anomalies) UnmarshalState(data []byte) error {
-	a.Reset()
-	if err := unmarshalState(data, &a.st); err != nil {
-		a.Reset()
-		return fmt.Errorf("anomalies: %w", err)
-	}
-	if a.st.Claims == nil || a.st.Paid == nil || a.st.Clawbacks == nil || a.st.Dishonest == nil {
-		a.Reset()
-		return fmt.Errorf("anomalies: the saved state lacks one of its indexes")
-	}
-	return nil
-}
+func (a *Anomalies) record(an Anomaly) { a.found = append(a.found, an) }

@@ -174,6 +174,13 @@ func (b *Budgets) MarshalState() ([]byte, error) {
 	return json.Marshal(budgetsState{Funds: b.Funds(), Lines: b.Lines()})
 }
 
+// Freeze implements Freezer: the funds and lines are copied now (a few
+// hundred on a real ledger, however long its log) and encoded later.
+func (b *Budgets) Freeze() func() ([]byte, error) {
+	st := budgetsState{Funds: b.Funds(), Lines: b.Lines()}
+	return func() ([]byte, error) { return json.Marshal(st) }
+}
+
 // UnmarshalState implements Projection.
 func (b *Budgets) UnmarshalState(data []byte) error {
 	var s budgetsState

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tidwall/btree"
+
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/money"
@@ -61,8 +63,15 @@ type ClaimFilter struct {
 // claimIndex) so a page of any list costs about the page, not the queue.
 // Queries may run at once with one another but not with Apply, Reset or
 // UnmarshalState; while a Runner feeds it, query it inside Runner.Read.
+//
+// The claims are a copy-on-write tree, so that Freeze can hand a save the
+// whole queue in constant time: an entry that a frozen image may share is
+// never changed, Apply replaces it with a changed copy (see writable).
 type Claims struct {
-	claims map[string]*claimEntry
+	claims *btree.Map[string, *claimEntry]
+	// gen is the generation of the entries Apply may change in place: the
+	// entries made since the last Freeze. Older ones may be in an image.
+	gen uint64
 	// idx is nil until the first query after a reset or a restore.
 	idx   atomic.Pointer[claimIndex]
 	build sync.Mutex
@@ -74,6 +83,8 @@ type Claims struct {
 type claimEntry struct {
 	State      claim.State `json:"state"`
 	LastChange time.Time   `json:"lastChange"`
+	// gen is the Claims' generation when the entry was made.
+	gen uint64
 }
 
 // NewClaims returns an empty model.
@@ -88,7 +99,8 @@ func (c *Claims) Name() string { return "claims" }
 
 // Reset implements Projection.
 func (c *Claims) Reset() {
-	c.claims = map[string]*claimEntry{}
+	// A new tree, never the old one emptied: an image may still hold it.
+	c.claims = new(btree.Map[string, *claimEntry])
 	c.idx.Store(nil)
 }
 
@@ -100,13 +112,13 @@ func (c *Claims) Apply(ev domain.Event, env *eventstore.Event) error {
 		return nil
 	}
 	id := strings.TrimPrefix(env.Stream, prefix)
-	e, ok := c.claims[id]
+	e, ok := c.claims.Get(id)
 	if _, submitted := ev.(*claim.Submitted); submitted {
 		if ok {
 			return fmt.Errorf("%s in %s: claim %q was already submitted", env.Type, env.Stream, id)
 		}
-		e = &claimEntry{}
-		c.claims[id] = e
+		e = &claimEntry{gen: c.gen}
+		c.claims.Set(id, e)
 	} else if !ok {
 		return fmt.Errorf("%s in %s: claim %q was never submitted", env.Type, env.Stream, id)
 	}
@@ -114,6 +126,7 @@ func (c *Claims) Apply(ev domain.Event, env *eventstore.Event) error {
 	if x != nil && ok {
 		x.remove(e)
 	}
+	e = c.writable(id, e)
 	e.State = claim.Evolve(e.State, ev)
 	e.LastChange = env.RecordedAt.UTC()
 	if x != nil {
@@ -122,9 +135,30 @@ func (c *Claims) Apply(ev domain.Event, env *eventstore.Event) error {
 	return nil
 }
 
+// writable returns claim id's entry e, or, when a frozen image may share
+// e, a copy of it put in its place. claim.Evolve leaves the state it is
+// given unchanged, so the copy may share the state's slices.
+func (c *Claims) writable(id string, e *claimEntry) *claimEntry {
+	if e.gen == c.gen {
+		return e
+	}
+	cp := *e
+	cp.gen = c.gen
+	c.claims.Set(id, &cp)
+	return &cp
+}
+
+// Freeze implements Freezer: a copy of the tree, the entries it holds
+// left unchanged from now on.
+func (c *Claims) Freeze() func() ([]byte, error) {
+	frozen := c.claims.Copy()
+	c.gen++
+	return func() ([]byte, error) { return marshalClaims(frozen) }
+}
+
 // Claim returns claim id.
 func (c *Claims) Claim(id string) (ClaimRow, bool) {
-	e, ok := c.claims[id]
+	e, ok := c.claims.Get(id)
 	if !ok {
 		return ClaimRow{}, false
 	}
@@ -138,7 +172,7 @@ func (c *Claims) Find(f ClaimFilter) []ClaimRow {
 }
 
 // Len returns how many claims the queue holds.
-func (c *Claims) Len() int { return len(c.claims) }
+func (c *Claims) Len() int { return c.claims.Len() }
 
 // NextWork returns, in queue order, the claims actor, acting in role r,
 // may take the next step on:

@@ -154,11 +154,12 @@ func (x *claimIndex) tree(l lead, create bool) *claimTree {
 
 // buildClaimIndex indexes every entry, in queue order so that each insert
 // appends to its tree.
-func buildClaimIndex(entries map[string]*claimEntry) *claimIndex {
-	all := make([]queued, 0, len(entries))
-	for _, e := range entries {
+func buildClaimIndex(entries *btree.Map[string, *claimEntry]) *claimIndex {
+	all := make([]queued, 0, entries.Len())
+	entries.Scan(func(_ string, e *claimEntry) bool {
 		all = append(all, queuedOf(e))
-	}
+		return true
+	})
 	slices.SortFunc(all, queueCompare)
 	x := &claimIndex{trees: map[lead]*claimTree{}}
 	// Each family's last tree, to spare a map lookup for runs of one
@@ -185,7 +186,8 @@ func buildClaimIndex(entries map[string]*claimEntry) *claimIndex {
 // add indexes e under its current state; remove must see the same state,
 // so Apply removes an entry before it changes and adds it back after.
 // Nothing is cached on the entry: a lazy build runs under the Runner's
-// read lock, beside readers (a snapshot save) of the same entries.
+// read lock, beside other readers of the same entries (queries, and a
+// save marshalling a frozen image).
 func (x *claimIndex) add(e *claimEntry) {
 	q := queuedOf(e)
 	for _, k := range families {

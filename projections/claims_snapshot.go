@@ -3,9 +3,9 @@ package projections
 import (
 	"bytes"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
+
+	"github.com/tidwall/btree"
 
 	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/eligibility"
@@ -39,16 +39,20 @@ import (
 const claimsMagic = "fundledger-claims 2\n"
 
 // MarshalState implements Projection.
-func (c *Claims) MarshalState() ([]byte, error) {
+func (c *Claims) MarshalState() ([]byte, error) { return marshalClaims(c.claims) }
+
+// marshalClaims writes the state of the claims in tree, which is in ID
+// order.
+func marshalClaims(tree *btree.Map[string, *claimEntry]) ([]byte, error) {
 	w := claimsWriter{names: map[string]uint64{}}
-	w.buf = make([]byte, 0, 1<<16+700*len(c.claims))
+	w.buf = make([]byte, 0, 1<<16+700*tree.Len())
 	w.buf = append(w.buf, claimsMagic...)
-	w.uvarint(uint64(len(c.claims)))
-	for _, id := range slices.Sorted(maps.Keys(c.claims)) {
-		e := c.claims[id]
+	w.uvarint(uint64(tree.Len()))
+	tree.Scan(func(_ string, e *claimEntry) bool {
 		w.state(&e.State)
 		w.time(e.LastChange)
-	}
+		return true
+	})
 	if w.err != nil {
 		return nil, w.err
 	}
@@ -68,15 +72,15 @@ func (c *Claims) UnmarshalState(data []byte) error {
 	for i := range entries {
 		e := &entries[i]
 		r.state(&e.State)
-		e.LastChange = r.time()
+		e.LastChange, e.gen = r.time(), c.gen
 		if r.err != nil {
 			break
 		}
-		if _, dup := c.claims[e.State.ID]; dup {
+		// In ID order, as written, each is appended to the tree.
+		if _, dup := c.claims.Load(e.State.ID, e); dup {
 			r.fail(fmt.Errorf("claim %q is listed twice", e.State.ID))
 			break
 		}
-		c.claims[e.State.ID] = e
 	}
 	if r.err == nil && len(r.buf) != 0 {
 		r.fail(fmt.Errorf("%d bytes after the state", len(r.buf)))

@@ -47,8 +47,8 @@ func fullClaims() *Claims {
 	bare := claim.State{ID: "c2", Status: claim.StatusSubmitted, UniquenessKeys: []uniqueness.Key{},
 		Assessment: &eligibility.Assessment{Checks: []eligibility.Check{}, Review: []string{}}, Instalments: []claim.Instalment{}}
 	c := NewClaims()
-	c.claims["c1"] = &claimEntry{State: full, LastChange: time.Date(2026, 11, 25, 22, 59, 7, 146759000, time.UTC)}
-	c.claims["c2"] = &claimEntry{State: bare}
+	c.claims.Set("c1", &claimEntry{State: full, LastChange: time.Date(2026, 11, 25, 22, 59, 7, 146759000, time.UTC)})
+	c.claims.Set("c2", &claimEntry{State: bare})
 	return c
 }
 
@@ -90,9 +90,10 @@ func requireClaimFieldsSet(t *testing.T, c *Claims) {
 			}
 		}
 	}
-	for _, e := range c.claims {
+	c.claims.Scan(func(_ string, e *claimEntry) bool {
 		walk(reflect.ValueOf(&e.State))
-	}
+		return true
+	})
 	for typ, fields := range set {
 		for i := range typ.NumField() {
 			if !fields[i] {
@@ -112,7 +113,7 @@ func entriesJSON(t *testing.T, c *Claims) []byte {
 	t.Helper()
 	out := []claimEntry{}
 	for _, id := range []string{"c1", "c2"} {
-		if e, ok := c.claims[id]; ok {
+		if e, ok := c.claims.Get(id); ok {
 			out = append(out, *e)
 		}
 	}
@@ -144,12 +145,12 @@ func TestClaimsStateRoundTrip(t *testing.T) {
 	if redo, _ := back.MarshalState(); !bytes.Equal(redo, data) {
 		t.Fatal("the restored model writes other bytes")
 	}
-	at := back.claims["c1"].State.Approvals[0].At
-	if _, offset := at.Zone(); offset != 8*3600 || !at.Equal(c.claims["c1"].State.Approvals[0].At) {
+	at := claimOf(back, "c1").State.Approvals[0].At
+	if _, offset := at.Zone(); offset != 8*3600 || !at.Equal(claimOf(c, "c1").State.Approvals[0].At) {
 		t.Errorf("approval time restored as %v", at)
 	}
-	if back.claims["c2"].LastChange != (time.Time{}) || back.claims["c1"].LastChange.Location() != time.UTC {
-		t.Errorf("change times restored as %v and %v", back.claims["c2"].LastChange, back.claims["c1"].LastChange)
+	if claimOf(back, "c2").LastChange != (time.Time{}) || claimOf(back, "c1").LastChange.Location() != time.UTC {
+		t.Errorf("change times restored as %v and %v", claimOf(back, "c2").LastChange, claimOf(back, "c1").LastChange)
 	}
 	// The restored model keeps folding and answers queries.
 	if row, ok := back.Claim("c1"); !ok || row.Approved.String() != "110466.00" || len(row.Approvers) != 1 {
@@ -160,7 +161,7 @@ func TestClaimsStateRoundTrip(t *testing.T) {
 	}
 	// An amount beyond what fen in the layout hold is an error, not a
 	// wrong figure in the snapshot.
-	back.claims["c1"].State.Paid = money.FromDecimal(decimal.New(1, 30))
+	claimOf(back, "c1").State.Paid = money.FromDecimal(decimal.New(1, 30))
 	if _, err := back.MarshalState(); err == nil {
 		t.Error("an amount of 10^30 yuan was written")
 	}
@@ -172,7 +173,7 @@ func TestClaimsStateRefusesDamage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	entries := []claimEntry{*c.claims["c1"], *c.claims["c2"]}
+	entries := []claimEntry{*claimOf(c, "c1"), *claimOf(c, "c2")}
 	oldJSON, err := json.Marshal(entries)
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +183,7 @@ func TestClaimsStateRefusesDamage(t *testing.T) {
 		t.Fatalf("the JSON state of earlier releases: %v, want ErrSnapshotFormat", err)
 	}
 	for n := len(claimsMagic); n < len(data); n++ {
-		back.claims["stale"] = &claimEntry{}
+		back.claims.Set("stale", &claimEntry{})
 		if err := back.UnmarshalState(data[:n]); err == nil {
 			t.Fatalf("the state cut to %d of %d bytes was accepted", n, len(data))
 		}
@@ -229,4 +230,10 @@ func TestClaimsStateRefusesDamage(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// claimOf returns claim id's entry in c, nil if there is none.
+func claimOf(c *Claims, id string) *claimEntry {
+	e, _ := c.claims.Get(id)
+	return e
 }

@@ -24,9 +24,10 @@ type Runner struct {
 	projs  []Projection
 
 	// feed serialises the writers of the models (catch-up, run, rebuild,
-	// sync). Saving does not hold it: a save copies the models under mu's
-	// read lock and writes the file under save alone, so commands waiting
-	// on Sync never queue behind an fsync.
+	// sync). Saving does not hold it: a save takes the models' images
+	// under mu and marshals and writes them under save alone, so
+	// commands waiting on Sync never queue behind the marshalling or an
+	// fsync.
 	feed sync.Mutex
 	// mu guards the models against queries. checkpoint is stored only
 	// under its write lock, so a Read begun after a load sees models at
@@ -40,7 +41,7 @@ type Runner struct {
 	// syncing is the catch-up one Sync caller runs for all of them, if any.
 	syncing syncRound
 	// save serialises saves, so snapshots are written in the order their
-	// models were copied and the file never goes back to an older one.
+	// models were taken and the file never goes back to an older one.
 	save sync.Mutex
 	// writeSnapshot writes a copied state to disk (saveSnapshot; a test
 	// slows it down).
@@ -48,6 +49,8 @@ type Runner struct {
 	// lastSave is how long the last save took, in nanoseconds; a long
 	// catch-up saves less often when saves are slow (see saveDue).
 	lastSave atomic.Int64
+	// lastStats is the last save's SaveStats, nil before the first.
+	lastStats atomic.Pointer[SaveStats]
 	// refused is why the snapshot found at the last restore was not
 	// used, if it was in a format this build does not read.
 	refused error
@@ -198,12 +201,13 @@ func (r *Runner) saveDue(last time.Time) bool {
 
 // liveSaveFactor bounds how much of Run's time goes to saving: it saves no
 // sooner than this many times the last save's duration after the last
-// save. Copying the models holds the read lock, which stops applying, so
-// every query and every command waiting in Sync for its own write stalls
-// for the whole copy (about 140 ms at 190,000 events, growing with the
-// ledger); at one save a second those stalls made the API's command p99
-// (docs/perf-api-tail.md). The price: a restart may replay up to that
-// longer gap from the log, never more than maxLiveSaveGap.
+// save. A save marshals every model (tens of megabytes on a large ledger)
+// on the processors the commands use, and a projection that is not a
+// Freezer stops applying while it is marshalled; before the large models
+// froze their state, at one save a second those stalls made the API's
+// command p99 (docs/performance.md, round 4c). The price: a restart may
+// replay up to that longer gap from the log, never more than
+// maxLiveSaveGap.
 const liveSaveFactor = 20
 
 // maxLiveSaveGap caps the gap between live saves, and so what a restart
@@ -254,9 +258,10 @@ func (r *Runner) failed(err error) error {
 }
 
 // saveModels persists every model with the checkpoint. The models are
-// copied under the read lock, so the copy is of one checkpoint and
-// queries go on meanwhile; the file is written holding only save, so
-// applying (and Sync) go on too.
+// taken at one checkpoint while nothing is applied (a Freezer's image in
+// constant time, any other projection marshalled then); the images are
+// marshalled and the file written holding only save, so applying (and
+// Sync) and queries go on meanwhile.
 func (r *Runner) saveModels() error {
 	_, err := r.saveAt()
 	return err
@@ -267,18 +272,38 @@ func (r *Runner) saveAt() (uint64, error) {
 	r.save.Lock()
 	defer r.save.Unlock()
 	start := time.Now()
-	r.mu.RLock()
-	models, err := marshalModels(r.projs)
+	// The write lock, not the read lock: Freeze starts a new generation
+	// of the model's copy-on-write, which no query may see half done.
+	r.mu.Lock()
+	taken := time.Now()
 	cp := r.checkpoint.Load()
-	r.mu.RUnlock()
+	frozen := freezeModels(r.projs)
+	hold := time.Since(taken)
+	r.mu.Unlock()
+	models, err := frozen.finish(r.projs)
 	if err != nil {
 		return 0, err
 	}
 	if err := r.writeSnapshot(r.path, cp, r.projs, models); err != nil {
 		return 0, err
 	}
-	r.lastSave.Store(int64(time.Since(start)))
+	st := SaveStats{Checkpoint: cp, Hold: hold, Duration: time.Since(start)}
+	for _, m := range models {
+		st.Bytes += len(m)
+	}
+	r.lastSave.Store(int64(st.Duration))
+	r.lastStats.Store(&st)
 	return cp, nil
+}
+
+// LastSave returns what the last snapshot save cost, and false before the
+// first. Hold is the figure to watch: how long the save stopped commands
+// waiting in Sync and queries.
+func (r *Runner) LastSave() (SaveStats, bool) {
+	if st := r.lastStats.Load(); st != nil {
+		return *st, true
+	}
+	return SaveStats{}, false
 }
 
 // Rebuild empties the models and replays the whole log into them, calling

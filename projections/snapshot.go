@@ -128,22 +128,6 @@ func parseSnapshot(data []byte) (uint64, map[string][]byte, error) {
 	return h.Checkpoint, models, nil
 }
 
-// marshalModels returns each projection's state, marshalled at once.
-func marshalModels(projs []Projection) ([][]byte, error) {
-	out := make([][]byte, len(projs))
-	errs := make([]error, len(projs))
-	var wg sync.WaitGroup
-	for i, p := range projs {
-		wg.Go(func() {
-			if out[i], errs[i] = p.MarshalState(); errs[i] != nil {
-				errs[i] = fmt.Errorf("projections: marshal %s: %w", p.Name(), errs[i])
-			}
-		})
-	}
-	wg.Wait()
-	return out, errors.Join(errs...)
-}
-
 // saveSnapshot replaces the snapshot at path atomically with the models
 // of projs at checkpoint cp: it writes a temporary file, syncs it, renames
 // it over the old one and syncs the directory, so after a crash the file

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tidwall/btree"
+
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/budget"
 	"github.com/haixi-hrss/fundledger/domain/claim"
@@ -83,9 +85,17 @@ type PaymentTrace struct {
 // each envelope as a compact record (trail_records.go) and its state in a
 // binary form (trail_snapshot.go). It is not safe for concurrent use;
 // while a Runner feeds it, query it inside Runner.Read.
+//
+// Freeze hands a save the whole trail in constant time: the claims are a
+// copy-on-write tree whose entries an image may share are replaced, not
+// changed (see claim), and every list in the model only grows, so an
+// image keeps each list's length and never sees what is appended after.
 type Trail struct {
 	names  nameTable
-	claims map[string]*claimTrail
+	claims *btree.Map[string, *claimTrail]
+	// gen is the generation of the claims' trails Apply may change in
+	// place: those made since the last Freeze.
+	gen    uint64
 	actors map[ref][]actionRec
 	lines  map[string][]allocationRec
 }
@@ -102,8 +112,9 @@ func (t *Trail) Name() string { return "trail" }
 
 // Reset implements Projection.
 func (t *Trail) Reset() {
-	*t = Trail{names: newNameTable(), claims: map[string]*claimTrail{}, actors: map[ref][]actionRec{},
-		lines: map[string][]allocationRec{}}
+	// New containers, never the old ones emptied: an image may hold them.
+	*t = Trail{names: newNameTable(), claims: new(btree.Map[string, *claimTrail]), gen: t.gen,
+		actors: map[ref][]actionRec{}, lines: map[string][]allocationRec{}}
 }
 
 // Apply implements Projection. Every event with an actor in its envelope
@@ -137,14 +148,14 @@ func (t *Trail) Apply(ev domain.Event, env *eventstore.Event) error {
 }
 
 func (t *Trail) applyClaim(id string, ev domain.Event, env *eventstore.Event, names envNames) error {
-	c, ok := t.claims[id]
+	c, ok := t.claim(id)
 	if s, submitted := ev.(*claim.Submitted); submitted {
 		if ok && slices.ContainsFunc(c.entries, func(x trailRec) bool { return t.names.str(x.stream) == env.Stream }) {
 			return fmt.Errorf("%s in %s: claim %q was already submitted", env.Type, env.Stream, id)
 		}
 		if !ok {
-			c = &claimTrail{}
-			t.claims[id] = c
+			c = &claimTrail{gen: t.gen}
+			t.claims.Set(id, c)
 		}
 		c.line = t.names.ref(s.BudgetLineID)
 	} else if !ok {
@@ -168,19 +179,33 @@ func (t *Trail) applyMovement(id string, env *eventstore.Event, names envNames) 
 	if id == "" {
 		return fmt.Errorf("%s in %s: no claim ID", env.Type, env.Stream)
 	}
-	c, ok := t.claims[id]
+	c, ok := t.claim(id)
 	if !ok {
-		c = &claimTrail{line: t.names.ref(strings.TrimPrefix(env.Stream, budget.Stream("")))}
-		t.claims[id] = c
+		c = &claimTrail{line: t.names.ref(strings.TrimPrefix(env.Stream, budget.Stream(""))), gen: t.gen}
+		t.claims.Set(id, c)
 	}
 	c.entries = append(c.entries, t.names.record(env, names))
 	return nil
 }
 
+// claim returns claim id's trail for Apply to change: when a frozen
+// image may share it, a copy put in its place. The copy shares the
+// lists, which only grow, so the image still sees them as they were.
+func (t *Trail) claim(id string) (*claimTrail, bool) {
+	c, ok := t.claims.Get(id)
+	if !ok || c.gen == t.gen {
+		return c, ok
+	}
+	cp := *c
+	cp.gen = t.gen
+	t.claims.Set(id, &cp)
+	return &cp, true
+}
+
 // ClaimTrail returns every event of claim id's stream and every budget-line
 // movement naming it, in log order.
 func (t *Trail) ClaimTrail(id string) ([]TrailEntry, bool) {
-	c, ok := t.claims[id]
+	c, ok := t.claims.Get(id)
 	if !ok {
 		return nil, false
 	}
@@ -222,7 +247,7 @@ var paymentTypes = []string{
 // approvals, budget line and fund allocations. It reports false when the
 // claim is unknown, was never submitted in this log, or has no payment.
 func (t *Trail) TracePayment(id string) (PaymentTrace, bool) {
-	c, ok := t.claims[id]
+	c, ok := t.claims.Get(id)
 	if !ok {
 		return PaymentTrace{}, false
 	}

@@ -151,4 +151,6 @@ type claimTrail struct {
 	line, checkPolicy ref
 	entries           []trailRec
 	approvals         []approvalRec
+	// gen is the Trail's generation when the trail was made.
+	gen uint64
 }

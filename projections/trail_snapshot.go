@@ -8,6 +8,8 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/tidwall/btree"
+
 	"github.com/haixi-hrss/fundledger/domain/money"
 )
 
@@ -26,18 +28,39 @@ import (
 // sorted, so equal models write equal bytes.
 const trailMagic = "fundledger-trail 1\n"
 
+// trailImage is what the trail's state is written from: the model's
+// own containers for MarshalState, a frozen copy for Freeze.
+type trailImage struct {
+	names  []string
+	claims *btree.Map[string, *claimTrail]
+	actors map[ref][]actionRec
+	lines  map[string][]allocationRec
+}
+
 // MarshalState implements Projection.
 func (t *Trail) MarshalState() ([]byte, error) {
+	return trailImage{names: t.names.strs, claims: t.claims, actors: t.actors, lines: t.lines}.marshal(), nil
+}
+
+// Freeze implements Freezer: a copy of the claims' tree and of the two
+// small maps of lists (by actor and by budget line, as many as there are
+// officers and lines), each list kept at its length now.
+func (t *Trail) Freeze() func() ([]byte, error) {
+	im := trailImage{names: t.names.strs, claims: t.claims.Copy(), actors: maps.Clone(t.actors), lines: maps.Clone(t.lines)}
+	t.gen++
+	return func() ([]byte, error) { return im.marshal(), nil }
+}
+
+func (im trailImage) marshal() []byte {
 	var w stateWriter
-	w.buf = make([]byte, 0, 1<<16+100*len(t.claims)*12)
+	w.buf = make([]byte, 0, 1<<16+100*im.claims.Len()*12)
 	w.buf = append(w.buf, trailMagic...)
-	w.uvarint(uint64(len(t.names.strs)))
-	for _, s := range t.names.strs[1:] {
+	w.uvarint(uint64(len(im.names)))
+	for _, s := range im.names[1:] {
 		w.str(s)
 	}
-	w.uvarint(uint64(len(t.claims)))
-	for _, id := range slices.Sorted(maps.Keys(t.claims)) {
-		c := t.claims[id]
+	w.uvarint(uint64(im.claims.Len()))
+	im.claims.Scan(func(id string, c *claimTrail) bool {
 		w.str(id)
 		w.uvarint(uint64(c.line))
 		w.uvarint(uint64(c.checkPolicy))
@@ -52,11 +75,12 @@ func (t *Trail) MarshalState() ([]byte, error) {
 			w.uvarint(uint64(a.actor))
 			w.uvarint(uint64(a.role))
 		}
-	}
-	w.uvarint(uint64(len(t.actors)))
-	for _, actor := range slices.SortedFunc(maps.Keys(t.actors), cmp.Compare) {
+		return true
+	})
+	w.uvarint(uint64(len(im.actors)))
+	for _, actor := range slices.SortedFunc(maps.Keys(im.actors), cmp.Compare) {
 		w.uvarint(uint64(actor))
-		acts := t.actors[actor]
+		acts := im.actors[actor]
 		w.uvarint(uint64(len(acts)))
 		for _, a := range acts {
 			w.uvarint(a.position)
@@ -64,10 +88,10 @@ func (t *Trail) MarshalState() ([]byte, error) {
 			w.uvarint(uint64(a.typ))
 		}
 	}
-	w.uvarint(uint64(len(t.lines)))
-	for _, line := range slices.Sorted(maps.Keys(t.lines)) {
+	w.uvarint(uint64(len(im.lines)))
+	for _, line := range slices.Sorted(maps.Keys(im.lines)) {
 		w.str(line)
-		allocs := t.lines[line]
+		allocs := im.lines[line]
 		w.uvarint(uint64(len(allocs)))
 		for i := range allocs {
 			a := &allocs[i]
@@ -77,7 +101,7 @@ func (t *Trail) MarshalState() ([]byte, error) {
 			w.str(a.amount.String())
 		}
 	}
-	return w.buf, nil
+	return w.buf
 }
 
 // UnmarshalState implements Projection.
@@ -107,7 +131,7 @@ func (t *Trail) read(r *stateReader) error {
 	r.names = len(t.names.strs)
 	for range r.count() {
 		id := r.str()
-		c := &claimTrail{line: r.ref(), checkPolicy: r.ref()}
+		c := &claimTrail{line: r.ref(), checkPolicy: r.ref(), gen: t.gen}
 		c.entries = make([]trailRec, r.count())
 		for i := range c.entries {
 			r.record(&c.entries[i])
@@ -122,7 +146,10 @@ func (t *Trail) read(r *stateReader) error {
 		if r.err != nil {
 			return r.err
 		}
-		t.claims[id] = c
+		// Written in ID order, so each is appended to the tree.
+		if _, dup := t.claims.Load(id, c); dup {
+			return fmt.Errorf("claim %q is listed twice", id)
+		}
 	}
 	for range r.count() {
 		actor := r.ref()

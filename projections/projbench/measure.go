@@ -35,7 +35,10 @@ type Report struct {
 	// part of RebuildCPU the garbage collector took, as the runtime
 	// estimates it.
 	RebuildCPU, RestartCPU, RebuildGC time.Duration
-	Queries                           []QueryStat
+	// FinalSave is the rebuild's last snapshot save; its Hold is how long
+	// a save of every model at this size stops applying and queries.
+	FinalSave projections.SaveStats
+	Queries   []QueryStat
 	// HeapInUse is the Go heap in use after a collection with the models
 	// loaded; RSS and PeakRSS the process's resident memory then (VmRSS)
 	// and at its peak so far (VmHWM), when the system reports them.
@@ -151,6 +154,7 @@ func (rep *Report) rebuild(ctx context.Context, store eventstore.Store, snap str
 		return fmt.Errorf("projbench: %w", err)
 	}
 	rep.SnapshotBytes = info.Size()
+	rep.FinalSave, _ = r.LastSave()
 	rep.HeapInUse, rep.RSS, rep.PeakRSS = memory()
 	runtime.KeepAlive(views)
 	return nil

@@ -148,6 +148,9 @@ func TestCachedGeneratesOnce(t *testing.T) {
 	if err != nil || rep.Progress.Events != sum.Events || len(rep.Queries) == 0 {
 		t.Errorf("measure: %+v, %v", rep, err)
 	}
+	if s := rep.FinalSave; s.Checkpoint != rep.Progress.Position || s.Hold <= 0 || s.Duration < s.Hold || s.Bytes == 0 {
+		t.Errorf("final save %+v, want the rebuild's last position with a hold within its duration", s)
+	}
 }
 
 // million returns the cached 1,000,000-event ledger, generating it on
@@ -177,6 +180,7 @@ func BenchmarkRebuild(b *testing.B) {
 		b.ReportMetric(rep.RebuildRate(), "events/s")
 		b.ReportMetric(rep.Replay.Seconds(), "replay-s")
 		b.ReportMetric((rep.Rebuild - rep.Replay).Seconds(), "save-s")
+		b.ReportMetric(float64(rep.FinalSave.Hold.Microseconds())/1000, "save-hold-ms")
 		b.ReportMetric(rep.RebuildCPU.Seconds(), "cpu-s")
 		b.ReportMetric(rep.RebuildGC.Seconds(), "gc-cpu-s")
 		b.ReportMetric(float64(rep.PeakRSS>>20), "peak-rss-MB")
