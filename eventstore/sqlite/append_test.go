@@ -270,3 +270,79 @@ func TestDatabaseErrorAbortsTheBatchOnly(t *testing.T) {
 	}
 	verifyLog(t, readLog(t, s))
 }
+
+// TestStreamsAfterReopen drives the writer's ways of learning a head with
+// nothing cached (after a reopen): a request that may create its stream
+// tries the insert first and must fall back to the head of one that
+// exists; one that may not create it reads the head. The streams table
+// ends with one row per stream with events, none for refused requests.
+func TestStreamsAfterReopen(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	first := newEvent(1)
+	s := openStore(t, dir)
+	orig := mustAppend(t, s, "claim-1", eventstore.NoStream, first)
+	reopen := func() {
+		t.Helper()
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s = openStore(t, dir)
+	}
+	reopen()
+	if res := mustAppend(t, s, "claim-1", eventstore.Any, newEvent(2)); res.FirstVersion != 1 || res.Position != 2 {
+		t.Errorf("Any to an existing stream after reopen: %+v, want version 1 at position 2", res)
+	}
+	reopen()
+	var ce *eventstore.ConcurrencyError
+	if _, err := s.Append(ctx, "claim-1", eventstore.NoStream, newEvent(3)); !errors.As(err, &ce) || ce.Actual != 1 {
+		t.Errorf("NoStream to an existing stream after reopen: %v, want a *ConcurrencyError with Actual 1", err)
+	}
+	reopen()
+	orig.Repeated = true
+	if res, err := s.Append(ctx, "claim-1", eventstore.NoStream, first); err != nil || res != orig {
+		t.Errorf("retry of the first append after reopen: %+v, %v; want %+v", res, err, orig)
+	}
+	if _, err := s.Append(ctx, "claim-2", eventstore.Exact(0), newEvent(4)); !errors.As(err, &ce) || ce.Actual != -1 {
+		t.Errorf("Exact(0) to a missing stream: %v, want a *ConcurrencyError with Actual -1", err)
+	}
+	if res := mustAppend(t, s, "claim-2", eventstore.Any, newEvent(5)); res.FirstVersion != 0 {
+		t.Errorf("Any to a new stream: %+v, want version 0", res)
+	}
+	mustAppend(t, s, "claim-3", eventstore.NoStream, newEvent(6))
+	verifyLog(t, readLog(t, s))
+	n, err := queryInt(s.w.c, "SELECT count(*) FROM streams")
+	if err != nil || n != 3 {
+		t.Errorf("streams has %d rows (%v), want 3", n, err)
+	}
+	orphans, err := queryInt(s.w.c, "SELECT count(*) FROM streams WHERE id NOT IN (SELECT stream_id FROM events)")
+	if err != nil || orphans != 0 {
+		t.Errorf("streams has %d rows without events (%v)", orphans, err)
+	}
+}
+
+// TestRefusedGroupLeavesNoStreamRow: a multi-stream append refused by its
+// second part's precondition creates no row for its new first stream
+// (appendGroup checks every part before it creates any), while plain
+// appends in the same batch still commit.
+func TestRefusedGroupLeavesNoStreamRow(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	mustAppend(t, s, "claim-1", eventstore.NoStream, newEvent(1))
+	_, err := s.AppendMulti(ctx,
+		eventstore.StreamAppend{Stream: "idem-new", Expected: eventstore.NoStream, Events: []eventstore.EventData{newEvent(2)}},
+		eventstore.StreamAppend{Stream: "claim-1", Expected: eventstore.NoStream, Events: []eventstore.EventData{newEvent(3)}})
+	var ce *eventstore.ConcurrencyError
+	if !errors.As(err, &ce) || ce.Stream != "claim-1" {
+		t.Fatalf("AppendMulti: %v, want a *ConcurrencyError for claim-1", err)
+	}
+	mustAppend(t, s, "claim-2", eventstore.NoStream, newEvent(4))
+	n, err := queryInt(s.w.c, "SELECT count(*) FROM streams WHERE name = 'idem-new'")
+	if err != nil || n != 0 {
+		t.Errorf("the refused group left %d rows for its new stream (%v)", n, err)
+	}
+	orphans, err := queryInt(s.w.c, "SELECT count(*) FROM streams WHERE id NOT IN (SELECT stream_id FROM events)")
+	if err != nil || orphans != 0 {
+		t.Errorf("streams has %d rows without events (%v)", orphans, err)
+	}
+}

@@ -28,6 +28,7 @@ func (s *Store) Close() error {
 	<-s.ckpt.stopped
 	close(s.done)
 	s.readers.close()
+	s.tail.watch.close()
 	s.ckpt.c.Close()
 
 	var errs []error

@@ -53,6 +53,11 @@
 // is read in parallel position ranges (see ReadAll). Subscribe pages
 // through ReadAll and then waits for the writer's commit signal.
 //
+// Reads of what was committed last are answered from memory: the writer
+// keeps its latest commits, the tail, and a read uses it only while no
+// other connection or process has committed since (see tail.go). Events a
+// read returns are the caller's own to change.
+//
 // A background connection checkpoints the WAL into the database file while
 // appends come in, so commits do not wait for it; see checkpoint.go.
 //

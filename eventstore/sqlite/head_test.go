@@ -11,7 +11,13 @@ import (
 // TestHeadIsLastPosition: Head is 0 on an empty log, then the position of
 // the last committed event, and ErrClosed after Close.
 func TestHeadIsLastPosition(t *testing.T) {
-	s := openStore(t, t.TempDir())
+	for name, opts := range map[string][]Option{"tail": nil, "no_tail": {withTail(0, 0)}} {
+		t.Run(name, func(t *testing.T) { testHeadIsLastPosition(t, opts...) })
+	}
+}
+
+func testHeadIsLastPosition(t *testing.T, opts ...Option) {
+	s := openStore(t, t.TempDir(), opts...)
 	ctx := context.Background()
 	if h, err := s.Head(ctx); err != nil || h != 0 {
 		t.Fatalf("Head of an empty log: %d, %v", h, err)
@@ -36,7 +42,13 @@ func TestHeadIsLastPosition(t *testing.T) {
 // the log holds past after is allocated for those events alone, and a
 // read at the head is empty.
 func TestReadAllSizesByWhatIsThere(t *testing.T) {
-	s := openStore(t, t.TempDir())
+	for name, opts := range map[string][]Option{"tail": nil, "no_tail": {withTail(0, 0)}} {
+		t.Run(name, func(t *testing.T) { testReadAllSizesByWhatIsThere(t, opts...) })
+	}
+}
+
+func testReadAllSizesByWhatIsThere(t *testing.T, opts ...Option) {
+	s := openStore(t, t.TempDir(), opts...)
 	ctx := context.Background()
 	res := mustAppend(t, s, "claim-1", eventstore.NoStream, newEvent(1), newEvent(2), newEvent(3))
 	page, err := s.ReadAll(ctx, res.Position-2, 1000)

@@ -23,6 +23,12 @@ func openStore(t testing.TB, dir string, opts ...Option) *Store {
 	return s
 }
 
+// withTail sets the tail's bounds; withTail(0, 0) turns it off, so that
+// every read goes to SQLite.
+func withTail(events, bytes int) Option {
+	return func(s *Store) { s.tailEvents, s.tailBytes = events, bytes }
+}
+
 // newEvent returns an event with a fresh ID whose data names n.
 func newEvent(n int) eventstore.EventData {
 	return eventstore.EventData{

@@ -36,6 +36,10 @@ type Store struct {
 	w       *writer
 	ckpt    *checkpointer
 	readers *readerPool
+	// tail answers reads of what was committed last (see tail.go); nil
+	// in a ReadOnlyStore.
+	tail                  *tail
+	tailEvents, tailBytes int
 }
 
 var _ eventstore.Store = (*Store)(nil)
@@ -71,6 +75,8 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	s := &Store{
 		clock:      time.Now,
 		maxBatch:   DefaultMaxBatch,
+		tailEvents: defaultTailEvents,
+		tailBytes:  defaultTailBytes,
 		queue:      make(chan *request, 1024),
 		quit:       make(chan struct{}),
 		writerDone: make(chan struct{}),
@@ -112,11 +118,21 @@ func Open(dir string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("eventstore/sqlite: open %s: %w", path, err)
 	}
 	s.ckpt = newCheckpointer(kc)
-	s.readers = newReaderPool(dsn(path, url.Values{
+	readDSN := dsn(path, url.Values{
 		"mode":          {"ro"},
 		"_busy_timeout": {strconv.Itoa(busyTimeoutMS)},
 		"_mutex":        {"no"},
-	}))
+	})
+	watch, err := openWALWatch(readDSN)
+	if err != nil {
+		kc.Close()
+		w.close()
+		c.Close()
+		return nil, fmt.Errorf("eventstore/sqlite: open %s: %w", path, err)
+	}
+	s.tail = newTail(watch, s.tailEvents, s.tailBytes)
+	w.tail = s.tail
+	s.readers = newReaderPool(readDSN)
 	s.commits.init()
 	go s.write()
 	go s.ckpt.run(s.quit)

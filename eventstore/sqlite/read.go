@@ -16,12 +16,21 @@ import (
 
 // ReadStream implements eventstore.Store.
 func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.Event, error) {
-	return s.read(ctx, func(r *reader) stmt { return r.stream }, stream, sqlInt(from), sqlLimit(limit))
+	return s.read(ctx, streamRead{stream: stream, from: from, limit: limit})
 }
 
 // ReadStreamBackward implements eventstore.Store. n <= 0 yields no events.
 func (s *Store) ReadStreamBackward(ctx context.Context, stream string, n int) ([]eventstore.Event, error) {
-	return s.read(ctx, func(r *reader) stmt { return r.backward }, stream, int64(max(n, 0)))
+	return s.read(ctx, streamRead{stream: stream, limit: max(n, 0), backward: true})
+}
+
+// streamRead is a ReadStream (from version from on) or ReadStreamBackward
+// call; limit 0 is no limit forward, no events backward.
+type streamRead struct {
+	stream   string
+	from     uint64
+	limit    int
+	backward bool
 }
 
 // Head returns the position of the last committed event, 0 when the log
@@ -35,6 +44,11 @@ func (s *Store) Head(ctx context.Context) (uint64, error) {
 	defer s.mu.RUnlock()
 	if s.closed {
 		return 0, eventstore.ErrClosed
+	}
+	if s.tail != nil {
+		if head, ok := s.tail.head(); ok {
+			return head, nil
+		}
 	}
 	return s.queryHead(ctx)
 }
@@ -72,9 +86,9 @@ func sqlLimit(limit int) int64 {
 	return int64(limit)
 }
 
-// read runs one of a reader's statements and decodes its rows. The last
-// argument is the statement's limit.
-func (s *Store) read(ctx context.Context, which func(*reader) stmt, args ...driver.Value) ([]eventstore.Event, error) {
+// read answers q from the tail if it can, else with a reader's statement,
+// and then tells the tail where the stream ends if the read showed it.
+func (s *Store) read(ctx context.Context, q streamRead) ([]eventstore.Event, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -83,13 +97,32 @@ func (s *Store) read(ctx context.Context, which func(*reader) stmt, args ...driv
 	if s.closed {
 		return nil, eventstore.ErrClosed
 	}
+	if q.backward && q.limit == 0 {
+		return []eventstore.Event{}, nil
+	}
+	var seen tailSeen
+	if s.tail != nil {
+		if events, ok := s.tail.readStream(q); ok {
+			return events, nil
+		}
+		seen = s.tail.seen()
+	}
 	// Growing the slice row by row costs a sixth of a full scan, so take
 	// the caller's limit as the capacity when there is a sensible one.
 	var events []eventstore.Event
-	if limit := args[len(args)-1].(int64); limit > 0 && limit <= maxPrealloc {
-		events = make([]eventstore.Event, 0, limit)
+	if q.limit > 0 && q.limit <= maxPrealloc {
+		events = make([]eventstore.Event, 0, q.limit)
 	}
-	return s.query(ctx, which, events, args...)
+	var err error
+	if q.backward {
+		events, err = s.query(ctx, func(r *reader) stmt { return r.backward }, events, q.stream, int64(q.limit))
+	} else {
+		events, err = s.query(ctx, func(r *reader) stmt { return r.stream }, events, q.stream, sqlInt(q.from), sqlLimit(q.limit))
+	}
+	if err == nil && s.tail != nil {
+		s.tail.learn(q, events, seen)
+	}
+	return events, err
 }
 
 // maxPrealloc bounds the capacity read allocates up front.

@@ -43,6 +43,11 @@ func (s *Store) ReadAllInto(ctx context.Context, dst []eventstore.Event, after u
 	if s.closed {
 		return nil, eventstore.ErrClosed
 	}
+	if s.tail != nil {
+		if events, ok := s.tail.readAll(dst, after, limit); ok {
+			return events, nil
+		}
+	}
 	head, err := s.queryHead(ctx)
 	if err != nil {
 		return nil, err

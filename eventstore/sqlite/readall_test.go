@@ -14,7 +14,13 @@ import (
 // is a dense run starting right after the requested position, and that the
 // pages together are exactly the log.
 func TestReadAllLargePagesArePrefixes(t *testing.T) {
-	s := openStore(t, t.TempDir())
+	for name, opts := range map[string][]Option{"tail": nil, "no_tail": {withTail(0, 0)}} {
+		t.Run(name, func(t *testing.T) { testReadAllLargePagesArePrefixes(t, opts...) })
+	}
+}
+
+func testReadAllLargePagesArePrefixes(t *testing.T, opts ...Option) {
+	s := openStore(t, t.TempDir(), opts...)
 	ctx := context.Background()
 	for i := range 3 {
 		evs := make([]eventstore.EventData, 500)

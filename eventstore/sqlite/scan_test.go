@@ -69,7 +69,7 @@ func TestScanReadsWhatTheDriverReads(t *testing.T) {
 // its connection, releasing the pages it mapped, after the chunk that
 // reached them (within a read), opens another and reads on correctly.
 func TestScannerIsRecycled(t *testing.T) {
-	s := openStore(t, t.TempDir())
+	s := openStore(t, t.TempDir(), withTail(0, 0))
 	ctx := context.Background()
 	evs := make([]eventstore.EventData, 10)
 	for k := range evs {

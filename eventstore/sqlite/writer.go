@@ -3,11 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql/driver"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"time"
+	"unsafe"
 
 	"github.com/google/uuid"
 	"github.com/mattn/go-sqlite3"
@@ -37,6 +39,17 @@ type writer struct {
 	dataVersion int64
 	args        []driver.NamedValue
 	row         []driver.Value
+	text        []byte // insertEvent's hex and UUID text
+
+	// tail receives each batch's events, pending, once it is committed.
+	tail    *tail
+	pending []eventstore.Event
+	// committed, when set (by tests), runs between a commit and publish.
+	committed func()
+	// ownHdr is the wal-index header the writer's last commit left, if
+	// ownHdrOK: while it is unchanged nobody else has committed.
+	ownHdr   walHeader
+	ownHdrOK bool
 }
 
 // streamHead is a stream's row in streams (id 0 for none yet), its last
@@ -61,7 +74,7 @@ func newWriter(c *sqlite3.SQLiteConn, clock func() time.Time) (*writer, error) {
 		{&w.head, `SELECT streams.id, version, hash, event_id FROM streams
 			LEFT JOIN events ON events.stream_id = streams.id
 			WHERE streams.name = ? ORDER BY version DESC LIMIT 1`},
-		{&w.newStream, "INSERT INTO streams (name) VALUES (?) RETURNING id"},
+		{&w.newStream, "INSERT INTO streams (name) VALUES (?) ON CONFLICT (name) DO NOTHING RETURNING id"},
 		{&w.insert, `INSERT INTO events (position, stream, stream_id, version, event_id, type, schema_version, data,
 			actor, role, correlation_id, causation_id, idempotency_key, effective_date, policy_version,
 			recorded_at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
@@ -200,6 +213,8 @@ func (w *writer) apply(batch []*request, results []outcome) error {
 		now = w.lastTime
 	}
 	clear(w.heads)
+	clear(w.pending)
+	w.pending = w.pending[:0]
 	pos := w.lastPos
 	for i, r := range batch {
 		if r.parts != nil {
@@ -220,10 +235,12 @@ func (w *writer) apply(batch []*request, results []outcome) error {
 	}
 	if err := w.commit.exec(ctx, nil); err != nil {
 		w.rollback.exec(ctx, nil)
+		w.tail.reset()
 		w.failed = fmt.Errorf("eventstore/sqlite: commit failed; close and reopen the store: %w", err)
 		return w.failed
 	}
 	w.lastPos, w.lastTime = pos, now
+	w.publish()
 	if len(w.cache)+len(w.heads) > maxCachedHeads {
 		clear(w.cache)
 	}
@@ -234,34 +251,72 @@ func (w *writer) apply(batch []*request, results []outcome) error {
 // maxCachedHeads bounds the head cache to a few megabytes.
 const maxCachedHeads = 100_000
 
-// checkCache empties the head cache and rereads the end of the log if
-// another connection has committed since the writer last looked: what it
-// remembers may be stale. The single-writer design means this only happens
-// if a second process opened the ledger.
+// publish hands the batch just committed to the tail, with the wal-index
+// header the commit left. It first makes sure that header is this
+// commit's: another writer could have committed between the COMMIT and
+// the look at the header, and the writer's data_version, unchanged since
+// the batch began, proves it did not. Otherwise the tail is emptied, and
+// the next batch's checkCache catches up with the other writer.
+func (w *writer) publish() {
+	if w.committed != nil {
+		w.committed()
+	}
+	hdr, steady := w.tail.watch.header()
+	v, err := w.readDataVersion()
+	if err != nil || !steady || v != w.dataVersion {
+		w.ownHdrOK = false
+		w.tail.reset()
+		return
+	}
+	w.ownHdr, w.ownHdrOK = hdr, true
+	w.tail.publish(w.pending, hdr)
+}
+
+// checkCache empties the head cache and the tail and rereads the end of
+// the log if another connection has committed since the writer last
+// looked: what it remembers may be stale. The single-writer design means
+// this only happens if a second Store or process opened the ledger.
 func (w *writer) checkCache() error {
-	rows, err := w.version.query(context.Background(), nil)
+	if hdr, steady := w.tail.watch.header(); w.ownHdrOK && steady && hdr == w.ownHdr {
+		return nil // the header the last commit left: nobody has committed since
+	}
+	v, err := w.readDataVersion()
 	if err != nil {
 		return err
 	}
-	err = rows.Next(w.row[:1])
-	rows.Close()
-	if err != nil {
-		return fmt.Errorf("data_version: %w", err)
-	}
-	v := w.row[0].(int64)
 	if v == w.dataVersion {
 		return nil
 	}
 	clear(w.cache)
+	w.tail.reset()
+	w.ownHdrOK = false
 	w.dataVersion = v
 	return w.loadTail()
+}
+
+// readDataVersion returns the write connection's PRAGMA data_version,
+// which changes when another connection commits.
+func (w *writer) readDataVersion() (int64, error) {
+	rows, err := w.version.query(context.Background(), nil)
+	if err != nil {
+		return 0, err
+	}
+	err = rows.Next(w.row[:1])
+	rows.Close()
+	if err != nil {
+		return 0, fmt.Errorf("data_version: %w", err)
+	}
+	return w.row[0].(int64), nil
 }
 
 // appendOne checks one request's precondition and inserts its events at
 // positions after *pos. err refuses this request only (nothing of it is
 // left in the transaction); fatal aborts the whole batch.
 func (w *writer) appendOne(r *request, pos *uint64, now time.Time) (res eventstore.AppendResult, err, fatal error) {
-	h, res, found, err, fatal := w.check(r)
+	// A request that may create the stream tries that first: most such
+	// streams are new (a claim, an idempotency key, a uniqueness
+	// reservation), and the insert then answers the head query too.
+	h, res, found, err, fatal := w.check(r, r.expected.Allows(-1))
 	if found || err != nil || fatal != nil {
 		return res, err, fatal
 	}
@@ -278,7 +333,9 @@ func (w *writer) appendGroup(parts []*request, pos *uint64, now time.Time) (res 
 	heads := make([]streamHead, len(parts))
 	repeated := make([]bool, len(parts))
 	for i, r := range parts {
-		heads[i], res[i], repeated[i], err, fatal = w.check(r)
+		// No part creates its stream before every part is checked: a
+		// refused group must leave no row behind.
+		heads[i], res[i], repeated[i], err, fatal = w.check(r, false)
 		if err != nil || fatal != nil {
 			return nil, err, fatal
 		}
@@ -294,10 +351,12 @@ func (w *writer) appendGroup(parts []*request, pos *uint64, now time.Time) (res 
 }
 
 // check returns the head of r's stream as of this point in the batch and
-// whether r may be written there. found says r retries an append already
-// committed, whose result res is; err refuses r; fatal aborts the batch.
-func (w *writer) check(r *request) (h streamHead, res eventstore.AppendResult, found bool, err, fatal error) {
-	if h, fatal = w.headOf(r.stream); fatal != nil {
+// whether r may be written there (creating the stream first if create is
+// set and it does not exist; see headOf). found says r retries an append
+// already committed, whose result res is; err refuses r; fatal aborts the
+// batch.
+func (w *writer) check(r *request, create bool) (h streamHead, res eventstore.AppendResult, found bool, err, fatal error) {
+	if h, fatal = w.headOf(r.stream, create); fatal != nil {
 		return h, res, false, nil, fatal
 	}
 	if !r.expected.Allows(h.version) {
@@ -317,20 +376,27 @@ func (w *writer) check(r *request) (h streamHead, res eventstore.AppendResult, f
 // write inserts r's events after head h at positions after *pos.
 func (w *writer) write(r *request, h streamHead, pos *uint64, now time.Time) (res eventstore.AppendResult, fatal error) {
 	if h.id == 0 {
-		if h.id, fatal = w.createStream(r.stream); fatal != nil {
+		// The stream is known not to exist.
+		var created bool
+		if h.id, created, fatal = w.createStream(r.stream); fatal == nil && !created {
+			fatal = fmt.Errorf("stream %q exists, though its head said otherwise", r.stream)
+		}
+		if fatal != nil {
 			return res, fatal
 		}
 	}
 	start, first := *pos, uint64(h.version+1)
 	prev := h.hash
+	data := ownData(r.events)
 	for i := range r.events {
 		d := &r.events[i]
 		e := eventstore.Event{ID: d.ID, Stream: r.stream, Version: first + uint64(i), Position: start + 1 + uint64(i),
-			Type: d.Type, SchemaVersion: d.SchemaVersion, Data: d.Data, Metadata: d.Metadata, RecordedAt: now}
+			Type: d.Type, SchemaVersion: d.SchemaVersion, Data: data[i], Metadata: d.Metadata, RecordedAt: now}
 		eventstore.Seal(&e, prev)
 		if err := w.insertEvent(h.id, &e); err != nil {
 			return res, err
 		}
+		w.pending = append(w.pending, e)
 		prev = e.Hash
 	}
 	last := first + uint64(len(r.events)) - 1
@@ -339,8 +405,10 @@ func (w *writer) write(r *request, h streamHead, pos *uint64, now time.Time) (re
 	return eventstore.AppendResult{FirstVersion: first, LastVersion: last, Position: *pos}, nil
 }
 
-// headOf returns the stream's head as of this point in the batch.
-func (w *writer) headOf(stream string) (streamHead, error) {
+// headOf returns the stream's head as of this point in the batch. When
+// it is not known and create is set, it creates the stream if it does not
+// exist, and only queries the head of one that does.
+func (w *writer) headOf(stream string, create bool) (streamHead, error) {
 	if h, ok := w.heads[stream]; ok {
 		return h, nil
 	}
@@ -348,6 +416,13 @@ func (w *writer) headOf(stream string) (streamHead, error) {
 		return h, nil
 	}
 	h := streamHead{version: -1}
+	if create {
+		id, created, err := w.createStream(stream)
+		if err != nil || created {
+			h.id = id
+			return h, err
+		}
+	}
 	rows, err := w.head.query(context.Background(), namedArgs(w.args, stream))
 	if err != nil {
 		return h, err
@@ -375,26 +450,69 @@ func (w *writer) headOf(stream string) (streamHead, error) {
 	return h, nil
 }
 
-// createStream adds stream's row to streams and returns its id. A batch
-// that is rolled back takes the row with it; only committed heads, with
-// their ids, reach the cache.
-func (w *writer) createStream(stream string) (int64, error) {
+// createStream adds stream's row to streams and returns its id, or
+// created false if the row exists. A batch that is rolled back takes the
+// row with it; only committed heads, with their ids, reach the cache.
+func (w *writer) createStream(stream string) (id int64, created bool, err error) {
 	rows, err := w.newStream.query(context.Background(), namedArgs(w.args, stream))
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	defer rows.Close()
-	if err := rows.Next(w.row[:1]); err != nil {
-		return 0, fmt.Errorf("new stream %q: %w", stream, err)
+	switch err := rows.Next(w.row[:1]); {
+	case errors.Is(err, io.EOF):
+		return 0, false, nil
+	case err != nil:
+		return 0, false, fmt.Errorf("new stream %q: %w", stream, err)
 	}
-	return w.row[0].(int64), nil
+	return w.row[0].(int64), true, nil
 }
 
+// ownData copies the data of events into one allocation of the writer's
+// own: the caller may reuse its buffers once Append returns, and the tail
+// keeps these. Nothing writes to them afterwards.
+func ownData(events []eventstore.EventData) [][]byte {
+	n := 0
+	for i := range events {
+		n += len(events[i].Data)
+	}
+	buf := make([]byte, 0, n)
+	out := make([][]byte, len(events))
+	for i := range events {
+		start := len(buf)
+		buf = append(buf, events[i].Data...)
+		out[i] = buf[start:len(buf):len(buf)]
+	}
+	return out
+}
+
+// insertEvent inserts e. Its text columns are bound as strings that alias
+// memory the writer owns rather than as fresh copies: the driver copies
+// every argument into a buffer of its own before it returns, ownData's
+// bytes never change, and w.text is rewritten only by the next call.
 func (w *writer) insertEvent(streamID int64, e *eventstore.Event) error {
 	m := &e.Metadata
-	w.args = namedArgs(w.args, int64(e.Position), e.Stream, streamID, int64(e.Version), e.ID.String(), e.Type,
-		int64(e.SchemaVersion), string(e.Data), m.Actor, m.Role, m.CorrelationID, m.CausationID,
-		m.IdempotencyKey, m.EffectiveDate, m.PolicyVersion, e.RecordedAt.UnixMicro(),
-		e.PrevHash.String(), e.Hash.String())
+	data := unsafe.String(unsafe.SliceData(e.Data), len(e.Data))
+	b := appendUUID(w.text[:0], e.ID)
+	b = hex.AppendEncode(b, e.PrevHash[:])
+	b = hex.AppendEncode(b, e.Hash[:])
+	w.text = b
+	const idLen, hashLen = 36, 2 * len(eventstore.Hash{})
+	id := unsafe.String(&b[0], idLen)
+	prev := unsafe.String(&b[idLen], hashLen)
+	hash := unsafe.String(&b[idLen+hashLen], hashLen)
+	w.args = namedArgs(w.args, int64(e.Position), e.Stream, streamID, int64(e.Version), id, e.Type,
+		int64(e.SchemaVersion), data, m.Actor, m.Role, m.CorrelationID, m.CausationID,
+		m.IdempotencyKey, m.EffectiveDate, m.PolicyVersion, e.RecordedAt.UnixMicro(), prev, hash)
 	return w.insert.exec(context.Background(), w.args)
+}
+
+// appendUUID appends id in the form uuid.UUID.String gives it:
+// lower-case hex in groups of 8-4-4-4-12.
+func appendUUID(b []byte, id uuid.UUID) []byte {
+	b = hex.AppendEncode(b, id[:4])
+	for _, g := range [][]byte{id[4:6], id[6:8], id[8:10], id[10:]} {
+		b = hex.AppendEncode(append(b, '-'), g)
+	}
+	return b
 }

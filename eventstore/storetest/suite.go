@@ -53,6 +53,8 @@ func scenarios() []scenario {
 		{"read_stream_backward", testReadStreamBackward},
 		{"missing_stream", testMissingStream},
 		{"read_all_paging", testReadAllPaging},
+		{"read_your_writes", testReadYourWrites},
+		{"reads_are_independent", testReadsAreIndependent},
 		{"invalid_append", testInvalidAppend},
 		{"append_size_limit", testAppendSizeLimit},
 		{"cancelled_context", testCancelledContext},
