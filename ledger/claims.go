@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/uniqueness"
@@ -92,12 +93,19 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 			return Result{}, err
 		}
 	}
-	if err := s.reserveAll(ctx, cmd.UniquenessKeys, agg.Stream, env.cause()); err != nil {
-		return Result{}, fmt.Errorf("ledger: submit claim %s: %w", cmd.ClaimID, err)
-	}
 	// The stream was empty when checked above: the append's expected
-	// version (NoStream) checks that it still is.
-	res, err := handle(ctx, s, agg, env, decide, &known[claim.State]{}, nil)
+	// version (NoStream) checks that it still is. On a store that appends
+	// to several streams at once, fresh keys are reserved in the same
+	// commit as the claim; any key already written (held, released, or
+	// ours from an earlier attempt) or a claim that appeared meanwhile
+	// writes nothing and takes the path that reserves key by key.
+	res, err := submitTogether(ctx, s, agg, env, decide, cmd.UniquenessKeys)
+	if errors.Is(err, errWithTaken) {
+		if err := s.reserveAll(ctx, cmd.UniquenessKeys, agg.Stream, env.cause()); err != nil {
+			return Result{}, fmt.Errorf("ledger: submit claim %s: %w", cmd.ClaimID, err)
+		}
+		res, err = handle(ctx, s, agg, env, decide, &known[claim.State]{}, nil)
+	}
 	if err == nil && res.Replayed {
 		// The first run appended after our checks and its claim may have
 		// been rejected and its keys released before we reserved them.
@@ -106,6 +114,32 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 		}
 	}
 	return res, err
+}
+
+// submitTogether submits the claim with a fresh reservation of each of
+// keys in the same commit, when the store can append to several streams at
+// once and there are keys; otherwise, or when a key's stream exists, it
+// returns errWithTaken having written nothing.
+func submitTogether(ctx context.Context, s *Service, agg Aggregate[claim.State], env Command, decide func(claim.State) ([]domain.Event, error), keys []uniqueness.Key) (Result, error) {
+	if _, ok := s.store.(eventstore.MultiAppender); !ok || len(keys) == 0 {
+		return Result{}, errWithTaken
+	}
+	for _, key := range keys {
+		stream, err := reservationStream(key, agg.Stream)
+		if err != nil {
+			return Result{}, err
+		}
+		if slices.ContainsFunc(env.with, func(a eventstore.StreamAppend) bool { return a.Stream == stream }) {
+			continue
+		}
+		// An event ID of its own, as reserve's first attempt uses.
+		ev, err := record(uuid.New(), UniqueKeyReserved{Owner: agg.Stream}, env.cause())
+		if err != nil {
+			return Result{}, err
+		}
+		env.with = append(env.with, eventstore.StreamAppend{Stream: stream, Expected: eventstore.NoStream, Events: []eventstore.EventData{ev}})
+	}
+	return handle(ctx, s, agg, env, decide, &known[claim.State]{}, nil)
 }
 
 // reserveAll reserves keys for owner in stream-name order, recording

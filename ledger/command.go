@@ -58,6 +58,13 @@ type Command struct {
 	// that checks the key before Handle (SubmitClaim) has computed it on
 	// its own copy of the command.
 	fp, fpStream string
+	// with are appends to other streams, each with expected version
+	// NoStream, that must be committed with the command's events or not
+	// at all (SubmitClaim's uniqueness reservations, on a store that is an
+	// eventstore.MultiAppender). If any of them, or the events, find
+	// their stream taken, nothing is written and the run ends with
+	// errWithTaken, for the caller to take the slower path.
+	with []eventstore.StreamAppend
 }
 
 func (c *Command) validate() error {

@@ -258,11 +258,11 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 		if next > 0 {
 			expected = eventstore.Exact(next - 1)
 		}
-		res, claimed, err := s.appendClaimed(ctx, claim, agg.Stream, expected, data)
+		res, claimed, err := s.appendClaimed(ctx, claim, cmd.with, agg.Stream, expected, data)
 		if claimed {
 			claim = nil
 		}
-		if errors.Is(err, errKeyTaken) {
+		if errors.Is(err, errKeyTaken) || errors.Is(err, errWithTaken) {
 			return Result{}, err
 		}
 		if err == nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -16,6 +17,10 @@ import (
 // errKeyTaken ends a run whose claim on an idempotency key lost the race
 // to another command; the caller reads the winner's claim and follows it.
 var errKeyTaken = errors.New("ledger: idempotency key claimed concurrently")
+
+// errWithTaken ends a run whose appends to other streams (Command.with)
+// or whose own events found a stream taken: nothing was written.
+var errWithTaken = errors.New("ledger: a stream to create with the command's events exists")
 
 // IdempotencyStream returns the stream that records idempotency key key:
 // "idem-" and the hex SHA-256 of the key, so the key's text (chosen by a
@@ -307,32 +312,42 @@ func (s *Service) appendClaim(ctx context.Context, c *keyClaim) error {
 // the claim: in the same commit when the store is an
 // eventstore.MultiAppender (a key is then never claimed by a command whose
 // events were refused, and the command costs one commit, not two), else
-// just before the events. claimed says the claim is recorded, so a later
-// attempt must not record it again; errKeyTaken says the key is taken and
-// nothing was appended.
-func (s *Service) appendClaimed(ctx context.Context, claim *keyClaim, stream string, expected eventstore.ExpectedVersion, data []eventstore.EventData) (res eventstore.AppendResult, claimed bool, err error) {
-	if claim == nil {
+// just before the events. with (see Command) go in the same commit too.
+// claimed says the claim is recorded, so a later attempt must not record
+// it again; errKeyTaken says the key is taken, errWithTaken that a
+// stream of with or the events' stream is, and nothing was appended.
+func (s *Service) appendClaimed(ctx context.Context, claim *keyClaim, with []eventstore.StreamAppend, stream string, expected eventstore.ExpectedVersion, data []eventstore.EventData) (res eventstore.AppendResult, claimed bool, err error) {
+	m, multi := s.store.(eventstore.MultiAppender)
+	switch {
+	case claim == nil && len(with) == 0:
 		res, err = s.store.Append(ctx, stream, expected, data...)
 		return res, false, err
-	}
-	m, ok := s.store.(eventstore.MultiAppender)
-	if !ok {
+	case !multi && len(with) > 0:
+		return res, false, errors.New("ledger: appends to other streams need a store that appends to several at once")
+	case !multi:
 		if err := s.appendClaim(ctx, claim); err != nil {
 			return res, false, err
 		}
 		res, err = s.store.Append(ctx, stream, expected, data...)
 		return res, true, err
 	}
-	claim.tried = true
-	results, err := m.AppendMulti(ctx, claim.part(), eventstore.StreamAppend{Stream: stream, Expected: expected, Events: data})
+	parts := slices.Clip(with)
+	if claim != nil {
+		claim.tried = true
+		parts = append(parts, claim.part())
+	}
+	parts = append(parts, eventstore.StreamAppend{Stream: stream, Expected: expected, Events: data})
+	results, err := m.AppendMulti(ctx, parts...)
 	var ce *eventstore.ConcurrencyError
 	switch {
-	case errors.As(err, &ce) && ce.Stream == claim.stream:
+	case len(with) > 0 && errors.As(err, &ce):
+		return res, false, errWithTaken
+	case claim != nil && errors.As(err, &ce) && ce.Stream == claim.stream:
 		return res, false, errKeyTaken
 	case err != nil:
 		return res, false, err
 	}
-	return results[1], true, nil
+	return results[len(results)-1], claim != nil, nil
 }
 
 // replayKey returns the result an IdempotencyKeyCompleted record (written

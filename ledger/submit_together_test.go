@@ -1,0 +1,47 @@
+package ledger_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/haixi-hrss/fundledger/domain/expansion"
+	"github.com/haixi-hrss/fundledger/ledger"
+)
+
+// TestSubmitClaimInOneCommit: on a store that appends to several streams
+// at once, a claim with fresh uniqueness keys is submitted in one commit
+// (keys, idempotency claim and claim events together); a second claim for
+// the same hire finds a key written, takes the key-by-key path and is
+// refused as a duplicate with nothing of it recorded.
+func TestSubmitClaimInOneCommit(t *testing.T) {
+	ctx := context.Background()
+	m := &multiStore{MultiAppender: openStore(t, t.TempDir())}
+	svc := claimService(t, m)
+	facts := hire(hiredPerson, 1)
+	if _, err := ledger.SubmitClaim(ctx, svc, submitExpansion(1, facts), envelope("submit-1")); err != nil {
+		t.Fatal(err)
+	}
+	if a, n := m.appends.Load(), m.multis.Load(); a != 0 || n != 1 {
+		t.Errorf("%d appends and %d multi-stream appends, want one multi-stream append", a, n)
+	}
+	keys := expansion.Keys(facts)
+	if len(keys) == 0 {
+		t.Fatal("the hire has no uniqueness keys")
+	}
+	for _, k := range keys {
+		if h := holder(t, svc, k); h != "claim-"+expansionClaimID(1) {
+			t.Errorf("key %s held by %q, want the first claim", k.Rule, h)
+		}
+	}
+
+	head := lastPosition(t, m)
+	_, err := ledger.SubmitClaim(ctx, svc, submitExpansion(2, hire(hiredPerson, 1)), envelope("submit-2"))
+	var dup *ledger.DuplicateError
+	if !errors.As(err, &dup) {
+		t.Fatalf("second claim for the hire: %v, want a *DuplicateError", err)
+	}
+	if got := lastPosition(t, m); got != head {
+		t.Errorf("the refused claim appended: log at %d, was %d", got, head)
+	}
+}
