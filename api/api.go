@@ -119,7 +119,7 @@ func New(l *datadir.Ledger, cfg Config) (*echo.Echo, error) {
 		verifying:      make(chan struct{}, 1), asOfReads: make(chan struct{}, maxAsOfReads)}
 	s.store = timedStore{Store: l.Store, hist: m.appendLatency, reads: m.reads, appended: new(atomic.Uint64)}
 	s.svc = ledger.New(s.store.forLedger(), l.Codec, cfg.LedgerOptions...)
-	if err := m.registerLag(cfg.Registry, s); err != nil {
+	if err := m.registerProjections(cfg.Registry, s); err != nil {
 		return nil, err
 	}
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/haixi-hrss/fundledger/api/auth"
 	"github.com/haixi-hrss/fundledger/eventstore"
+	"github.com/haixi-hrss/fundledger/projections"
 )
 
 // metrics are the API's Prometheus collectors. Labels carry route
@@ -53,10 +54,33 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 	return m, nil
 }
 
-// registerLag exports how many events the read models trail the log.
-// Events, not positions: KurrentDB's positions are byte offsets, so their
-// difference is no count.
-func (m *metrics) registerLag(reg *prometheus.Registry, s *server) error {
+// registerProjections exports how many events the read models trail the
+// log (events, not positions: KurrentDB's positions are byte offsets, so
+// their difference is no count) and what their last snapshot save cost.
+func (m *metrics) registerProjections(reg *prometheus.Registry, s *server) error {
+	// The last snapshot save of the read models: how long it stopped
+	// applying (and so every command's read-your-writes and every query),
+	// and how long it took in all; 0 before the first save.
+	lastSave := func(f func(projections.SaveStats) time.Duration) func() float64 {
+		return func() float64 {
+			st, _ := s.l.Runner.LastSave()
+			return f(st).Seconds()
+		}
+	}
+	for _, g := range []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "fundledger_projection_save_hold_seconds",
+			Help: "How long the read models' last snapshot save held up applying events, Sync and queries.",
+		}, lastSave(func(st projections.SaveStats) time.Duration { return st.Hold })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "fundledger_projection_save_duration_seconds",
+			Help: "How long the read models' last snapshot save took in all (images, marshalling, writing, syncing).",
+		}, lastSave(func(st projections.SaveStats) time.Duration { return st.Duration })),
+	} {
+		if err := reg.Register(g); err != nil {
+			return err
+		}
+	}
 	return reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "fundledger_projection_lag_events",
 		Help: "Events in the log after the read models' checkpoint (counted up to 100000).",

@@ -41,6 +41,8 @@ func TestMetricsAndLogs(t *testing.T) {
 		`fundledger_store_append_duration_seconds_count`,
 		`fundledger_store_stream_reads_total `,
 		`fundledger_projection_lag_events 0`,
+		`fundledger_projection_save_hold_seconds `,
+		`fundledger_projection_save_duration_seconds `,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)

@@ -78,10 +78,10 @@ func runBenchProjections(ctx context.Context, args []string, stdout, stderr io.W
 
 func writeProjectionsReport(w io.Writer, rep projbench.Report) {
 	if rep.Rebuild > 0 {
-		fmt.Fprintf(w, "rebuild   %d events in %s: %.0f events/s end to end (replay %s, final save %s; CPU %s, of which GC %s); snapshot %.1f MB\n",
+		fmt.Fprintf(w, "rebuild   %d events in %s: %.0f events/s end to end (replay %s, final save %s, of which it held up applying %s; CPU %s, of which GC %s); snapshot %.1f MB\n",
 			rep.Progress.Events, rep.Rebuild.Round(time.Millisecond), rep.RebuildRate(), rep.Replay.Round(time.Millisecond),
-			(rep.Rebuild - rep.Replay).Round(time.Millisecond), rep.RebuildCPU.Round(time.Millisecond), rep.RebuildGC.Round(time.Millisecond),
-			float64(rep.SnapshotBytes)/(1<<20))
+			(rep.Rebuild - rep.Replay).Round(time.Millisecond), rep.FinalSave.Hold.Round(time.Millisecond),
+			rep.RebuildCPU.Round(time.Millisecond), rep.RebuildGC.Round(time.Millisecond), float64(rep.SnapshotBytes)/(1<<20))
 	}
 	if rep.Restart > 0 {
 		fmt.Fprintf(w, "restart   ready in %s (CPU %s)\n", rep.Restart.Round(time.Millisecond), rep.RestartCPU.Round(time.Millisecond))
