@@ -168,11 +168,7 @@ func TestApproveClaimRepeats(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			st := openStore(t, t.TempDir())
-			here, there := paymentService(t, st), paymentService(t, st)
-			if err := allocate(ctx, here, 10); err != nil {
-				t.Fatal(err)
-			}
+			st, here, there := twoProcesses(t)
 			reviewedClaim(t, there, 0)
 			id := expansionClaimID(0)
 			env := keyedApproverEnv("appr1", tt.key)
@@ -233,11 +229,7 @@ func TestApproveClaimKeyMismatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			st := openStore(t, t.TempDir())
-			here, there := paymentService(t, st), paymentService(t, st)
-			if err := allocate(ctx, here, 10); err != nil {
-				t.Fatal(err)
-			}
+			st, here, there := twoProcesses(t)
 			reviewedClaim(t, there, 0)
 			reviewedClaim(t, there, 1)
 			env := keyedApproverEnv("appr1", key)
@@ -274,4 +266,17 @@ func TestApproveClaimKeyMismatch(t *testing.T) {
 			checkAgreement(t, here, st, 2)
 		})
 	}
+}
+
+// twoProcesses opens a store with a funded budget line and two services
+// on it, standing for two server processes: here, whose folds a test
+// makes warm or stale, and there, which writes behind its back.
+func twoProcesses(t *testing.T) (st eventstore.Store, here, there *ledger.Service) {
+	t.Helper()
+	st = openStore(t, t.TempDir())
+	here, there = paymentService(t, st), paymentService(t, st)
+	if err := allocate(context.Background(), here, 10); err != nil {
+		t.Fatal(err)
+	}
+	return st, here, there
 }
