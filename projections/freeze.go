@@ -69,13 +69,17 @@ func freezeModels(projs []Projection) *frozenModels {
 	return f
 }
 
-// finish marshals the frozen images (in parallel) and returns every
-// model's state, in projs' order.
-func (f *frozenModels) finish(projs []Projection) ([][]byte, error) {
+// finish marshals the frozen images, in parallel if asked, and returns
+// every model's state, in projs' order.
+func (f *frozenModels) finish(projs []Projection, parallel bool) ([][]byte, error) {
 	var wg sync.WaitGroup
 	for i, m := range f.marshal {
-		if m != nil {
+		switch {
+		case m == nil:
+		case parallel:
 			wg.Go(func() { f.states[i], f.errs[i] = m() })
+		default:
+			f.states[i], f.errs[i] = m()
 		}
 	}
 	wg.Wait()

@@ -35,7 +35,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		if r.Checkpoint() == saved {
 			return nil
 		}
-		at, err := r.saveAt()
+		at, err := r.saveAt(false)
 		if err != nil {
 			return err
 		}

@@ -263,12 +263,17 @@ func (r *Runner) failed(err error) error {
 // marshalled and the file written holding only save, so applying (and
 // Sync) and queries go on meanwhile.
 func (r *Runner) saveModels() error {
-	_, err := r.saveAt()
+	_, err := r.saveAt(true)
 	return err
 }
 
-// saveAt is saveModels, returning the checkpoint it saved.
-func (r *Runner) saveAt() (uint64, error) {
+// saveAt is saveModels, returning the checkpoint it saved. parallel
+// marshals the frozen images on a goroutine each, for a save that nothing
+// else waits beside (catch-up, rebuild); Run's saves
+// marshal them one after the other, so that a save never takes both of a
+// small server's cores from the requests it serves (on 2 cores the
+// parallel marshal put commands' max at 110-175 ms against 80-100 ms).
+func (r *Runner) saveAt(parallel bool) (uint64, error) {
 	r.save.Lock()
 	defer r.save.Unlock()
 	start := time.Now()
@@ -280,7 +285,7 @@ func (r *Runner) saveAt() (uint64, error) {
 	frozen := freezeModels(r.projs)
 	hold := time.Since(taken)
 	r.mu.Unlock()
-	models, err := frozen.finish(r.projs)
+	models, err := frozen.finish(r.projs, parallel)
 	if err != nil {
 		return 0, err
 	}
