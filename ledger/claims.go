@@ -101,6 +101,15 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 	// writes nothing and takes the path that reserves key by key.
 	res, err := submitTogether(ctx, s, agg, env, decide, cmd.UniquenessKeys)
 	if errors.Is(err, errWithTaken) {
+		// A submission that took the claim ID meanwhile makes this one
+		// a repeat or a refusal, neither of which reserves keys (they
+		// would be held in the other claim's name).
+		if exists, err := s.streamExists(ctx, agg.Stream); err != nil || exists {
+			if err != nil {
+				return Result{}, err
+			}
+			return Handle(ctx, s, agg, env, decide)
+		}
 		if err := s.reserveAll(ctx, cmd.UniquenessKeys, agg.Stream, env.cause()); err != nil {
 			return Result{}, fmt.Errorf("ledger: submit claim %s: %w", cmd.ClaimID, err)
 		}

@@ -276,7 +276,9 @@ func (s *Service) readKey(ctx context.Context, stream string) (*IdempotencyKeyCl
 type keyClaim struct {
 	stream string
 	event  eventstore.EventData
-	// tried says an append of the claim was made, whatever its outcome.
+	// tried says the claim may be recorded: its own append was made,
+	// whatever its outcome, or a commit holding it succeeded. A commit
+	// refused as a whole leaves it unset.
 	tried bool
 }
 
@@ -333,7 +335,6 @@ func (s *Service) appendClaimed(ctx context.Context, claim *keyClaim, with []eve
 	}
 	parts := slices.Clip(with)
 	if claim != nil {
-		claim.tried = true
 		parts = append(parts, claim.part())
 	}
 	parts = append(parts, eventstore.StreamAppend{Stream: stream, Expected: expected, Events: data})
@@ -345,7 +346,13 @@ func (s *Service) appendClaimed(ctx context.Context, claim *keyClaim, with []eve
 	case claim != nil && errors.As(err, &ce) && ce.Stream == claim.stream:
 		return res, false, errKeyTaken
 	case err != nil:
+		// Nothing was written, the claim included: it is not tried, so
+		// a refusal decided next is checked against the key (a
+		// duplicate may claim it meanwhile).
 		return res, false, err
+	}
+	if claim != nil {
+		claim.tried = true
 	}
 	return results[len(results)-1], claim != nil, nil
 }
