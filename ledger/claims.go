@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/uniqueness"
@@ -43,9 +42,14 @@ func ClaimAggregate(id string) Aggregate[claim.State] {
 //     after the keys reserved in this call are released again.
 //  5. ClaimSubmitted is appended to claim-<id> through Handle.
 //
-// A crash after step 3 leaves the keys held by the claim's own owner
-// name, so a retry of the command (same command ID or idempotency key)
-// reserves them again harmlessly and completes.
+// On a store that is an eventstore.MultiAppender, steps 3 and 5 are one
+// commit when every key is fresh (submitTogether): the keys' first
+// reservations, the idempotency key's claim and ClaimSubmitted land
+// together or not at all; a key or claim stream found written takes the
+// steps above one by one. On the steps one by one, a crash after step 3
+// leaves the keys held by the claim's own owner name, so a retry of the
+// command (same command ID or idempotency key) reserves them again
+// harmlessly and completes.
 //
 // When Handle fails after the keys were reserved, they stay reserved for
 // the claim: another run of the same claim ID may be the one appending,
@@ -99,16 +103,23 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 	// commit as the claim; any key already written (held, released, or
 	// ours from an earlier attempt) or a claim that appeared meanwhile
 	// writes nothing and takes the path that reserves key by key.
-	res, err := submitTogether(ctx, s, agg, env, decide, cmd.UniquenessKeys)
+	_, multi := s.store.(eventstore.MultiAppender)
+	together := multi && len(cmd.UniquenessKeys) > 0
+	res, err := Result{}, errWithTaken
+	if together {
+		res, err = submitTogether(ctx, s, agg, env, decide, cmd.UniquenessKeys)
+	}
 	if errors.Is(err, errWithTaken) {
 		// A submission that took the claim ID meanwhile makes this one
 		// a repeat or a refusal, neither of which reserves keys (they
 		// would be held in the other claim's name).
-		if exists, err := s.streamExists(ctx, agg.Stream); err != nil || exists {
-			if err != nil {
-				return Result{}, err
+		if together {
+			if exists, err := s.streamExists(ctx, agg.Stream); err != nil || exists {
+				if err != nil {
+					return Result{}, err
+				}
+				return Handle(ctx, s, agg, env, decide)
 			}
-			return Handle(ctx, s, agg, env, decide)
 		}
 		if err := s.reserveAll(ctx, cmd.UniquenessKeys, agg.Stream, env.cause()); err != nil {
 			return Result{}, fmt.Errorf("ledger: submit claim %s: %w", cmd.ClaimID, err)
@@ -126,27 +137,16 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 }
 
 // submitTogether submits the claim with a fresh reservation of each of
-// keys in the same commit, when the store can append to several streams at
-// once and there are keys; otherwise, or when a key's stream exists, it
-// returns errWithTaken having written nothing.
+// keys in the same commit, on a store that is an eventstore.MultiAppender
+// (claim.Decide refuses a key named twice); when a key's stream, or the
+// claim's, exists it returns errWithTaken having written nothing.
 func submitTogether(ctx context.Context, s *Service, agg Aggregate[claim.State], env Command, decide func(claim.State) ([]domain.Event, error), keys []uniqueness.Key) (Result, error) {
-	if _, ok := s.store.(eventstore.MultiAppender); !ok || len(keys) == 0 {
-		return Result{}, errWithTaken
-	}
 	for _, key := range keys {
-		stream, err := reservationStream(key, agg.Stream)
+		fresh, err := freshReservation(key, agg.Stream, env.cause())
 		if err != nil {
 			return Result{}, err
 		}
-		if slices.ContainsFunc(env.with, func(a eventstore.StreamAppend) bool { return a.Stream == stream }) {
-			continue
-		}
-		// An event ID of its own, as reserve's first attempt uses.
-		ev, err := record(uuid.New(), UniqueKeyReserved{Owner: agg.Stream}, env.cause())
-		if err != nil {
-			return Result{}, err
-		}
-		env.with = append(env.with, eventstore.StreamAppend{Stream: stream, Expected: eventstore.NoStream, Events: []eventstore.EventData{ev}})
+		env.with = append(env.with, fresh)
 	}
 	return handle(ctx, s, agg, env, decide, &known[claim.State]{}, nil)
 }

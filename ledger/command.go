@@ -55,8 +55,8 @@ type Command struct {
 	Payload any
 
 	// fp is the command's Fingerprint for stream fpStream, once a process
-	// that checks the key before Handle (SubmitClaim) has computed it on
-	// its own copy of the command.
+	// that checks the key before Handle (SubmitClaim, ReleaseBatch) has
+	// computed it on its own copy of the command.
 	fp, fpStream string
 	// with are appends to other streams, each with expected version
 	// NoStream, that must be committed with the command's events or not

@@ -16,7 +16,8 @@
 // number low:
 //
 //   - An idempotency key costs one record, IdempotencyKeyClaimed, appended
-//     just before the command's events; the result is not recorded after
+//     in the same commit as the command's events (on a store that is an
+//     eventstore.MultiAppender; just before them on another); the result is not recorded after
 //     them, because the claim's command ID determines it (the events' IDs
 //     derive from it, so a retry finds them in the aggregate stream). A
 //     fresh key is not read first: the claim's append (expected version

@@ -258,9 +258,9 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 		if next > 0 {
 			expected = eventstore.Exact(next - 1)
 		}
-		res, claimed, err := s.appendClaimed(ctx, claim, cmd.with, agg.Stream, expected, data)
-		if claimed {
-			claim = nil
+		res, err := s.appendClaimed(ctx, claim, cmd.with, agg.Stream, expected, data)
+		if claim != nil && claim.tried {
+			claim = nil // recorded: a later attempt appends the events alone
 		}
 		if errors.Is(err, errKeyTaken) || errors.Is(err, errWithTaken) {
 			return Result{}, err

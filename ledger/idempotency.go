@@ -33,13 +33,16 @@ func IdempotencyStream(key string) string {
 // handleIdempotent runs a command that carries an idempotency key. The key
 // lives in the log, not in memory, so it survives restarts. The key's
 // stream holds one record, IdempotencyKeyClaimed, appended with expected
-// version NoStream just before the command's own events; the result is
+// version NoStream in the same commit as the command's own events on a
+// store that is an eventstore.MultiAppender, else just before them (and,
+// for a command with a step in other streams, on its own before the
+// step; see run); the result is
 // not recorded beside it, because the claim's command ID already
 // determines it: the command's events carry IDs derived from that ID
 // (EventID), so they are found in the aggregate stream.
 //
 //  1. The command is decided first (a rejected command appends nothing
-//     at all) and, just before the aggregate append, the key is claimed.
+//     at all) and, with the aggregate append, the key is claimed.
 //     A fresh key thus costs no read of its stream: the claim's append
 //     is the check.
 //  2. A claim that fails because the key is taken (a repeat, or a
@@ -49,7 +52,8 @@ func IdempotencyStream(key string) string {
 //     found in the aggregate stream if they were appended (the answer is
 //     then the first result, Replayed), otherwise decided and appended
 //     once (the exact expected version lets only one of several
-//     finishers append: a crash between the claim and the events).
+//     finishers append: a crash between the claim and the events, where
+//     they are two appends).
 //  3. A rejection, or a decision with no events, reads the key before it
 //     is returned: a duplicate that claimed it and appended before our
 //     load would be why we decided so, and is followed as in step 2.
@@ -314,24 +318,22 @@ func (s *Service) appendClaim(ctx context.Context, c *keyClaim) error {
 // the claim: in the same commit when the store is an
 // eventstore.MultiAppender (a key is then never claimed by a command whose
 // events were refused, and the command costs one commit, not two), else
-// just before the events. with (see Command) go in the same commit too.
-// claimed says the claim is recorded, so a later attempt must not record
-// it again; errKeyTaken says the key is taken, errWithTaken that a
-// stream of with or the events' stream is, and nothing was appended.
-func (s *Service) appendClaimed(ctx context.Context, claim *keyClaim, with []eventstore.StreamAppend, stream string, expected eventstore.ExpectedVersion, data []eventstore.EventData) (res eventstore.AppendResult, claimed bool, err error) {
+// just before the events; claim.tried then says whether it may be
+// recorded. with (see Command) go in the same commit too. errKeyTaken
+// says the key is taken, errWithTaken that a stream of with or the
+// events' stream is, and nothing was appended.
+func (s *Service) appendClaimed(ctx context.Context, claim *keyClaim, with []eventstore.StreamAppend, stream string, expected eventstore.ExpectedVersion, data []eventstore.EventData) (eventstore.AppendResult, error) {
 	m, multi := s.store.(eventstore.MultiAppender)
 	switch {
 	case claim == nil && len(with) == 0:
-		res, err = s.store.Append(ctx, stream, expected, data...)
-		return res, false, err
+		return s.store.Append(ctx, stream, expected, data...)
 	case !multi && len(with) > 0:
-		return res, false, errors.New("ledger: appends to other streams need a store that appends to several at once")
+		return eventstore.AppendResult{}, errors.New("ledger: appends to other streams need a store that appends to several at once")
 	case !multi:
 		if err := s.appendClaim(ctx, claim); err != nil {
-			return res, false, err
+			return eventstore.AppendResult{}, err
 		}
-		res, err = s.store.Append(ctx, stream, expected, data...)
-		return res, true, err
+		return s.store.Append(ctx, stream, expected, data...)
 	}
 	parts := slices.Clip(with)
 	if claim != nil {
@@ -342,19 +344,19 @@ func (s *Service) appendClaimed(ctx context.Context, claim *keyClaim, with []eve
 	var ce *eventstore.ConcurrencyError
 	switch {
 	case len(with) > 0 && errors.As(err, &ce):
-		return res, false, errWithTaken
+		return eventstore.AppendResult{}, errWithTaken
 	case claim != nil && errors.As(err, &ce) && ce.Stream == claim.stream:
-		return res, false, errKeyTaken
+		return eventstore.AppendResult{}, errKeyTaken
 	case err != nil:
 		// Nothing was written, the claim included: it is not tried, so
 		// a refusal decided next is checked against the key (a
 		// duplicate may claim it meanwhile).
-		return res, false, err
+		return eventstore.AppendResult{}, err
 	}
 	if claim != nil {
 		claim.tried = true
 	}
-	return results[len(results)-1], claim != nil, nil
+	return results[len(results)-1], nil
 }
 
 // replayKey returns the result an IdempotencyKeyCompleted record (written

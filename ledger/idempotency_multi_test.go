@@ -10,12 +10,17 @@ import (
 	"github.com/haixi-hrss/fundledger/ledger"
 )
 
-// multiStore counts a MultiAppender's calls and can fail the next
-// AppendMulti without writing anything.
+// multiStore counts a MultiAppender's calls, can fail the next
+// AppendMulti without writing anything, and runs hook (when set) once, on
+// the first AppendMulti, around the real call: it places another request
+// exactly inside a command's commit, an order two requests in flight can
+// take.
 type multiStore struct {
 	eventstore.MultiAppender
 	appends, multis atomic.Int64
 	failNext        atomic.Bool
+	hook            func(call func() ([]eventstore.AppendResult, error)) ([]eventstore.AppendResult, error)
+	hooked          atomic.Bool
 }
 
 var errInjected = errors.New("injected: the commit did not happen")
@@ -30,19 +35,10 @@ func (m *multiStore) AppendMulti(ctx context.Context, parts ...eventstore.Stream
 	if m.failNext.CompareAndSwap(true, false) {
 		return nil, errInjected
 	}
+	if m.hook != nil && m.hooked.CompareAndSwap(false, true) {
+		return m.hook(func() ([]eventstore.AppendResult, error) { return m.MultiAppender.AppendMulti(ctx, parts...) })
+	}
 	return m.MultiAppender.AppendMulti(ctx, parts...)
-}
-
-// plainStore hides the store's AppendMulti: the ledger claims keys with
-// an append of their own, as on a backend without multi-stream appends.
-type plainStore struct {
-	eventstore.Store
-	appends atomic.Int64
-}
-
-func (p *plainStore) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events ...eventstore.EventData) (eventstore.AppendResult, error) {
-	p.appends.Add(1)
-	return p.Store.Append(ctx, stream, expected, events...)
 }
 
 // TestKeyClaimCommit checks where a keyed command's claim is recorded: in
@@ -61,7 +57,9 @@ func TestKeyClaimCommit(t *testing.T) {
 			return m, func() (int64, int64) { return m.appends.Load(), m.multis.Load() }
 		}, 0, 1},
 		{"two appends", func(t *testing.T) (eventstore.Store, func() (int64, int64)) {
-			p := &plainStore{Store: openStore(t, t.TempDir())}
+			// faultyStore, failing nothing, hides the store's AppendMulti:
+			// the ledger claims keys with an append of their own.
+			p := &faultyStore{Store: openStore(t, t.TempDir()), fail: func(string) error { return nil }}
 			return p, func() (int64, int64) { return p.appends.Load(), 0 }
 		}, 2, 0},
 	} {

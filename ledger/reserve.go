@@ -36,23 +36,33 @@ func (s *Service) Reserve(ctx context.Context, key UniqueKey, owner string) erro
 	return s.reserve(ctx, key, owner, eventstore.Metadata{})
 }
 
-// reserve is Reserve, recording cause as the reservation's metadata.
-func (s *Service) reserve(ctx context.Context, key UniqueKey, owner string, cause eventstore.Metadata) error {
+// freshReservation is the append that reserves key for owner when its
+// stream does not exist yet: NoStream, under an event ID of its own. A
+// derived ID would not do: the store acknowledges an append of an event
+// it already holds as a retry, so owner's first reservation appended again
+// with NoStream would "succeed" after owner had released the key. A retry
+// whose acknowledgement was lost finds owner holding the key instead.
+func freshReservation(key UniqueKey, owner string, cause eventstore.Metadata) (eventstore.StreamAppend, error) {
 	stream, err := reservationStream(key, owner)
 	if err != nil {
-		return err
+		return eventstore.StreamAppend{}, err
 	}
-	// Most keys are new: claim the stream at once, under an event ID of
-	// its own. A derived ID would not do: the store acknowledges an
-	// append of an event it already holds as a retry, so owner's first
-	// reservation appended again with NoStream would "succeed" after owner
-	// had released the key. A retry whose acknowledgement was lost finds
-	// owner holding the key below instead.
-	first, err := record(uuid.New(), UniqueKeyReserved{Owner: owner}, cause)
+	ev, err := record(uuid.New(), UniqueKeyReserved{Owner: owner}, cause)
+	if err != nil {
+		return eventstore.StreamAppend{}, err
+	}
+	return eventstore.StreamAppend{Stream: stream, Expected: eventstore.NoStream, Events: []eventstore.EventData{ev}}, nil
+}
+
+// reserve is Reserve, recording cause as the reservation's metadata.
+func (s *Service) reserve(ctx context.Context, key UniqueKey, owner string, cause eventstore.Metadata) error {
+	// Most keys are new: claim the stream at once.
+	fresh, err := freshReservation(key, owner, cause)
 	if err != nil {
 		return err
 	}
-	switch _, err := s.store.Append(ctx, stream, eventstore.NoStream, first); {
+	stream := fresh.Stream
+	switch _, err := s.store.Append(ctx, stream, fresh.Expected, fresh.Events...); {
 	case err == nil:
 		return nil
 	case !isConcurrency(err):

@@ -170,9 +170,7 @@ type budgetsState struct {
 }
 
 // MarshalState implements Projection.
-func (b *Budgets) MarshalState() ([]byte, error) {
-	return json.Marshal(budgetsState{Funds: b.Funds(), Lines: b.Lines()})
-}
+func (b *Budgets) MarshalState() ([]byte, error) { return b.Freeze()() }
 
 // Freeze implements Freezer: the funds and lines are copied now (a few
 // hundred on a real ledger, however long its log) and encoded later.

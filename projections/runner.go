@@ -43,13 +43,11 @@ type Runner struct {
 	// save serialises saves, so snapshots are written in the order their
 	// models were taken and the file never goes back to an older one.
 	save sync.Mutex
-	// writeSnapshot writes a copied state to disk (saveSnapshot; a test
+	// writeSnapshot writes the marshalled models to disk (saveSnapshot; a test
 	// slows it down).
 	writeSnapshot func(path string, cp uint64, projs []Projection, models [][]byte) error
-	// lastSave is how long the last save took, in nanoseconds; a long
-	// catch-up saves less often when saves are slow (see saveDue).
-	lastSave atomic.Int64
-	// lastStats is the last save's SaveStats, nil before the first.
+	// lastStats is the last save's SaveStats, nil before the first; a
+	// long save makes the next ones come later (saveDue, liveSaveDue).
 	lastStats atomic.Pointer[SaveStats]
 	// refused is why the snapshot found at the last restore was not
 	// used, if it was in a format this build does not read.
@@ -196,7 +194,7 @@ const rebuildGCPercent = 300
 // now: after catchUpSaveInterval, and never spending more than about an
 // eighth of its time saving.
 func (r *Runner) saveDue(last time.Time) bool {
-	return time.Since(last) >= max(catchUpSaveInterval, 8*time.Duration(r.lastSave.Load()))
+	return time.Since(last) >= max(catchUpSaveInterval, 8*r.lastSaveDuration())
 }
 
 // liveSaveFactor bounds how much of Run's time goes to saving: it saves no
@@ -219,7 +217,7 @@ const maxLiveSaveGap = 30 * time.Second
 // now: after SaveInterval, and no sooner than liveSaveFactor times the
 // last save's duration, but always after maxLiveSaveGap.
 func (r *Runner) liveSaveDue(last time.Time) bool {
-	gap := max(SaveInterval, liveSaveFactor*time.Duration(r.lastSave.Load()))
+	gap := max(SaveInterval, liveSaveFactor*r.lastSaveDuration())
 	return time.Since(last) >= min(gap, maxLiveSaveGap)
 }
 
@@ -271,8 +269,8 @@ func (r *Runner) saveModels() error {
 // marshals the frozen images on a goroutine each, for a save that nothing
 // else waits beside (catch-up, rebuild); Run's saves
 // marshal them one after the other, so that a save never takes both of a
-// small server's cores from the requests it serves (on 2 cores the
-// parallel marshal put commands' max at 110-175 ms against 80-100 ms).
+// small server's cores from the requests it serves (docs/performance.md,
+// API round 5, 09c633a).
 func (r *Runner) saveAt(parallel bool) (uint64, error) {
 	r.save.Lock()
 	defer r.save.Unlock()
@@ -296,9 +294,14 @@ func (r *Runner) saveAt(parallel bool) (uint64, error) {
 	for _, m := range models {
 		st.Bytes += len(m)
 	}
-	r.lastSave.Store(int64(st.Duration))
 	r.lastStats.Store(&st)
 	return cp, nil
+}
+
+// lastSaveDuration is how long the last save took, 0 before the first.
+func (r *Runner) lastSaveDuration() time.Duration {
+	st, _ := r.LastSave()
+	return st.Duration
 }
 
 // LastSave returns what the last snapshot save cost, and false before the

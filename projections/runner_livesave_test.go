@@ -28,7 +28,7 @@ func TestLiveSaveDue(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var r Runner
-			r.lastSave.Store(int64(tt.lastSave))
+			r.lastStats.Store(&SaveStats{Duration: tt.lastSave})
 			if got := r.liveSaveDue(time.Now().Add(-tt.ago)); got != tt.want {
 				t.Errorf("liveSaveDue after %s with last save %s = %v, want %v", tt.ago, tt.lastSave, got, tt.want)
 			}

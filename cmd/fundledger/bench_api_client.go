@@ -94,6 +94,19 @@ type statusError struct {
 
 func (e *statusError) Error() string { return fmt.Sprintf("status %d: %s", e.status, e.body) }
 
+// checkStatus returns a *statusError, with the start of the body read into
+// buf, for a status outside 2xx.
+func checkStatus(status int, buf *bytes.Buffer) error {
+	if status >= 200 && status <= 299 {
+		return nil
+	}
+	b := buf.String()
+	if len(b) > 300 {
+		b = b[:300] + "…"
+	}
+	return &statusError{status: status, body: strings.TrimSpace(b)}
+}
+
 // do sends one request as role and reads the whole answer into buf. Any
 // status outside 2xx is an error carrying the start of the body. key,
 // when not empty, is sent as the Idempotency-Key.
@@ -124,14 +137,7 @@ func (c *apiClient) do(ctx context.Context, buf *bytes.Buffer, method, path, asR
 	if _, err := buf.ReadFrom(res.Body); err != nil {
 		return err
 	}
-	if res.StatusCode < 200 || res.StatusCode > 299 {
-		b := buf.String()
-		if len(b) > 300 {
-			b = b[:300] + "…"
-		}
-		return &statusError{status: res.StatusCode, body: strings.TrimSpace(b)}
-	}
-	return nil
+	return checkStatus(res.StatusCode, buf)
 }
 
 // doJSON is do with a body marshalled from in and, when out is not nil,

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -107,14 +106,7 @@ func (w *wireConn) roundTrip(buf *bytes.Buffer, method, path, asRole, key string
 	if res.Close {
 		w.close()
 	}
-	if res.StatusCode < 200 || res.StatusCode > 299 {
-		b := buf.String()
-		if len(b) > 300 {
-			b = b[:300] + "…"
-		}
-		return &statusError{status: res.StatusCode, body: strings.TrimSpace(b)}
-	}
-	return nil
+	return checkStatus(res.StatusCode, buf)
 }
 
 // close closes the connection, if open.

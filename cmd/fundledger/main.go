@@ -54,6 +54,9 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		applyServeGC()
+	}
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

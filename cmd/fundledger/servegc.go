@@ -11,8 +11,9 @@ import (
 // kilobytes, while the read models hold the live heap; at GOGC 100 the
 // collector ran about a tenth of the server's CPU under load. GOGC 400
 // lets the heap grow to five times what is live between collections, and
-// the soft memory limit stops that growth at 768 MiB, so a large ledger
-// is collected more often instead of growing its resident set.
+// the soft memory limit stops that growth at 768 MiB of Go memory (SQLite's
+// own memory is outside it), so a large ledger is collected more often
+// instead of growing its heap further.
 const (
 	serveGCPercent   = 400
 	serveMemoryLimit = 768 << 20
@@ -32,9 +33,11 @@ func serveGC(getenv func(string) string) (percent int, limit int64) {
 	return percent, limit
 }
 
-// applyServeGC sets what serveGC returns and logs what the collector
-// runs with.
-func applyServeGC(log *slog.Logger) {
+// applyServeGC sets what serveGC returns. The settings hold for the whole
+// process, so main applies them for 'fundledger serve' (and the API bench
+// for its in-process server), never serve itself: tests run serve inside
+// their own binary.
+func applyServeGC() {
 	percent, limit := serveGC(os.Getenv)
 	if percent >= 0 {
 		debug.SetGCPercent(percent)
@@ -42,6 +45,10 @@ func applyServeGC(log *slog.Logger) {
 	if limit >= 0 {
 		debug.SetMemoryLimit(limit)
 	}
+}
+
+// logGC logs what the collector runs with.
+func logGC(log *slog.Logger) {
 	s := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}}
 	metrics.Read(s)
 	log.Info("garbage collector", "gogc", s[0].Value.Uint64(), "memory_limit_bytes", s[1].Value.Uint64())

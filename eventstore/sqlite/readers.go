@@ -20,8 +20,8 @@ type reader struct {
 // a full scan of the log. The readers' connections, which make point reads
 // of a few pages, map nothing: a read transaction that starts after a
 // commit unmaps the whole map (munmap, and a TLB shootdown on every CPU),
-// which cost more than the few read(2) calls it saves (0.467 to 0.42 ms of
-// CPU per command of `fundledger bench api`).
+// which cost more than the few read(2) calls it saves (docs/performance.md,
+// API round 5).
 const mmapSize = 1 << 30
 
 // readerPool hands out read-only connections, opening up to max of them on

@@ -261,6 +261,8 @@ func (t *tail) learn(q streamRead, events []eventstore.Event, seen tailSeen) {
 	switch {
 	case !seen.current:
 		return
+	case q.backward && q.limit == 0:
+		return // asked for no events, so the answer says nothing of the stream
 	case q.backward && len(events) > 0:
 		end = events[0].Version + 1
 	case q.backward:

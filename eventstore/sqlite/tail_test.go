@@ -455,3 +455,20 @@ func TestTailLearnsOnlyFromItsOwnState(t *testing.T) {
 	}
 	agree(t, s, sqlView(t, dir), []string{"policy-p", "claim-1"})
 }
+
+// TestTailLearnsNothingFromAnEmptyRequest: a backward read of no events
+// answers empty whatever the stream holds, so the tail must not take it
+// for the stream's end; forward reads past the tail then still go to
+// SQLite.
+func TestTailLearnsNothingFromAnEmptyRequest(t *testing.T) {
+	dir := t.TempDir()
+	mustAppend(t, openStore(t, dir), "policy-p", eventstore.NoStream, newEvent(0), newEvent(1))
+	s := openStore(t, dir, withTail(1, 1<<20))
+	mustAppend(t, s, "claim-1", eventstore.NoStream, newEvent(2))
+	seen := s.tail.seen()
+	s.tail.learn(streamRead{stream: "policy-p", backward: true}, nil, seen)
+	evs, err := s.ReadStream(context.Background(), "policy-p", 0, 0)
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("policy-p after an empty backward read: %d events, %v; want its 2", len(evs), err)
+	}
+}
