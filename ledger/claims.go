@@ -46,7 +46,10 @@ func ClaimAggregate(id string) Aggregate[claim.State] {
 // commit when every key is fresh (submitTogether): the keys' first
 // reservations, the idempotency key's claim and ClaimSubmitted land
 // together or not at all; a key or claim stream found written takes the
-// steps above one by one. On the steps one by one, a crash after step 3
+// steps above one by one. Without a registration to run first
+// (SubmitPersonClaim's), that commit is tried before step 2, with no
+// read: its expected versions ("no stream" for the claim and every key)
+// are step 2's checks, and a refusal writes nothing. On the steps one by one, a crash after step 3
 // leaves the keys held by the claim's own owner name, so a retry of the
 // command (same command ID or idempotency key) reserves them again
 // harmlessly and completes.
@@ -78,6 +81,17 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 	}
 	agg := ClaimAggregate(cmd.ClaimID)
 	decide := func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) }
+	_, multi := s.store.(eventstore.MultiAppender)
+	if multi && prepare == nil {
+		// Most submissions are new: try the one commit before reading
+		// anything. A claim stream, idempotency key or uniqueness key
+		// written already refuses the whole commit, which then wrote
+		// nothing, and the steps below find out why.
+		res, err := submitTogether(ctx, s, agg, env, decide, cmd.UniquenessKeys)
+		if !errors.Is(err, errWithTaken) {
+			return submitted(ctx, s, cmd.ClaimID, res, err)
+		}
+	}
 	exists, err := s.streamExists(ctx, agg.Stream)
 	if err != nil {
 		return Result{}, err
@@ -103,7 +117,6 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 	// commit as the claim; any key already written (held, released, or
 	// ours from an earlier attempt) or a claim that appeared meanwhile
 	// writes nothing and takes the path that reserves key by key.
-	_, multi := s.store.(eventstore.MultiAppender)
 	together := multi && len(cmd.UniquenessKeys) > 0
 	res, err := Result{}, errWithTaken
 	if together {
@@ -126,10 +139,15 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 		}
 		res, err = handle(ctx, s, agg, env, decide, &known[claim.State]{}, nil)
 	}
+	return submitted(ctx, s, cmd.ClaimID, res, err)
+}
+
+// submitted ends a submission that reserved keys: when it replays a first
+// run that appended after this one's checks, that claim may have been
+// rejected and its keys released before this run reserved them again.
+func submitted(ctx context.Context, s *Service, claimID string, res Result, err error) (Result, error) {
 	if err == nil && res.Replayed {
-		// The first run appended after our checks and its claim may have
-		// been rejected and its keys released before we reserved them.
-		if _, rerr := ReleaseClaimKeys(context.WithoutCancel(ctx), s, cmd.ClaimID); rerr != nil {
+		if _, rerr := ReleaseClaimKeys(context.WithoutCancel(ctx), s, claimID); rerr != nil {
 			return res, rerr
 		}
 	}

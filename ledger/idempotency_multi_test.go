@@ -18,6 +18,7 @@ import (
 type multiStore struct {
 	eventstore.MultiAppender
 	appends, multis atomic.Int64
+	reads           atomic.Int64 // stream reads, either direction
 	failNext        atomic.Bool
 	hook            func(call func() ([]eventstore.AppendResult, error)) ([]eventstore.AppendResult, error)
 	hooked          atomic.Bool
@@ -28,6 +29,16 @@ var errInjected = errors.New("injected: the commit did not happen")
 func (m *multiStore) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events ...eventstore.EventData) (eventstore.AppendResult, error) {
 	m.appends.Add(1)
 	return m.MultiAppender.Append(ctx, stream, expected, events...)
+}
+
+func (m *multiStore) ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.Event, error) {
+	m.reads.Add(1)
+	return m.MultiAppender.ReadStream(ctx, stream, from, limit)
+}
+
+func (m *multiStore) ReadStreamBackward(ctx context.Context, stream string, n int) ([]eventstore.Event, error) {
+	m.reads.Add(1)
+	return m.MultiAppender.ReadStreamBackward(ctx, stream, n)
 }
 
 func (m *multiStore) AppendMulti(ctx context.Context, parts ...eventstore.StreamAppend) ([]eventstore.AppendResult, error) {

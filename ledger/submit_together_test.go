@@ -11,9 +11,11 @@ import (
 
 // TestSubmitClaimInOneCommit: on a store that appends to several streams
 // at once, a claim with fresh uniqueness keys is submitted in one commit
-// (keys, idempotency claim and claim events together); a second claim for
-// the same hire finds a key written, takes the key-by-key path and is
-// refused as a duplicate with nothing of it recorded.
+// (keys, idempotency claim and claim events together) without a single
+// stream read; a retry under the same key finds it written and replays
+// the first result, appending nothing; a second claim for the same hire
+// finds a key written, takes the key-by-key path and is refused as a
+// duplicate with nothing of it recorded.
 func TestSubmitClaimInOneCommit(t *testing.T) {
 	ctx := context.Background()
 	m := &multiStore{MultiAppender: openStore(t, t.TempDir())}
@@ -25,6 +27,18 @@ func TestSubmitClaimInOneCommit(t *testing.T) {
 	if a, n := m.appends.Load(), m.multis.Load(); a != 0 || n != 1 {
 		t.Errorf("%d appends and %d multi-stream appends, want one multi-stream append", a, n)
 	}
+	if r := m.reads.Load(); r != 0 {
+		t.Errorf("the new claim read %d streams before its commit, want none", r)
+	}
+	head := lastPosition(t, m)
+	retry := envelope("submit-1")
+	res, err := ledger.SubmitClaim(ctx, svc, submitExpansion(1, facts), retry)
+	if err != nil || !res.Replayed {
+		t.Fatalf("retry under the same key: replayed %v, %v; want the first result", res.Replayed, err)
+	}
+	if got := lastPosition(t, m); got != head {
+		t.Errorf("the retry appended: log at %d, was %d", got, head)
+	}
 	keys := expansion.Keys(facts)
 	if len(keys) == 0 {
 		t.Fatal("the hire has no uniqueness keys")
@@ -35,8 +49,7 @@ func TestSubmitClaimInOneCommit(t *testing.T) {
 		}
 	}
 
-	head := lastPosition(t, m)
-	_, err := ledger.SubmitClaim(ctx, svc, submitExpansion(2, hire(hiredPerson, 1)), envelope("submit-2"))
+	_, err = ledger.SubmitClaim(ctx, svc, submitExpansion(2, hire(hiredPerson, 1)), envelope("submit-2"))
 	var dup *ledger.DuplicateError
 	if !errors.As(err, &dup) {
 		t.Fatalf("second claim for the hire: %v, want a *DuplicateError", err)
