@@ -57,6 +57,15 @@ type loadResult struct {
 	// windows are the commands/s of each successive window of the run:
 	// a ledger whose commands slow down as it grows shows it here.
 	windows []float64
+	// sched is the schedule of a run at a fixed rate (--rate), nil for
+	// the closed loop. On it samples run from each request's due time
+	// to its answer, service from its sending to its answer, and late
+	// holds how long after its due time each request went out: the wait
+	// for a free worker when the server falls behind, and the
+	// generator's own delays.
+	sched   *benchSchedule
+	service [numKinds][]time.Duration
+	late    []time.Duration
 }
 
 // commands counts the commands answered with success.
@@ -83,13 +92,21 @@ type worker struct {
 	res     loadResult
 	// done counts the commands all workers completed.
 	done *atomic.Int64
+	// sched, when not nil, is the schedule the worker's requests keep;
+	// due is the slot startsBefore took and timer the worker's wait.
+	sched *benchSchedule
+	due   time.Time
+	timer *time.Timer
 }
 
 // runLoad runs conns workers until duration has passed; each finishes
-// the cycle it is in, so every claim it started is paid. The workers run
+// the cycle it is in, so every claim it started is paid. With rate above
+// zero the requests keep a schedule of rate commands/s (see
+// benchSchedule); without, each worker sends its next request as soon
+// as the previous one is answered. The workers run
 // under the pprof label side=generator, so a CPU profile of an
 // in-process run tells the generator's share from the server's.
-func runLoad(ctx context.Context, c *apiClient, plan benchPlan, conns, queries int, duration time.Duration) loadResult {
+func runLoad(ctx context.Context, c *apiClient, plan benchPlan, conns, queries, rate int, duration time.Duration) loadResult {
 	workers := make([]*worker, conns)
 	var (
 		wg      sync.WaitGroup
@@ -98,6 +115,10 @@ func runLoad(ctx context.Context, c *apiClient, plan benchPlan, conns, queries i
 	)
 	start := time.Now()
 	deadline := start.Add(duration)
+	var sched *benchSchedule
+	if rate > 0 {
+		sched = newBenchSchedule(start, rate, queries)
+	}
 	stopWindows := make(chan struct{})
 	windowsDone := make(chan struct{})
 	go func() {
@@ -118,7 +139,7 @@ func runLoad(ctx context.Context, c *apiClient, plan benchPlan, conns, queries i
 	}()
 	pprof.Do(ctx, pprof.Labels("side", "generator"), func(ctx context.Context) {
 		for i := range workers {
-			w := &worker{id: i, c: c, wire: c.newWireConn(), plan: plan, queries: queries, done: &done}
+			w := &worker{id: i, c: c, wire: c.newWireConn(), plan: plan, queries: queries, done: &done, sched: sched}
 			workers[i] = w
 			wg.Go(func() {
 				w.run(ctx, deadline)
@@ -131,11 +152,13 @@ func runLoad(ctx context.Context, c *apiClient, plan benchPlan, conns, queries i
 	})
 	close(stopWindows)
 	<-windowsDone
-	total := loadResult{wall: time.Since(start), windows: windows}
+	total := loadResult{wall: time.Since(start), windows: windows, sched: sched}
 	for _, w := range workers {
 		total.cycles += w.res.cycles
+		total.late = append(total.late, w.res.late...)
 		for k := range numKinds {
 			total.samples[k] = append(total.samples[k], w.res.samples[k]...)
+			total.service[k] = append(total.service[k], w.res.service[k]...)
 			total.errors[k].n += w.res.errors[k].n
 			if total.errors[k].first == "" {
 				total.errors[k].first = w.res.errors[k].first
@@ -147,6 +170,9 @@ func runLoad(ctx context.Context, c *apiClient, plan benchPlan, conns, queries i
 
 func (w *worker) run(ctx context.Context, deadline time.Time) {
 	for n := 0; ctx.Err() == nil && time.Now().Before(deadline); n++ {
+		if w.sched != nil && !w.startsBefore(deadline) {
+			return
+		}
 		if w.cycle(ctx, n) {
 			w.res.cycles++
 		}
@@ -157,15 +183,23 @@ func (w *worker) run(ctx context.Context, deadline time.Time) {
 }
 
 // send times one request and records it under kind; it reports success.
+// On a schedule it first waits for the request's slot, and its latency
+// runs from the slot's due time.
 func (w *worker) send(ctx context.Context, kind benchKind, method, path, asRole, key string, body []byte) bool {
-	start := time.Now()
+	var due, start time.Time
+	if w.sched != nil {
+		due, start = w.await(ctx)
+	} else {
+		start = time.Now()
+	}
 	var err error
 	if w.wire != nil {
 		err = w.wire.do(ctx, &w.buf, method, path, asRole, key, body)
 	} else {
 		err = w.c.do(ctx, &w.buf, method, path, asRole, key, body)
 	}
-	elapsed := time.Since(start)
+	end := time.Now()
+	elapsed := end.Sub(start)
 	if err != nil {
 		e := &w.res.errors[kind]
 		e.n++
@@ -173,6 +207,10 @@ func (w *worker) send(ctx context.Context, kind benchKind, method, path, asRole,
 			e.first = fmt.Sprintf("%s %s: %v", method, path, err)
 		}
 		return false
+	}
+	if w.sched != nil {
+		w.res.service[kind] = append(w.res.service[kind], elapsed)
+		elapsed = end.Sub(due)
 	}
 	w.res.samples[kind] = append(w.res.samples[kind], elapsed)
 	if kind < numCommandKinds {

@@ -39,6 +39,12 @@ func TestBenchAPIShortRun(t *testing.T) {
 	}
 	r.wantOut(t, "errors    none", "command   submit", "command   settle", "query     performance",
 		"query     budget-line", "query     queue", "server-side store appends", "store appends,", "stream reads", "target    ≥ 5,000 commands/s")
+	// Without --rate the closed loop's report is as it was: no schedule.
+	for _, line := range []string{"rate      ", "late      ", "service   ", "NOT SUSTAINED"} {
+		if strings.Contains(r.stdout, line) {
+			t.Errorf("a closed-loop run reports %q:\n%s", line, r.stdout)
+		}
+	}
 	m := benchLedgerLine.FindStringSubmatch(r.stdout)
 	if m == nil {
 		t.Fatalf("no ledger line in:\n%s", r.stdout)
@@ -124,6 +130,8 @@ func TestBenchAPIRejectsBadFlags(t *testing.T) {
 		{[]string{"--token-file", "t.json"}, "--token-file goes with --url"},
 		{[]string{"--connections", "0"}, "--connections must be at least 1"},
 		{[]string{"--duration", "0s"}, "--duration must be positive"},
+		{[]string{"--rate", "-1"}, "--rate must not be negative"},
+		{[]string{"--rate", "1000000001"}, "--rate must be at most 1000000000"},
 	} {
 		r := cli(t, append([]string{"bench", "api"}, tc.args...)...)
 		r.wantCode(t, exitUsage)
