@@ -61,7 +61,7 @@ func startBenchServer(ctx context.Context, dir string) (_ *benchServer, err erro
 	sctx, cancel := context.WithCancel(ctx)
 	addr := &listenWriter{at: make(chan string, 1)}
 	done := make(chan error, 1)
-	cfg := serveConfig{addr: "127.0.0.1:0", dir: dir, tokens: tokFile, shutdown: 10 * time.Second}
+	cfg := serveConfig{addr: "127.0.0.1:0", dir: dir, tokens: tokFile, shutdown: 10 * time.Second, commitPace: serveCommitPace}
 	go func() { done <- serve(sctx, cfg, slog.New(slog.NewJSONHandler(logFile, nil)), addr) }()
 	stop := func() error {
 		cancel()

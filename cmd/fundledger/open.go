@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/haixi-hrss/fundledger/eventstore"
+	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
 	"github.com/haixi-hrss/fundledger/ledger/datadir"
 )
 
@@ -34,9 +35,9 @@ func storeLog(stderr io.Writer) *slog.Logger {
 // an embedded ledger must already exist in dir: a command that works on a
 // ledger must not leave an empty one behind where the user mistyped a
 // path. A bad storeURL gives an error matching datadir.ErrStoreURL, which
-// callers report as a usage error.
-func openLedger(ctx context.Context, dir, storeURL string, create bool, log *slog.Logger) (*datadir.Ledger, error) {
-	return datadir.Open(ctx, dir, datadir.Options{StoreURL: storeURL, Existing: !create, Logger: log})
+// callers report as a usage error. opts configure the embedded store.
+func openLedger(ctx context.Context, dir, storeURL string, create bool, log *slog.Logger, opts ...sqlite.Option) (*datadir.Ledger, error) {
+	return datadir.Open(ctx, dir, datadir.Options{StoreURL: storeURL, Existing: !create, Logger: log, SQLiteOptions: opts})
 }
 
 // openExisting opens the existing ledger a writing command (fs) works on.

@@ -20,6 +20,10 @@ import (
 type Store struct {
 	clock    func() time.Time
 	maxBatch int
+	pace     time.Duration // see pace.go
+	// queuedAtCommit says requests were waiting when the last commit
+	// ended; only the writer goroutine uses it.
+	queuedAtCommit bool
 
 	// mu guards closed. Append and the reads hold it shared while they use
 	// the queue or a connection, so Close (exclusive) knows when they are

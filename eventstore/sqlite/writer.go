@@ -127,37 +127,47 @@ func (w *writer) close() {
 }
 
 // write is the writer goroutine: it commits every request waiting at that
-// moment as one batch, until Close closes quit and the queue is drained.
+// moment as one batch (after a pause, with a commit pace; see pace.go),
+// until Close closes quit and the queue is drained.
 func (s *Store) write() {
 	defer close(s.writerDone)
-	var batch []*request
+	var (
+		batch []*request
+		last  lastBatch
+	)
 	for {
 		select {
 		case r := <-s.queue:
-			batch = s.collect(append(batch[:0], r))
+			batch = s.collect(append(batch[:0], r), 0)
+			batch = s.gather(batch, last)
 		case <-s.quit:
 			// Close marked the store closed under the exclusive lock, which
 			// every enqueuer holds shared while it queues: what is in the
 			// queue now is all there will ever be.
 			for len(s.queue) > 0 {
-				s.w.commitBatch(s.collect(batch[:0]), s.committed)
+				s.w.commitBatch(s.collect(batch[:0], 0), s.committed)
 			}
 			return
 		}
+		start := time.Now()
 		s.w.commitBatch(batch, s.committed)
+		last = lastBatch{start: start, requests: len(batch), queued: s.queuedAtCommit}
 	}
 }
 
-// committed wakes the subscriptions and the checkpointer after a commit.
+// committed wakes the subscriptions and the checkpointer after a commit,
+// and notes whether requests arrived while it ran (before its appenders
+// are answered and can append again).
 func (s *Store) committed() {
+	s.queuedAtCommit = len(s.queue) > 0
 	s.commits.broadcast()
 	s.ckpt.poke()
 }
 
 // collect adds the requests waiting in the queue to batch, up to maxBatch
-// events, and marks them taken; requests withdrawn by their caller are
-// dropped.
-func (s *Store) collect(batch []*request) []*request {
+// events, and marks batch[fresh:] taken (those before are taken already);
+// requests withdrawn by their caller are dropped.
+func (s *Store) collect(batch []*request, fresh int) []*request {
 	n := 0
 	for _, r := range batch {
 		n += r.size()
@@ -172,8 +182,8 @@ drain:
 			break drain
 		}
 	}
-	kept := batch[:0]
-	for _, r := range batch {
+	kept := batch[:fresh]
+	for _, r := range batch[fresh:] {
 		if r.state.CompareAndSwap(pending, taken) {
 			kept = append(kept, r)
 		}
