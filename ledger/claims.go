@@ -46,10 +46,11 @@ func ClaimAggregate(id string) Aggregate[claim.State] {
 // commit when every key is fresh (submitTogether): the keys' first
 // reservations, the idempotency key's claim and ClaimSubmitted land
 // together or not at all; a key or claim stream found written takes the
-// steps above one by one. Without a registration to run first
-// (SubmitPersonClaim's), that commit is tried before step 2, with no
-// read: its expected versions ("no stream" for the claim and every key)
-// are step 2's checks, and a refusal writes nothing. On the steps one by one, a crash after step 3
+// steps above one by one. A command with an idempotency key and
+// uniqueness keys and no registration to run first (SubmitPersonClaim's)
+// tries that commit before step 2, with no read: its expected versions
+// ("no stream" for the claim, its idempotency key and every uniqueness
+// key) are step 2's checks, and a refusal writes nothing. On the steps one by one, a crash after step 3
 // leaves the keys held by the claim's own owner name, so a retry of the
 // command (same command ID or idempotency key) reserves them again
 // harmlessly and completes.
@@ -82,11 +83,18 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 	agg := ClaimAggregate(cmd.ClaimID)
 	decide := func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) }
 	_, multi := s.store.(eventstore.MultiAppender)
-	if multi && prepare == nil {
+	if multi && prepare == nil && env.IdempotencyKey != "" && len(cmd.UniquenessKeys) > 0 {
 		// Most submissions are new: try the one commit before reading
 		// anything. A claim stream, idempotency key or uniqueness key
 		// written already refuses the whole commit, which then wrote
-		// nothing, and the steps below find out why.
+		// nothing, and the steps below find out why. Only with an
+		// idempotency key: the store accepts a claim part whose events
+		// are a committed run's (same command ID) as a retry, and
+		// without the key's part, which then refuses, a retry carrying
+		// other uniqueness keys would reserve them beside the replayed
+		// claim. Only with uniqueness keys: without them a taken claim
+		// ID is a conflict that costs an attempt and a backoff, where
+		// the read below goes straight to the refusal.
 		res, err := submitTogether(ctx, s, agg, env, decide, cmd.UniquenessKeys)
 		if !errors.Is(err, errWithTaken) {
 			return submitted(ctx, s, cmd.ClaimID, res, err)

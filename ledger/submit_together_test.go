@@ -3,9 +3,13 @@ package ledger_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/haixi-hrss/fundledger/domain/expansion"
+	"github.com/haixi-hrss/fundledger/domain/identity"
+	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/ledger"
 )
 
@@ -56,5 +60,30 @@ func TestSubmitClaimInOneCommit(t *testing.T) {
 	}
 	if got := lastPosition(t, m); got != head {
 		t.Errorf("the refused claim appended: log at %d, was %d", got, head)
+	}
+}
+
+// TestResubmitByCommandIDReservesNothing: a submission repeated under the
+// same command ID without an idempotency key, but naming another person,
+// replays the first result and leaves the other person's keys free. The
+// store would accept the repeated claim events as a retry in a commit
+// with fresh keys, so such a submission must not take the one-commit try.
+func TestResubmitByCommandIDReservesNothing(t *testing.T) {
+	ctx := context.Background()
+	m := &multiStore{MultiAppender: openStore(t, t.TempDir())}
+	svc := claimService(t, m)
+	first := ledger.Command{ID: uuid.New(), Actor: "clerk1", Role: role.Clerk}
+	if _, err := ledger.SubmitClaim(ctx, svc, submitExpansion(1, hire(hiredPerson, 1)), first); err != nil {
+		t.Fatal(err)
+	}
+	other := hire(identity.PersonRef(strings.Repeat("4e", 32)), 1)
+	res, err := ledger.SubmitClaim(ctx, svc, submitExpansion(1, other), first)
+	if err != nil || !res.Replayed {
+		t.Fatalf("repeat under the same command ID: replayed %v, %v; want the first result", res.Replayed, err)
+	}
+	for _, k := range expansion.Keys(other) {
+		if h := holder(t, svc, k); h != "" {
+			t.Errorf("key %s of the person the repeat named is held by %q, want free", k.Rule, h)
+		}
 	}
 }

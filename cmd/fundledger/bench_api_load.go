@@ -168,8 +168,15 @@ func runLoad(ctx context.Context, c *apiClient, plan benchPlan, conns, queries, 
 	return total
 }
 
+// run starts cycles until deadline. On a schedule a cycle starts when its
+// first slot is due before deadline, however late the worker takes it:
+// the slots a server that fell behind left waiting are sent and charged,
+// not dropped with the end of the run.
 func (w *worker) run(ctx context.Context, deadline time.Time) {
-	for n := 0; ctx.Err() == nil && time.Now().Before(deadline); n++ {
+	for n := 0; ctx.Err() == nil; n++ {
+		if w.sched == nil && !time.Now().Before(deadline) {
+			return
+		}
 		if w.sched != nil && !w.startsBefore(deadline) {
 			return
 		}

@@ -322,9 +322,9 @@ func TestStreamsAfterReopen(t *testing.T) {
 }
 
 // TestRefusedGroupLeavesNoStreamRow: a multi-stream append refused by its
-// second part's precondition creates no row for its new first stream
-// (appendGroup checks every part before it creates any), while plain
-// appends in the same batch still commit.
+// second part's precondition leaves no row for its new first stream
+// (appendGroup creates it while checking, inside a savepoint the refusal
+// rolls back), and a plain append after it still commits.
 func TestRefusedGroupLeavesNoStreamRow(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t, t.TempDir())

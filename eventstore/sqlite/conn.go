@@ -87,9 +87,10 @@ func (s stmt) exec(ctx context.Context, args []driver.NamedValue) error {
 }
 
 // result runs a statement that returns no rows and reports the rows it
-// changed and the last rowid it inserted. Its one argument is bound in one
-// call, and the driver's exec path steps and resets in a single cgo call
-// where the query path needs a second for the reset.
+// changed and the last rowid it inserted, through the driver's exec path
+// (a call per argument, then one that steps and reads both counts):
+// for a statement of one argument, such as the writer's stream insert,
+// that is fewer cgo calls than the query path and its reset.
 func (s stmt) result(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	return s.s.(driver.StmtExecContext).ExecContext(ctx, args)
 }

@@ -45,6 +45,13 @@ func (s *Store) gather(batch []*request, last lastBatch) []*request {
 	if s.pace <= 0 || (last.requests < 2 && !last.queued) {
 		return batch
 	}
+	n := 0
+	for _, r := range batch {
+		n += r.size()
+	}
+	if n >= s.maxBatch {
+		return batch // full: nothing more would join it
+	}
 	if wait := time.Until(last.start.Add(s.pace)); wait > 0 {
 		time.Sleep(wait)
 	}

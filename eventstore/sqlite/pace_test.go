@@ -65,10 +65,11 @@ func TestPaceSpacesCommitsOfManyCallers(t *testing.T) {
 	for i, c := range cs {
 		total += c.events
 		if i > 0 && cs[i-1].events > 1 {
-			// RecordedAt is read just after the commit's start, and
-			// truncated to the microsecond.
-			if gap := c.at.Sub(cs[i-1].at); gap < pace-5*time.Millisecond {
-				t.Errorf("commit %d began %v after a commit of %d events, want at least the pace %v", i, gap, cs[i-1].events, pace)
+			// RecordedAt is read a little after the commit's start (after
+			// BEGIN), so a loaded machine may shorten a gap by a few ms;
+			// without pacing these gaps are well under a millisecond.
+			if gap := c.at.Sub(cs[i-1].at); gap < pace/2 {
+				t.Errorf("commit %d began %v after a commit of %d events, want about the pace %v", i, gap, cs[i-1].events, pace)
 			}
 		}
 	}

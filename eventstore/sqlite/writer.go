@@ -150,6 +150,7 @@ func (s *Store) write() {
 			return
 		}
 		start := time.Now()
+		s.queuedAtCommit = false // committed sets it; a failed batch does not
 		s.w.commitBatch(batch, s.committed)
 		last = lastBatch{start: start, requests: len(batch), queued: s.queuedAtCommit}
 	}
