@@ -258,14 +258,7 @@ func benchAPI(ctx context.Context, cfg benchAPIConfig, stdout io.Writer) (ok boo
 // writeLoadReport prints throughput, latencies and errors; failed is
 // true when any request failed.
 func writeLoadReport(w io.Writer, res loadResult, dials int64) (failed bool) {
-	var commands, queries []time.Duration
-	for k := range numKinds {
-		if k < numCommandKinds {
-			commands = append(commands, res.samples[k]...)
-		} else {
-			queries = append(queries, res.samples[k]...)
-		}
-	}
+	commands, queries := byRequest(&res.samples)
 	secs := res.wall.Seconds()
 	fmt.Fprintf(w, "load      %s: %d commands (%.0f/s), %d queries (%.0f/s), %d cycles (%.0f claims paid/s); %d connections opened\n",
 		res.wall.Round(time.Millisecond), len(commands), float64(len(commands))/secs, len(queries), float64(len(queries))/secs,
@@ -306,14 +299,7 @@ func writeLoadReport(w io.Writer, res loadResult, dials int64) (failed bool) {
 
 // writeTargets prints issue 5's targets against the run.
 func writeTargets(w io.Writer, res loadResult) {
-	var commands, queries []time.Duration
-	for k := range numKinds {
-		if k < numCommandKinds {
-			commands = append(commands, res.samples[k]...)
-		} else {
-			queries = append(queries, res.samples[k]...)
-		}
-	}
+	commands, queries := byRequest(&res.samples)
 	cs, qs := summarise(commands), summarise(queries)
 	rate := float64(cs.N) / res.wall.Seconds()
 	verdict := func(met bool) string {

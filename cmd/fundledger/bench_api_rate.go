@@ -140,14 +140,7 @@ func writeRateReport(w io.Writer, res loadResult) {
 
 // writeServiceReport prints the service times of a run on the schedule.
 func writeServiceReport(w io.Writer, res loadResult) {
-	var commands, queries []time.Duration
-	for k := range numKinds {
-		if k < numCommandKinds {
-			commands = append(commands, res.service[k]...)
-		} else {
-			queries = append(queries, res.service[k]...)
-		}
-	}
+	commands, queries := byRequest(&res.service)
 	fmt.Fprintf(w, "%-9s %-12s %s\n", "service", "commands", summarise(commands))
 	fmt.Fprintf(w, "%-9s %-12s %s\n", "service", "queries", summarise(queries))
 }

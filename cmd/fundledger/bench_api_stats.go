@@ -20,6 +20,18 @@ type latencySummary struct {
 	P50, P95, P99, Max time.Duration
 }
 
+// byRequest joins per-kind samples into the commands' and the queries'.
+func byRequest(perKind *[numKinds][]time.Duration) (commands, queries []time.Duration) {
+	for k := range numKinds {
+		if k < numCommandKinds {
+			commands = append(commands, perKind[k]...)
+		} else {
+			queries = append(queries, perKind[k]...)
+		}
+	}
+	return commands, queries
+}
+
 // summarise sorts samples in place and takes nearest-rank percentiles.
 func summarise(samples []time.Duration) latencySummary {
 	if len(samples) == 0 {

@@ -43,6 +43,28 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// run64 calls op from 64 goroutines until b is done; op returns how many
+// events it appended. It reports events/s and, as cpu-ns/event, the whole
+// process's CPU time per event, steadier than the rate on a shared
+// machine.
+func run64(b *testing.B, op func() (events int64, err error)) {
+	var events atomic.Int64
+	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
+	cpu := cpuTime()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n, err := op()
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			events.Add(n)
+		}
+	})
+	reportRate(b, int(events.Load()))
+	b.ReportMetric(float64(cpuTime()-cpu)/float64(events.Load()), "cpu-ns/event")
+}
+
 // BenchmarkAppend1Writer appends one event per call from one goroutine:
 // one commit, one fsync per event.
 func BenchmarkAppend1Writer(b *testing.B) {
@@ -60,26 +82,17 @@ func BenchmarkAppend1Writer(b *testing.B) {
 }
 
 // BenchmarkAppend64Writers appends one event per call from 64 goroutines,
-// which the writer groups into shared commits. cpu-ns/event is the whole
-// process's CPU time per event, steadier than the rate on a shared machine.
+// which the writer groups into shared commits.
 func BenchmarkAppend64Writers(b *testing.B) {
 	s := openStore(b, b.TempDir())
 	streams := benchStreams()
 	ctx := context.Background()
 	var next atomic.Int64
-	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
-	cpu := cpuTime()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			i := next.Add(1)
-			if _, err := s.Append(ctx, streams[i%int64(len(streams))], eventstore.Any, benchEvent()); err != nil {
-				b.Error(err)
-				return
-			}
-		}
+	run64(b, func() (int64, error) {
+		stream := streams[next.Add(1)%int64(len(streams))]
+		_, err := s.Append(ctx, stream, eventstore.Any, benchEvent())
+		return 1, err
 	})
-	reportRate(b, int(next.Load()))
-	b.ReportMetric(float64(cpuTime()-cpu)/float64(next.Load()), "cpu-ns/event")
 }
 
 // BenchmarkReadAll reads a 50,000-event log in pages of 1,000, decoding
@@ -125,21 +138,11 @@ func BenchmarkReadAll(b *testing.B) {
 func BenchmarkAppendNewStreams64Writers(b *testing.B) {
 	s := openStore(b, b.TempDir())
 	ctx := context.Background()
-	var next atomic.Int64
-	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
-	cpu := cpuTime()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			next.Add(1)
-			name := fmt.Sprintf("idem-%032x%032x", uuid.New(), uuid.New())
-			if _, err := s.Append(ctx, name, eventstore.NoStream, benchEvent()); err != nil {
-				b.Error(err)
-				return
-			}
-		}
+	run64(b, func() (int64, error) {
+		name := fmt.Sprintf("idem-%032x%032x", uuid.New(), uuid.New())
+		_, err := s.Append(ctx, name, eventstore.NoStream, benchEvent())
+		return 1, err
 	})
-	reportRate(b, int(next.Load()))
-	b.ReportMetric(float64(cpuTime()-cpu)/float64(next.Load()), "cpu-ns/event")
 }
 
 // BenchmarkAppendMultiNewKey64Writers appends, from 64 goroutines, one
@@ -148,22 +151,11 @@ func BenchmarkAppendNewStreams64Writers(b *testing.B) {
 func BenchmarkAppendMultiNewKey64Writers(b *testing.B) {
 	s := openStore(b, b.TempDir())
 	ctx := context.Background()
-	var next atomic.Int64
-	b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
-	cpu := cpuTime()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			next.Add(2)
-			key := fmt.Sprintf("idem-%032x%032x", uuid.New(), uuid.New())
-			_, err := s.AppendMulti(ctx,
-				eventstore.StreamAppend{Stream: key, Expected: eventstore.NoStream, Events: []eventstore.EventData{benchEvent()}},
-				eventstore.StreamAppend{Stream: "claim-" + uuid.NewString(), Expected: eventstore.NoStream, Events: []eventstore.EventData{benchEvent()}})
-			if err != nil {
-				b.Error(err)
-				return
-			}
-		}
+	run64(b, func() (int64, error) {
+		key := fmt.Sprintf("idem-%032x%032x", uuid.New(), uuid.New())
+		_, err := s.AppendMulti(ctx,
+			eventstore.StreamAppend{Stream: key, Expected: eventstore.NoStream, Events: []eventstore.EventData{benchEvent()}},
+			eventstore.StreamAppend{Stream: "claim-" + uuid.NewString(), Expected: eventstore.NoStream, Events: []eventstore.EventData{benchEvent()}})
+		return 2, err
 	})
-	reportRate(b, int(next.Load()))
-	b.ReportMetric(float64(cpuTime()-cpu)/float64(next.Load()), "cpu-ns/event")
 }
