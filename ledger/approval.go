@@ -34,18 +34,24 @@ func BudgetLineAggregate(id string) Aggregate[budget.State] {
 //     or by its idempotency key (whatever state the claim has reached
 //     since), returns the first result and reserves nothing; a key
 //     first used for another command is an *IdempotencyMismatchError
-//     and reserves nothing. A fresh key is not read: it is claimed
-//     before the reservation, and a claim that finds it taken reads it
-//     and follows it (see Handle). Without this step a retry arriving
-//     after an objection sent the claim back to review would reserve
-//     for the new round.
+//     and reserves nothing. A fresh key is not read: it is claimed no
+//     later than the reservation (in the reservation's commit on a store
+//     that is an eventstore.MultiAppender, just before it otherwise), and
+//     a claim that finds it taken reserves nothing, reads the key and
+//     follows it (see Handle). Without this a retry arriving after an
+//     objection sent the claim back to review would reserve for the new
+//     round.
 //  3. If the decision approves the claim, its amount is reserved on the
 //     budget line under the claim-scoped reservation ID (claim.State's
 //     ReservationID) through Handle; the reservation's causation ID is
 //     the command's ID, which recovery uses to complete the approval. A
 //     line that cannot cover the amount ends the call with the budget's
-//     rule error and the claim unchanged. The key stays claimed by the
-//     command then: a retry with the same input is decided afresh.
+//     rule error and the claim unchanged; on a MultiAppender nothing is
+//     written, the key's claim included, and on another store the key
+//     stays claimed by the command (a retry with the same input is
+//     decided afresh either way). A reservation found made already (the
+//     budget's operation ID) leaves the key to be claimed with the
+//     approval.
 //  4. The approval is appended to the claim with the exact expected
 //     version of the state it was decided on. When that is refused
 //     (another writer got there first), the approval is decided again on
@@ -102,12 +108,17 @@ func approveOnce(ctx context.Context, s *Service, id string, cmd claim.Approve, 
 		}
 		return evs, err
 	}
-	reserve := func(c *Command, decided []domain.Event) error {
+	reserve := func(c *Command, decided []domain.Event, claim *keyClaim) error {
 		stepped, reserved = true, approvalIn(decided)
 		if reserved == nil {
 			return nil
 		}
-		if err := s.reserveApproved(ctx, id, reserved, *c); err != nil {
+		if err := s.reserveApproved(ctx, id, reserved, *c, claim); err != nil {
+			if errors.Is(err, errKeyTaken) {
+				// Nothing was reserved: the key's owner is followed as
+				// if its claim had been found before the step.
+				stepped, reserved = false, nil
+			}
 			return fmt.Errorf("ledger: approve claim %s: %w", id, err)
 		}
 		moved = true
@@ -144,10 +155,12 @@ func approvalIn(evs []domain.Event) *claim.Approved {
 	return nil
 }
 
-// reserveApproved reserves an approval's amount on its budget line. The
-// command ID derives from cause, so a retry appends nothing new; the
-// budget's operation ID makes a repeat decide nothing anyway.
-func (s *Service) reserveApproved(ctx context.Context, claimID string, a *claim.Approved, cause Command) error {
+// reserveApproved reserves an approval's amount on its budget line, and
+// records claim (the approval's key claim, when not nil) in the same
+// commit. The command ID derives from cause, so a retry appends nothing
+// new; the budget's operation ID makes a repeat decide nothing anyway, and
+// then claim is left to be recorded with the approval.
+func (s *Service) reserveApproved(ctx context.Context, claimID string, a *claim.Approved, cause Command, claim *keyClaim) error {
 	cmd := budget.Reserve{
 		ReservationID: a.ReservationID, ClaimID: claimID, Amount: a.Amount,
 		Actor: a.Actor, Role: a.Role, At: a.At,
@@ -157,7 +170,7 @@ func (s *Service) reserveApproved(ctx context.Context, claimID string, a *claim.
 		Name: "ReserveForApproval", Actor: a.Actor, Role: a.Role,
 		CorrelationID: cause.CorrelationID, CausationID: cause.ID.String(),
 		EffectiveDate: cause.EffectiveDate, PolicyVersion: cause.PolicyVersion,
-		Payload: cmd,
+		Payload: cmd, keyOf: claim,
 	}
 	_, err := Handle(ctx, s, BudgetLineAggregate(a.BudgetLineID), env, func(st budget.State) ([]domain.Event, error) {
 		return budget.Decide(st, cmd)

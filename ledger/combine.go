@@ -2,7 +2,9 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/google/uuid"
@@ -37,6 +39,9 @@ type pendingOp[S any] struct {
 	ids     []uuid.UUID
 	offset  uint64 // of its first event within the batch's append
 	settled bool   // res or err is final for this batch
+	// out is set when the op's key claim (Command.keyOf) was found taken:
+	// it is finished with errKeyTaken and left out of the batch's retries.
+	out bool
 }
 
 // opQueues holds the ops waiting for each shared stream.
@@ -163,7 +168,9 @@ func runBatch[S any](ctx context.Context, s *Service, agg Aggregate[S], taken []
 	unread := next > 0
 	for attempt := 1; ; attempt++ {
 		for _, op := range batch {
-			op.decided, op.ids, op.settled = nil, nil, false
+			if !op.out {
+				op.decided, op.ids, op.settled = nil, nil, false
+			}
 		}
 		if !unread {
 			var err error
@@ -186,7 +193,14 @@ func runBatch[S any](ctx context.Context, s *Service, agg Aggregate[S], taken []
 		if next > 0 {
 			expected = eventstore.Exact(next - 1)
 		}
-		res, err := s.store.Append(ctx, agg.Stream, expected, data...)
+		res, err := appendBatch(ctx, s, agg.Stream, expected, data, batch)
+		if errors.Is(err, errKeyTaken) {
+			// appendBatch took the op whose key was taken out of the
+			// batch, and nothing was written: decide the others again.
+			undo()
+			attempt--
+			continue
+		}
 		if err == nil {
 			if res.Repeated || res.FirstVersion != next {
 				// A repeat the store acknowledged: the commands were
@@ -215,6 +229,54 @@ func runBatch[S any](ctx context.Context, s *Service, agg Aggregate[S], taken []
 			return
 		}
 	}
+}
+
+// appendBatch appends a batch's events to stream, and in the same commit
+// the key claims its ops with events carry (Command.keyOf), each marked
+// tried when the commit succeeds. A key found taken, or claimed by an
+// earlier op of the batch (two runs under one key), finishes its op with
+// errKeyTaken, writes nothing, and returns errKeyTaken for the batch to be
+// decided again without the op.
+func appendBatch[S any](ctx context.Context, s *Service, stream string, expected eventstore.ExpectedVersion, data []eventstore.EventData, batch []*pendingOp[S]) (eventstore.AppendResult, error) {
+	var parts []eventstore.StreamAppend
+	var owners []*pendingOp[S]
+	for _, op := range batch {
+		if op.settled || len(op.decided) == 0 || op.cmd.keyOf == nil {
+			continue
+		}
+		part := op.cmd.keyOf.part()
+		if slices.ContainsFunc(parts, func(p eventstore.StreamAppend) bool { return p.Stream == part.Stream }) {
+			op.res, op.err, op.settled, op.out = Result{}, errKeyTaken, true, true
+			return eventstore.AppendResult{}, errKeyTaken
+		}
+		parts = append(parts, part)
+		owners = append(owners, op)
+	}
+	if len(parts) == 0 {
+		return s.store.Append(ctx, stream, expected, data...)
+	}
+	m, ok := s.store.(eventstore.MultiAppender)
+	if !ok {
+		return eventstore.AppendResult{}, errors.New("ledger: a key claim with a combined append needs a store that appends to several streams at once")
+	}
+	results, err := m.AppendMulti(ctx, append(parts, eventstore.StreamAppend{Stream: stream, Expected: expected, Events: data})...)
+	var ce *eventstore.ConcurrencyError
+	if errors.As(err, &ce) && ce.Stream != stream {
+		for i, p := range parts {
+			if p.Stream == ce.Stream {
+				op := owners[i]
+				op.res, op.err, op.settled, op.out = Result{}, errKeyTaken, true, true
+			}
+		}
+		return eventstore.AppendResult{}, errKeyTaken
+	}
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	for _, op := range owners {
+		op.cmd.keyOf.tried = true
+	}
+	return results[len(results)-1], nil
 }
 
 // readBatchTail folds the events after next into state and caches the

@@ -65,6 +65,13 @@ type Command struct {
 	// their stream taken, nothing is written and the run ends with
 	// errWithTaken, for the caller to take the slower path.
 	with []eventstore.StreamAppend
+	// keyOf is another command's idempotency-key claim, to be recorded in
+	// the same commit as this command's events if they are appended (an
+	// approval's key with its reservation on the budget line, a shared
+	// stream's combined append). Its tried is set when that commit
+	// succeeds; a key found taken ends this command with errKeyTaken and
+	// writes nothing of it.
+	keyOf *keyClaim
 }
 
 func (c *Command) validate() error {

@@ -119,14 +119,18 @@ type known[S any] struct {
 }
 
 // step is what a command does in other streams once its decision has
-// events and, for a keyed command, its key is claimed (or followed under
-// the claim's command, cmd), just before its events are appended: a
-// process's cross-stream step, such as an approval's reservation, which
-// a refused, repeated or mismatched command must not take. An error from
-// it ends the call. It runs once per run of the decide-append loop, and a
-// call whose first run meets its own key's claim runs the loop again, so
-// it must be idempotent for cmd (derive its IDs from cmd.ID).
-type step func(cmd *Command, decided []domain.Event) error
+// events, just before they are appended: a process's cross-stream step,
+// such as an approval's reservation, which a refused, repeated or
+// mismatched command must not take. For a keyed command, claim is its key's
+// claim when the step may record it (on a store that is an
+// eventstore.MultiAppender): a step that appends records it in that
+// commit (Command.keyOf), so the key is claimed no later than the step's
+// effect; else the key is claimed (or followed, under the claim's
+// command, cmd) before the step. An error from it ends the call;
+// errKeyTaken (the key found taken, nothing of the step written) runs the
+// loop again, following the key. It runs once per run of the decide-append
+// loop, so it must be idempotent for cmd (derive its IDs from cmd.ID).
+type step func(cmd *Command, decided []domain.Event, claim *keyClaim) error
 
 // handle is Handle starting from from when it is not nil, taking then
 // (when not nil) before the append.
@@ -243,14 +247,17 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 			return Result{}, err
 		}
 		if then != nil {
-			if claim != nil {
+			if _, multi := s.store.(eventstore.MultiAppender); claim != nil && !multi {
 				if err := s.appendClaim(ctx, claim); err != nil {
 					return Result{}, err
 				}
 				claim = nil
 			}
-			if err := then(cmd, decided); err != nil {
+			if err := then(cmd, decided, claim); err != nil {
 				return Result{}, err
+			}
+			if claim != nil && claim.tried {
+				claim = nil // recorded with the step's commit
 			}
 			then = nil
 		}

@@ -1,0 +1,148 @@
+package ledger_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/haixi-hrss/fundledger/domain"
+	"github.com/haixi-hrss/fundledger/domain/budget"
+	"github.com/haixi-hrss/fundledger/domain/claim"
+	"github.com/haixi-hrss/fundledger/eventstore"
+	"github.com/haixi-hrss/fundledger/ledger"
+)
+
+// TestApproveClaimInTwoCommits: on a store that appends to several streams
+// at once, a keyed approval records its key's claim in the reservation's
+// commit, then appends the approval: two commits, where a key claimed on
+// its own made three.
+func TestApproveClaimInTwoCommits(t *testing.T) {
+	ctx := context.Background()
+	m := &multiStore{MultiAppender: openStore(t, t.TempDir())}
+	svc := approvalService(t, m)
+	setUpClaims(t, svc, 10, 1)
+	id := expansionClaimID(0)
+	appends, multis := m.appends.Load(), m.multis.Load()
+
+	env := approverEnv("appr1")
+	env.IdempotencyKey = "approve-" + id
+	if _, err := ledger.ApproveClaim(ctx, svc, id, approve("appr1"), env); err != nil {
+		t.Fatal(err)
+	}
+	if a, n := m.appends.Load()-appends, m.multis.Load()-multis; a != 1 || n != 1 {
+		t.Errorf("%d appends and %d multi-stream appends, want the key with the reservation in one and the approval in another", a, n)
+	}
+	if got := len(readStream(t, m, ledger.IdempotencyStream(env.IdempotencyKey))); got != 1 {
+		t.Errorf("the key's stream has %d events, want its claim", got)
+	}
+	checkAgreement(t, svc, m, 1)
+}
+
+// TestApproveClaimUncoveredLeavesKeyFree: an approval the budget line
+// cannot cover writes nothing, its key's claim included (it would have
+// shared the reservation's commit), so the key may be sent again with
+// another body and is decided afresh rather than refused as a mismatch.
+func TestApproveClaimUncoveredLeavesKeyFree(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t, t.TempDir())
+	svc := approvalService(t, st)
+	setUpClaims(t, svc, 1, 2)
+	if _, err := ledger.ApproveClaim(ctx, svc, expansionClaimID(0), approve("appr1"), approverEnv("appr1")); err != nil {
+		t.Fatal(err)
+	}
+	head := lastPosition(t, st)
+	id := expansionClaimID(1)
+	env := approverEnv("appr1")
+	env.IdempotencyKey = "approve-" + id
+	if _, err := ledger.ApproveClaim(ctx, svc, id, approve("appr1"), env); !errors.Is(err, domain.ErrRejected) {
+		t.Fatalf("approval beyond the line: %v, want the budget's refusal", err)
+	}
+	if got := lastPosition(t, st); got != head {
+		t.Errorf("the refused approval appended: log at %d, was %d", got, head)
+	}
+	other := approve("appr1")
+	other.Reason = "second look"
+	again := env
+	again.ID = approverEnv("appr1").ID
+	_, err := ledger.ApproveClaim(ctx, svc, id, other, again)
+	var mismatch *ledger.IdempotencyMismatchError
+	if errors.As(err, &mismatch) || !errors.Is(err, domain.ErrRejected) {
+		t.Errorf("the key sent again with another body: %v, want the budget's refusal decided afresh", err)
+	}
+	checkAgreement(t, svc, st, 1)
+}
+
+// gatedStore holds the first plain append to stream, once armed, until
+// release is closed; blocked is closed when it does.
+type gatedStore struct {
+	eventstore.MultiAppender
+	stream           string
+	armed            atomic.Bool
+	blocked, release chan struct{}
+}
+
+func (g *gatedStore) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	if stream == g.stream && g.armed.CompareAndSwap(true, false) {
+		close(g.blocked)
+		<-g.release
+	}
+	return g.MultiAppender.Append(ctx, stream, expected, events...)
+}
+
+// TestApproveClaimsUnderOneKeyInOneBatch: two approvals of different
+// claims sent under one idempotency key, queued for the budget line while
+// a third approval holds it, are combined into one append; only the first
+// may carry the key's claim. The other is taken out of the batch, follows
+// the key and is refused as a mismatch, reserving nothing.
+func TestApproveClaimsUnderOneKeyInOneBatch(t *testing.T) {
+	ctx := context.Background()
+	g := &gatedStore{MultiAppender: openStore(t, t.TempDir()), stream: budget.Stream(expansionLine),
+		blocked: make(chan struct{}), release: make(chan struct{})}
+	svc := approvalService(t, g)
+	setUpClaims(t, svc, 10, 3)
+	g.armed.Store(true)
+	holder := make(chan error, 1)
+	go func() {
+		_, err := ledger.ApproveClaim(ctx, svc, expansionClaimID(2), approve("appr1"), approverEnv("appr1"))
+		holder <- err
+	}()
+	<-g.blocked
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() {
+			_, errs[i] = ledger.ApproveClaim(ctx, svc, expansionClaimID(i), approve("appr1"), keyedApproverEnv("appr1", "approve-shared"))
+		})
+	}
+	// Long enough for both to queue for the line behind the holder.
+	time.Sleep(200 * time.Millisecond)
+	close(g.release)
+	wg.Wait()
+	if err := <-holder; err != nil {
+		t.Fatal(err)
+	}
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && won < 0:
+			won = i
+		case !errors.Is(err, ledger.ErrIdempotencyMismatch):
+			t.Errorf("approval of claim %d: %v, want one success and one mismatch", i, err)
+		}
+	}
+	if won < 0 {
+		t.Fatal("neither approval under the shared key succeeded")
+	}
+	if n := countType(t, g, budget.Stream(expansionLine), "FundsReserved"); n != 2 {
+		t.Errorf("line records %d reservations, want the holder's and the winner's", n)
+	}
+	if c := claimState(t, g, expansionClaimID(1-won)); c.Status != claim.StatusChecked {
+		t.Errorf("the refused claim is %s, want still checked", c.Status)
+	}
+	if approved := checkAgreement(t, svc, g, 3); approved != 2 {
+		t.Errorf("%d claims approved, want the holder's and the winner's", approved)
+	}
+}
