@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/budget"
 	"github.com/haixi-hrss/fundledger/domain/claim"
@@ -35,10 +36,55 @@ func TestApproveClaimInTwoCommits(t *testing.T) {
 	if a, n := m.appends.Load()-appends, m.multis.Load()-multis; a != 1 || n != 1 {
 		t.Errorf("%d appends and %d multi-stream appends, want the key with the reservation in one and the approval in another", a, n)
 	}
-	if got := len(readStream(t, m, ledger.IdempotencyStream(env.IdempotencyKey))); got != 1 {
-		t.Errorf("the key's stream has %d events, want its claim", got)
+	key := readStream(t, m, ledger.IdempotencyStream(env.IdempotencyKey))
+	line := readStream(t, m, budget.Stream(expansionLine))
+	if len(key) != 1 || line[len(line)-1].Type != "FundsReserved" || line[len(line)-1].Position != key[0].Position+1 {
+		t.Errorf("the key's claim (%d events) and the reservation are not side by side in one commit", len(key))
 	}
 	checkAgreement(t, svc, m, 1)
+}
+
+// plainStore hides the store's multi-stream appends, as the KurrentDB
+// adapter has none, and counts its appends.
+type plainStore struct {
+	eventstore.Store
+	appends atomic.Int64
+}
+
+func (p *plainStore) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	p.appends.Add(1)
+	return p.Store.Append(ctx, stream, expected, events...)
+}
+
+// TestApproveClaimWithoutMultiAppends: on a store without multi-stream
+// appends a keyed approval claims its key on its own before the
+// reservation (three appends), and an approval the line cannot cover
+// keeps its key claimed, so the key sent again with another body is a
+// mismatch (docs/api.md's exception).
+func TestApproveClaimWithoutMultiAppends(t *testing.T) {
+	ctx := context.Background()
+	p := &plainStore{Store: openStore(t, t.TempDir())}
+	svc := approvalService(t, p)
+	setUpClaims(t, svc, 1, 2)
+	before := p.appends.Load()
+	if _, err := ledger.ApproveClaim(ctx, svc, expansionClaimID(0), approve("appr1"), keyedApproverEnv("appr1", "approve-0")); err != nil {
+		t.Fatal(err)
+	}
+	if n := p.appends.Load() - before; n != 3 {
+		t.Errorf("%d appends for a keyed approval, want the key, the reservation and the approval", n)
+	}
+	env := keyedApproverEnv("appr1", "approve-1")
+	if _, err := ledger.ApproveClaim(ctx, svc, expansionClaimID(1), approve("appr1"), env); !errors.Is(err, domain.ErrRejected) {
+		t.Fatalf("approval beyond the line: %v, want the budget's refusal", err)
+	}
+	other := approve("appr1")
+	other.Reason = "second look"
+	again := env
+	again.ID = uuid.New()
+	if _, err := ledger.ApproveClaim(ctx, svc, expansionClaimID(1), other, again); !errors.Is(err, ledger.ErrIdempotencyMismatch) {
+		t.Errorf("the key sent again with another body: %v, want a mismatch (the key stays claimed)", err)
+	}
+	checkAgreement(t, svc, p, 2)
 }
 
 // TestApproveClaimUncoveredLeavesKeyFree: an approval the budget line
@@ -117,8 +163,12 @@ func TestApproveClaimsUnderOneKeyInOneBatch(t *testing.T) {
 			_, errs[i] = ledger.ApproveClaim(ctx, svc, expansionClaimID(i), approve("appr1"), keyedApproverEnv("appr1", "approve-shared"))
 		})
 	}
-	// Long enough for both to queue for the line behind the holder.
-	time.Sleep(200 * time.Millisecond)
+	// Both queue for the line behind the holder before it lets go.
+	for deadline := time.Now().Add(time.Minute); ledger.QueuedOps(svc, g.stream) < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the two approvals did not queue for the line within a minute")
+		}
+	}
 	close(g.release)
 	wg.Wait()
 	if err := <-holder; err != nil {

@@ -39,9 +39,11 @@ type pendingOp[S any] struct {
 	ids     []uuid.UUID
 	offset  uint64 // of its first event within the batch's append
 	settled bool   // res or err is final for this batch
-	// out is set when the op's key claim (Command.keyOf) was found taken:
-	// it is finished with errKeyTaken and left out of the batch's retries.
-	out bool
+	// final is set when res or err is final for the whole run, not just
+	// this round: the op was found applied before (readBatchTail), or its
+	// key claim (Command.keyOf) was found taken. The batch's later rounds
+	// leave it out.
+	final bool
 }
 
 // opQueues holds the ops waiting for each shared stream.
@@ -168,7 +170,7 @@ func runBatch[S any](ctx context.Context, s *Service, agg Aggregate[S], taken []
 	unread := next > 0
 	for attempt := 1; ; attempt++ {
 		for _, op := range batch {
-			if !op.out {
+			if !op.final {
 				op.decided, op.ids, op.settled = nil, nil, false
 			}
 		}
@@ -246,7 +248,7 @@ func appendBatch[S any](ctx context.Context, s *Service, stream string, expected
 		}
 		part := op.cmd.keyOf.part()
 		if slices.ContainsFunc(parts, func(p eventstore.StreamAppend) bool { return p.Stream == part.Stream }) {
-			op.res, op.err, op.settled, op.out = Result{}, errKeyTaken, true, true
+			op.res, op.err, op.settled, op.final = Result{}, errKeyTaken, true, true
 			return eventstore.AppendResult{}, errKeyTaken
 		}
 		parts = append(parts, part)
@@ -261,14 +263,14 @@ func appendBatch[S any](ctx context.Context, s *Service, stream string, expected
 	}
 	results, err := m.AppendMulti(ctx, append(parts, eventstore.StreamAppend{Stream: stream, Expected: expected, Events: data})...)
 	var ce *eventstore.ConcurrencyError
-	if errors.As(err, &ce) && ce.Stream != stream {
+	if errors.As(err, &ce) {
 		for i, p := range parts {
 			if p.Stream == ce.Stream {
 				op := owners[i]
-				op.res, op.err, op.settled, op.out = Result{}, errKeyTaken, true, true
+				op.res, op.err, op.settled, op.final = Result{}, errKeyTaken, true, true
+				return eventstore.AppendResult{}, errKeyTaken
 			}
 		}
-		return eventstore.AppendResult{}, errKeyTaken
 	}
 	if err != nil {
 		return eventstore.AppendResult{}, err
@@ -296,7 +298,7 @@ func readBatchTail[S any](ctx context.Context, s *Service, agg Aggregate[S], sta
 	for i := range evs {
 		if op := firsts[evs[i].ID]; op != nil && !op.settled {
 			op.res, op.err = s.applied(op.cmd.ID, agg.Stream, evs[i:])
-			op.settled = true
+			op.settled, op.final = true, true
 		}
 		ev, err := s.codec.Decode(&evs[i])
 		if err != nil {

@@ -153,14 +153,15 @@ func handle[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd Comman
 // run is the load-decide-append loop. claim, when not nil, is an
 // idempotency key's claim, recorded with the first decision that has
 // events; a key found taken ends the run with errKeyTaken. then, when not
-// nil, is taken once, with the first decision that has events, after the
-// key is claimed and before the events are appended; an error from it
-// ends the run. Without a step the claim is appended with the events
-// (appendClaimed); a step must follow the claim, so the claim is then
-// appended on its own first. from, when not nil, is where
-// the loop starts instead of the stream's first event, unread: a
-// command already applied among its events is not recognised by its
-// event IDs.
+// nil, is taken once, with the first decision that has events, before the
+// events are appended; an error from it ends the run. Without a step the
+// claim is appended with the events (appendClaimed). With one, the claim
+// goes to the step, which records it in its own commit if it appends (on
+// a store that is an eventstore.MultiAppender), else with the events; on
+// another store it is appended on its own before the step. from, when
+// not nil, is where the loop starts instead of the stream's first event,
+// unread: a command already applied among its events is not recognised
+// by its event IDs.
 func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command, decide func(S) ([]domain.Event, error), claim *keyClaim, then step, from *known[S]) (Result, error) {
 	if agg.shared && claim == nil && then == nil && from == nil {
 		return runCombined(ctx, s, agg, cmd, decide)

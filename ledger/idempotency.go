@@ -65,8 +65,10 @@ func IdempotencyStream(key string) string {
 //     its stream is then searched for the command's events.
 //
 // then, when not nil, is the command's step in other streams (see step):
-// it runs after the key is claimed, or under the claim's command when
-// the key is followed, and never for a mismatch or a replay.
+// it records the key's claim in its own commit (or runs after the key is
+// claimed, on a store without multi-stream appends), or runs under the
+// claim's command when the key is followed, and never for a mismatch or
+// a replay.
 //
 // A key completed by an earlier version of the ledger (a second record,
 // IdempotencyKeyCompleted, naming the result) is still honoured: its
