@@ -102,10 +102,11 @@ func (s *Store) read(ctx context.Context, q streamRead) ([]eventstore.Event, err
 	}
 	var seen tailSeen
 	if s.tail != nil {
-		if events, ok := s.tail.readStream(q); ok {
+		var events []eventstore.Event
+		var ok bool
+		if events, ok, seen = s.tail.readStream(q); ok {
 			return events, nil
 		}
-		seen = s.tail.seen()
 	}
 	// Growing the slice row by row costs a sixth of a full scan, so take
 	// the caller's limit as the capacity when there is a sensible one.

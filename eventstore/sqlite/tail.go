@@ -214,42 +214,38 @@ func (t *tail) readAll(dst []eventstore.Event, after uint64, limit int) (_ []eve
 // readStream answers q from the tail if it can: when every event of the
 // stream that q asks for is in the ring (the stream's oldest event there
 // is at or before q.from, or is the stream's first, or there are enough
-// of them for q backward), or when ends shows there is none.
-func (t *tail) readStream(q streamRead) (_ []eventstore.Event, ok bool) {
+// of them for q backward), or when ends shows there is none. When it
+// cannot, seen is the tail's state as it looked, for learn.
+func (t *tail) readStream(q streamRead) (_ []eventstore.Event, ok bool, seen tailSeen) {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	if !t.current() {
-		return nil, false
+	seen = tailSeen{gen: t.gen, current: t.current()}
+	if !seen.current {
+		return nil, false, seen
 	}
 	end, known := t.ends[q.stream]
 	if st := t.streams[q.stream]; st != nil {
 		switch {
 		case q.backward && (len(st.pos) >= q.limit || st.first == 0):
-			return t.copyOut(st.pos[len(st.pos)-min(q.limit, len(st.pos)):], true), true
+			return t.copyOut(st.pos[len(st.pos)-min(q.limit, len(st.pos)):], true), true, seen
 		case !q.backward && q.from >= st.first:
 			pos := st.pos[min(q.from-st.first, uint64(len(st.pos))):]
 			if q.limit > 0 && len(pos) > q.limit {
 				pos = pos[:q.limit]
 			}
-			return t.copyOut(pos, false), true
+			return t.copyOut(pos, false), true, seen
 		}
 	}
 	if known && ((q.backward && end == 0) || (!q.backward && q.from >= end)) {
-		return []eventstore.Event{}, true
+		return []eventstore.Event{}, true, seen
 	}
-	return nil, false
+	return nil, false, seen
 }
 
 // tailSeen is the tail's state as a read that it could not answer began.
 type tailSeen struct {
 	gen     uint64
 	current bool
-}
-
-func (t *tail) seen() tailSeen {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return tailSeen{t.gen, t.current()}
 }
 
 // learn records where q's stream ends if events, q's answer from SQLite,

@@ -86,7 +86,7 @@ func agree(t *testing.T, s *Store, sql *ReadOnlyStore, streams []string) {
 
 // served reports whether the tail itself answers q.
 func served(s *Store, q streamRead) bool {
-	_, ok := s.tail.readStream(q)
+	_, ok, _ := s.tail.readStream(q)
 	return ok
 }
 
@@ -293,7 +293,7 @@ func TestTailKeepsNothingRolledBack(t *testing.T) {
 	if s.tail.end != 1 {
 		t.Errorf("the tail ends at position %d after refused appends, want 1", s.tail.end)
 	}
-	if evs, ok := s.tail.readStream(streamRead{stream: "claim-1"}); !ok || len(evs) != 1 {
+	if evs, ok, _ := s.tail.readStream(streamRead{stream: "claim-1"}); !ok || len(evs) != 1 {
 		t.Errorf("the tail's claim-1: %d events (answered: %v), want the 1 committed", len(evs), ok)
 	}
 	agree(t, s, sqlView(t, dir), []string{"claim-1", "claim-2"})
@@ -442,7 +442,7 @@ func TestTailLearnsOnlyFromItsOwnState(t *testing.T) {
 	s := openStore(t, dir, withTail(1, 1<<20))
 	mustAppend(t, s, "claim-1", eventstore.NoStream, newEvent(1))
 	q := streamRead{stream: "policy-p", from: 1}
-	seen := s.tail.seen()
+	_, _, seen := s.tail.readStream(q)
 	if !seen.current {
 		t.Fatal("the tail is not in use after a commit")
 	}
@@ -465,8 +465,9 @@ func TestTailLearnsNothingFromAnEmptyRequest(t *testing.T) {
 	mustAppend(t, openStore(t, dir), "policy-p", eventstore.NoStream, newEvent(0), newEvent(1))
 	s := openStore(t, dir, withTail(1, 1<<20))
 	mustAppend(t, s, "claim-1", eventstore.NoStream, newEvent(2))
-	seen := s.tail.seen()
-	s.tail.learn(streamRead{stream: "policy-p", backward: true}, nil, seen)
+	empty := streamRead{stream: "policy-p", backward: true}
+	_, _, seen := s.tail.readStream(empty)
+	s.tail.learn(empty, nil, seen)
 	evs, err := s.ReadStream(context.Background(), "policy-p", 0, 0)
 	if err != nil || len(evs) != 2 {
 		t.Fatalf("policy-p after an empty backward read: %d events, %v; want its 2", len(evs), err)
