@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/uniqueness"
@@ -82,7 +83,8 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 	}
 	agg := ClaimAggregate(cmd.ClaimID)
 	decide := func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) }
-	_, multi := s.store.(eventstore.MultiAppender)
+	multi := s.multi != nil
+	tried := uuid.Nil // the command ID the one-commit try below ran under
 	if multi && prepare == nil && env.IdempotencyKey != "" && len(cmd.UniquenessKeys) > 0 {
 		// Most submissions are new: try the one commit before reading
 		// anything. A claim stream, idempotency key or uniqueness key
@@ -99,6 +101,7 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 		if !errors.Is(err, errWithTaken) {
 			return submitted(ctx, s, cmd.ClaimID, res, err)
 		}
+		tried = env.ID
 	}
 	exists, err := s.streamExists(ctx, agg.Stream)
 	if err != nil {
@@ -124,8 +127,12 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 	// to several streams at once, fresh keys are reserved in the same
 	// commit as the claim; any key already written (held, released, or
 	// ours from an earlier attempt) or a claim that appeared meanwhile
-	// writes nothing and takes the path that reserves key by key.
-	together := multi && len(cmd.UniquenessKeys) > 0
+	// writes nothing and takes the path that reserves key by key. After
+	// the try above, under the same command ID, it would only meet the
+	// stream that refused that try (streams never go away); under the
+	// first run's ID (a key claimed by a run that did not finish) its
+	// parts may be that run's, and it is worth one commit again.
+	together := multi && len(cmd.UniquenessKeys) > 0 && env.ID != tried
 	res, err := Result{}, errWithTaken
 	if together {
 		res, err = submitTogether(ctx, s, agg, env, decide, cmd.UniquenessKeys)

@@ -131,6 +131,17 @@ func holder(t *testing.T, svc *ledger.Service, key uniqueness.Key) string {
 	return h
 }
 
+// wantKeysFree fails for each uniqueness key of f that a claim holds;
+// whose says whose keys they are.
+func wantKeysFree(t *testing.T, svc *ledger.Service, f expansion.Facts, whose string) {
+	t.Helper()
+	for _, k := range expansion.Keys(f) {
+		if h := holder(t, svc, k); h != "" {
+			t.Errorf("key %s of %s is held by %q, want free", k.Rule, whose, h)
+		}
+	}
+}
+
 // wantDuplicate fails unless err matches ErrDuplicate naming owner.
 func wantDuplicate(t *testing.T, err error, owner string) {
 	t.Helper()

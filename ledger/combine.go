@@ -257,11 +257,10 @@ func appendBatch[S any](ctx context.Context, s *Service, stream string, expected
 	if len(parts) == 0 {
 		return s.store.Append(ctx, stream, expected, data...)
 	}
-	m, ok := s.store.(eventstore.MultiAppender)
-	if !ok {
+	if s.multi == nil {
 		return eventstore.AppendResult{}, errors.New("ledger: a key claim with a combined append needs a store that appends to several streams at once")
 	}
-	results, err := m.AppendMulti(ctx, append(parts, eventstore.StreamAppend{Stream: stream, Expected: expected, Events: data})...)
+	results, err := s.multi.AppendMulti(ctx, append(parts, eventstore.StreamAppend{Stream: stream, Expected: expected, Events: data})...)
 	var ce *eventstore.ConcurrencyError
 	if errors.As(err, &ce) {
 		for i, p := range parts {

@@ -248,7 +248,7 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 			return Result{}, err
 		}
 		if then != nil {
-			if _, multi := s.store.(eventstore.MultiAppender); claim != nil && !multi {
+			if claim != nil && s.multi == nil {
 				if err := s.appendClaim(ctx, claim); err != nil {
 					return Result{}, err
 				}

@@ -325,13 +325,12 @@ func (s *Service) appendClaim(ctx context.Context, c *keyClaim) error {
 // says the key is taken, errWithTaken that a stream of with or the
 // events' stream is, and nothing was appended.
 func (s *Service) appendClaimed(ctx context.Context, claim *keyClaim, with []eventstore.StreamAppend, stream string, expected eventstore.ExpectedVersion, data []eventstore.EventData) (eventstore.AppendResult, error) {
-	m, multi := s.store.(eventstore.MultiAppender)
 	switch {
 	case claim == nil && len(with) == 0:
 		return s.store.Append(ctx, stream, expected, data...)
-	case !multi && len(with) > 0:
+	case s.multi == nil && len(with) > 0:
 		return eventstore.AppendResult{}, errors.New("ledger: appends to other streams need a store that appends to several at once")
-	case !multi:
+	case s.multi == nil:
 		if err := s.appendClaim(ctx, claim); err != nil {
 			return eventstore.AppendResult{}, err
 		}
@@ -342,7 +341,7 @@ func (s *Service) appendClaimed(ctx context.Context, claim *keyClaim, with []eve
 		parts = append(parts, claim.part())
 	}
 	parts = append(parts, eventstore.StreamAppend{Stream: stream, Expected: expected, Events: data})
-	results, err := m.AppendMulti(ctx, parts...)
+	results, err := s.multi.AppendMulti(ctx, parts...)
 	var ce *eventstore.ConcurrencyError
 	switch {
 	case len(with) > 0 && errors.As(err, &ce):

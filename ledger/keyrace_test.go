@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/haixi-hrss/fundledger/domain/expansion"
 	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/ledger"
@@ -73,11 +72,7 @@ func TestRaceMismatchLeavesNoReservation(t *testing.T) {
 	if !errors.As(err, &mm) {
 		t.Fatalf("second input under the key: %v, want a mismatch", err)
 	}
-	for _, k := range expansion.Keys(hire(other, 2)) {
-		if h := holder(t, svc, k); h != "" {
-			t.Errorf("key %s of the refused request held by %q, a claim that does not exist", k.Rule, h)
-		}
-	}
+	wantKeysFree(t, svc, hire(other, 2), "the refused request (held by a claim that does not exist)")
 	// The person's own claim must be accepted: none of its keys is held.
 	if _, err := ledger.SubmitClaim(ctx, svc, submitExpansion(3, hire(other, 3)), envelope("k-other")); err != nil {
 		t.Errorf("the person's own claim: %v", err)
@@ -107,9 +102,5 @@ func TestRaceClaimIDTakenLeavesNoReservation(t *testing.T) {
 	if errors.As(err, &dup) {
 		t.Errorf("second submission of claim 1: %v; the claim is taken, not the person", err)
 	}
-	for _, k := range expansion.Keys(hire(other, 1)) {
-		if h := holder(t, svc, k); h != "" {
-			t.Errorf("key %s of the refused submission held by %q, whose claim is another person's", k.Rule, h)
-		}
-	}
+	wantKeysFree(t, svc, hire(other, 1), "the refused submission (held by another person's claim)")
 }

@@ -27,7 +27,9 @@ const DefaultMaxAttempts = 8
 // stream as read), and a lock per budget line that queues this process's
 // writers of that line instead of letting them collide.
 type Service struct {
-	store       eventstore.Store
+	store eventstore.Store
+	// multi is store when it appends to several streams at once, else nil.
+	multi       eventstore.MultiAppender
 	codec       *codec.Codec
 	maxAttempts int
 	backoff     time.Duration
@@ -73,6 +75,7 @@ func New(store eventstore.Store, c *codec.Codec, opts ...Option) *Service {
 	for _, opt := range opts {
 		opt(s)
 	}
+	s.multi, _ = s.store.(eventstore.MultiAppender)
 	return s
 }
 

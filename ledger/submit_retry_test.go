@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/haixi-hrss/fundledger/domain/claim"
-	"github.com/haixi-hrss/fundledger/domain/expansion"
 	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/domain/paymentbatch"
 	"github.com/haixi-hrss/fundledger/domain/role"
@@ -36,11 +35,7 @@ func TestSubmitClaimKeyReusedReservesNothing(t *testing.T) {
 	head := lastPosition(t, st)
 	_, err = ledger.SubmitClaim(ctx, svc, submitExpansion(2, other), reused)
 	wantMismatch(t, err, env.IdempotencyKey)
-	for _, k := range expansion.Keys(other) {
-		if h := holder(t, svc, k); h != "" {
-			t.Errorf("key %s of the refused claim is held by %q", k.Rule, h)
-		}
-	}
+	wantKeysFree(t, svc, other, "the refused claim")
 	if got := lastPosition(t, st); got != head {
 		t.Errorf("the refusal appended: log at %d, was %d", got, head)
 	}
@@ -57,11 +52,7 @@ func TestSubmitClaimKeyReusedReservesNothing(t *testing.T) {
 	if err != nil || !again.Replayed || again.Position != res.Position {
 		t.Fatalf("retry after rejection = %+v, %v; want a replay of position %d", again, err, res.Position)
 	}
-	for _, k := range expansion.Keys(first) {
-		if h := holder(t, svc, k); h != "" {
-			t.Errorf("key %s of the rejected claim is held again by %q", k.Rule, h)
-		}
-	}
+	wantKeysFree(t, svc, first, "the rejected claim")
 	if got := lastPosition(t, st); got != head {
 		t.Errorf("the retry appended: log at %d, was %d", got, head)
 	}

@@ -19,7 +19,8 @@ import (
 // stream read; a retry under the same key finds it written and replays
 // the first result, appending nothing; a second claim for the same hire
 // finds a key written, takes the key-by-key path and is refused as a
-// duplicate with nothing of it recorded.
+// duplicate with nothing of it recorded, after one refused try of the one
+// commit.
 func TestSubmitClaimInOneCommit(t *testing.T) {
 	ctx := context.Background()
 	m := &multiStore{MultiAppender: openStore(t, t.TempDir())}
@@ -53,6 +54,7 @@ func TestSubmitClaimInOneCommit(t *testing.T) {
 		}
 	}
 
+	multis := m.multis.Load()
 	_, err = ledger.SubmitClaim(ctx, svc, submitExpansion(2, hire(hiredPerson, 1)), envelope("submit-2"))
 	var dup *ledger.DuplicateError
 	if !errors.As(err, &dup) {
@@ -60,6 +62,9 @@ func TestSubmitClaimInOneCommit(t *testing.T) {
 	}
 	if got := lastPosition(t, m); got != head {
 		t.Errorf("the refused claim appended: log at %d, was %d", got, head)
+	}
+	if n := m.multis.Load() - multis; n != 1 {
+		t.Errorf("the refused claim tried %d multi-stream commits, want the one tried before any read", n)
 	}
 }
 
@@ -81,9 +86,5 @@ func TestResubmitByCommandIDReservesNothing(t *testing.T) {
 	if err != nil || !res.Replayed {
 		t.Fatalf("repeat under the same command ID: replayed %v, %v; want the first result", res.Replayed, err)
 	}
-	for _, k := range expansion.Keys(other) {
-		if h := holder(t, svc, k); h != "" {
-			t.Errorf("key %s of the person the repeat named is held by %q, want free", k.Rule, h)
-		}
-	}
+	wantKeysFree(t, svc, other, "the person the repeat named")
 }

@@ -125,18 +125,24 @@ func anCraftedLog(t *testing.T, steps []anStep) (*sqlite.Store, *codec.Codec, ma
 	c := schema.Codec()
 	pos := map[string]uint64{}
 	for _, s := range steps {
-		typ, ver, data, err := c.Encode(s.ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := st.Append(context.Background(), s.stream, eventstore.Any,
-			eventstore.EventData{ID: uuid.New(), Type: typ, SchemaVersion: ver, Data: data})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pos[s.label] = res.Position
+		pos[s.label] = anAppend(t, st, c, s)
 	}
 	return st, c, pos
+}
+
+// anAppend appends step s to st through codec c and returns its position.
+func anAppend(t *testing.T, st eventstore.Store, c *codec.Codec, s anStep) uint64 {
+	t.Helper()
+	typ, ver, data, err := c.Encode(s.ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := st.Append(context.Background(), s.stream, eventstore.Any,
+		eventstore.EventData{ID: uuid.New(), Type: typ, SchemaVersion: ver, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Position
 }
 
 func anRebuildAnomalies(t *testing.T, st eventstore.Store, c *codec.Codec) *projections.Anomalies {

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/ledger/codec"
 	"github.com/haixi-hrss/fundledger/projections"
@@ -122,16 +120,7 @@ func TestLiveSaveIsOneCheckpointAndDoesNotStopApplying(t *testing.T) {
 
 	var last uint64
 	for _, s := range steps[half:] {
-		typ, ver, data, err := c.Encode(s.ev)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := st.Append(context.Background(), s.stream, eventstore.Any,
-			eventstore.EventData{ID: uuid.New(), Type: typ, SchemaVersion: ver, Data: data})
-		if err != nil {
-			t.Fatal(err)
-		}
-		last = res.Position
+		last = anAppend(t, st, c, s)
 	}
 	// A Sync or a query that waited for the held save would wait for
 	// ever, since the save goes on only after them: give up after a while

@@ -57,7 +57,6 @@ func startBenchServer(ctx context.Context, dir string) (_ *benchServer, err erro
 		cleanup()
 		return nil, err
 	}
-	applyServeGC()
 	sctx, cancel := context.WithCancel(ctx)
 	addr := &listenWriter{at: make(chan string, 1)}
 	done := make(chan error, 1)

@@ -54,7 +54,7 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	if len(os.Args) > 1 && os.Args[1] == "serve" {
+	if runsServer(os.Args[1:]) {
 		applyServeGC()
 	}
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)

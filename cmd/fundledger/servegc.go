@@ -33,10 +33,16 @@ func serveGC(getenv func(string) string) (percent int, limit int64) {
 	return percent, limit
 }
 
+// runsServer reports whether args (without the program name) name a
+// command that serves the API in this process: serve, and bench api,
+// whose server is measured as serve runs it.
+func runsServer(args []string) bool {
+	return len(args) > 0 && args[0] == "serve" || len(args) > 1 && args[0] == "bench" && args[1] == "api"
+}
+
 // applyServeGC sets what serveGC returns. The settings hold for the whole
-// process, so main applies them for 'fundledger serve' (and the API bench
-// for its in-process server), never serve itself: tests run serve inside
-// their own binary.
+// process, so main applies them (see runsServer), never the commands
+// themselves: tests run serve and bench api inside their own binary.
 func applyServeGC() {
 	percent, limit := serveGC(os.Getenv)
 	if percent >= 0 {

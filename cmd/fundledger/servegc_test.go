@@ -24,3 +24,23 @@ func TestServeGC(t *testing.T) {
 		})
 	}
 }
+
+// TestRunsServer: serve's collector settings go to the commands that serve
+// the API in the process, and to no other.
+func TestRunsServer(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"serve", "--data", "d"}, true},
+		{[]string{"bench", "api", "--rate", "5000"}, true},
+		{[]string{"bench", "store"}, false},
+		{[]string{"demo"}, false},
+		{[]string{"bench"}, false},
+		{nil, false},
+	} {
+		if got := runsServer(tt.args); got != tt.want {
+			t.Errorf("runsServer(%q) = %v, want %v", tt.args, got, tt.want)
+		}
+	}
+}

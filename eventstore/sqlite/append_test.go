@@ -241,29 +241,37 @@ func TestCancelAfterTakenReportsTheCommit(t *testing.T) {
 	}
 }
 
+// failForSpace appends a 200 KB event to stream while the file is capped
+// at its current size, so that the insert fails inside SQLite, checks that
+// the append failed, lifts the cap and returns the event. The writer
+// goroutine is idle between appends, so the pragmas only change the cap.
+func failForSpace(t *testing.T, s *Store, stream string) eventstore.EventData {
+	t.Helper()
+	pages, err := queryInt(s.w.c, "PRAGMA page_count")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := execSQL(s.w.c, fmt.Sprintf("PRAGMA max_page_count = %d", pages)); err != nil {
+		t.Fatal(err)
+	}
+	big := newEvent(2)
+	big.Data = []byte(`{"note":"` + strings.Repeat("x", 200_000) + `"}`)
+	if _, err := s.Append(context.Background(), stream, eventstore.NoStream, big); err == nil {
+		t.Fatal("append that cannot fit in the capped file succeeded")
+	}
+	if err := execSQL(s.w.c, "PRAGMA max_page_count = 1073741823"); err != nil {
+		t.Fatal(err)
+	}
+	return big
+}
+
 // TestDatabaseErrorAbortsTheBatchOnly makes an insert fail inside SQLite
 // (the file may not grow) and checks the append fails, nothing of it is
 // written, and the store works again once the cause is gone.
 func TestDatabaseErrorAbortsTheBatchOnly(t *testing.T) {
 	s := openStore(t, t.TempDir())
 	mustAppend(t, s, "claim-1", eventstore.NoStream, newEvent(1))
-	pages, err := queryInt(s.w.c, "PRAGMA page_count")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The writer goroutine is idle between appends; the pragma only caps
-	// the file at its current size.
-	if err := execSQL(s.w.c, fmt.Sprintf("PRAGMA max_page_count = %d", pages)); err != nil {
-		t.Fatal(err)
-	}
-	big := newEvent(2)
-	big.Data = []byte(`{"note":"` + strings.Repeat("x", 200_000) + `"}`)
-	if _, err := s.Append(context.Background(), "claim-2", eventstore.NoStream, big); err == nil {
-		t.Fatal("append that cannot fit in the capped file succeeded")
-	}
-	if err := execSQL(s.w.c, "PRAGMA max_page_count = 1073741823"); err != nil {
-		t.Fatal(err)
-	}
+	big := failForSpace(t, s, "claim-2")
 	res := mustAppend(t, s, "claim-2", eventstore.NoStream, big)
 	if res.Position != 2 {
 		t.Errorf("append after the failure landed at position %d, want 2", res.Position)

@@ -97,9 +97,6 @@ func (s *Store) read(ctx context.Context, q streamRead) ([]eventstore.Event, err
 	if s.closed {
 		return nil, eventstore.ErrClosed
 	}
-	if q.backward && q.limit == 0 {
-		return []eventstore.Event{}, nil
-	}
 	var seen tailSeen
 	if s.tail != nil {
 		var events []eventstore.Event

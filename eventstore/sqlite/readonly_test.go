@@ -290,6 +290,38 @@ func TestReadOnlyCallsAfterClose(t *testing.T) {
 	}
 }
 
+// startWriterChild starts TestReadOnlyWriterChild in a process of its own
+// on dir, killed when the test ends, and returns a function that waits
+// for its next acknowledgement and returns how many events it has had
+// acknowledged so far.
+func startWriterChild(t *testing.T, dir string) (acked func() int) {
+	t.Helper()
+	child := exec.Command(os.Args[0], "-test.run=^TestReadOnlyWriterChild$", "-test.count=1")
+	child.Env = append(os.Environ(), writerChildEnv+"="+dir)
+	out, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		child.Process.Kill()
+		child.Wait()
+	})
+	lines := bufio.NewScanner(out)
+	return func() int {
+		if !lines.Scan() {
+			t.Fatalf("the writer process stopped: %v", lines.Err())
+		}
+		n, err := strconv.Atoi(lines.Text())
+		if err != nil {
+			t.Fatalf("writer printed %q", lines.Text())
+		}
+		return n
+	}
+}
+
 // writerChildEnv names the directory TestReadOnlyWriterChild writes to.
 const writerChildEnv = "FUNDLEDGER_TEST_RO_WRITER_DIR"
 
@@ -318,30 +350,7 @@ func TestReadOnlyWriterChild(t *testing.T) {
 // a subscription sees new commits, and no file is created or removed.
 func TestReadOnlyBesideWriterProcess(t *testing.T) {
 	dir := t.TempDir()
-	child := exec.Command(os.Args[0], "-test.run=^TestReadOnlyWriterChild$", "-test.count=1")
-	child.Env = append(os.Environ(), writerChildEnv+"="+dir)
-	out, err := child.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		child.Process.Kill()
-		child.Wait()
-	})
-	lines := bufio.NewScanner(out)
-	committed := func() int { // the writer's latest acknowledged count
-		if !lines.Scan() {
-			t.Fatalf("the writer process stopped: %v", lines.Err())
-		}
-		n, err := strconv.Atoi(lines.Text())
-		if err != nil {
-			t.Fatalf("writer printed %q", lines.Text())
-		}
-		return n
-	}
+	committed := startWriterChild(t, dir)
 	committed()
 	names := stateOf(t, dir).names
 

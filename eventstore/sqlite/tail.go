@@ -305,22 +305,28 @@ func (t *tail) copyOut(pos []uint64, backward bool) []eventstore.Event {
 	return out
 }
 
-// copier hands out copies of events whose Data share one allocation, cut
-// so that appending to one never writes into the next: callers may do
-// what they like with what a read returns (the port's readers get their
-// own copies), and the tail's own Data stays as committed.
+// copier hands out copies of byte slices (events' Data) that share one
+// allocation of size bytes, cut so that appending to one never writes
+// into the next: callers may do what they like with what a read returns
+// (the port's readers get their own copies), the tail's own Data stays
+// as committed, and the writer owns what callers hand it (ownData).
 type copier struct {
 	size int
 	buf  []byte
 }
 
-func (c *copier) copy(e *eventstore.Event) eventstore.Event {
+func (c *copier) bytes(b []byte) []byte {
 	if c.buf == nil {
 		c.buf = make([]byte, 0, c.size)
 	}
-	out := *e
 	start := len(c.buf)
-	c.buf = append(c.buf, e.Data...)
-	out.Data = c.buf[start:len(c.buf):len(c.buf)]
+	c.buf = append(c.buf, b...)
+	return c.buf[start:len(c.buf):len(c.buf)]
+}
+
+// copy returns e with its Data copied.
+func (c *copier) copy(e *eventstore.Event) eventstore.Event {
+	out := *e
+	out.Data = c.bytes(e.Data)
 	return out
 }

@@ -1,12 +1,8 @@
 package sqlite
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -272,21 +268,7 @@ func TestTailKeepsNothingRolledBack(t *testing.T) {
 	s := openStore(t, dir)
 	ctx := context.Background()
 	mustAppend(t, s, "claim-1", eventstore.NoStream, newEvent(1))
-	pages, err := queryInt(s.w.c, "PRAGMA page_count")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := execSQL(s.w.c, fmt.Sprintf("PRAGMA max_page_count = %d", pages)); err != nil {
-		t.Fatal(err)
-	}
-	big := newEvent(2)
-	big.Data = []byte(`{"note":"` + strings.Repeat("x", 200_000) + `"}`)
-	if _, err := s.Append(ctx, "claim-2", eventstore.NoStream, big); err == nil {
-		t.Fatal("append that cannot fit in the capped file succeeded")
-	}
-	if err := execSQL(s.w.c, "PRAGMA max_page_count = 1073741823"); err != nil {
-		t.Fatal(err)
-	}
+	failForSpace(t, s, "claim-2")
 	if _, err := s.Append(ctx, "claim-1", eventstore.NoStream, newEvent(3)); err == nil {
 		t.Fatal("append expecting no stream to an existing stream succeeded")
 	}
@@ -393,28 +375,9 @@ func TestTailSeesAnotherProcesssCommits(t *testing.T) {
 	if !served(s, streamRead{stream: "claim-0", from: 1}) {
 		t.Fatal("before the other process starts, the tail does not answer")
 	}
-	child := exec.Command(os.Args[0], "-test.run=^TestReadOnlyWriterChild$", "-test.count=1")
-	child.Env = append(os.Environ(), writerChildEnv+"="+dir)
-	out, err := child.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := child.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		child.Process.Kill()
-		child.Wait()
-	})
-	lines := bufio.NewScanner(out)
+	next := startWriterChild(t, dir)
 	for range 5 {
-		if !lines.Scan() {
-			t.Fatalf("the writer process stopped: %v", lines.Err())
-		}
-		acked, err := strconv.Atoi(lines.Text())
-		if err != nil {
-			t.Fatalf("writer printed %q", lines.Text())
-		}
+		acked := next()
 		log, err := s.ReadAll(ctx, mine.Position, 0)
 		if err != nil || len(log) < acked {
 			t.Fatalf("ReadAll after our append: %d events, %v; the other process acknowledged %d", len(log), err, acked)

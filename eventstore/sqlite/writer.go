@@ -331,10 +331,7 @@ func (w *writer) readDataVersion() (int64, error) {
 // positions after *pos. err refuses this request only (nothing of it is
 // left in the transaction); fatal aborts the whole batch.
 func (w *writer) appendOne(r *request, pos *uint64, now time.Time) (res eventstore.AppendResult, err, fatal error) {
-	// A request that may create the stream tries that first: most such
-	// streams are new (a claim, an idempotency key, a uniqueness
-	// reservation), and the insert then answers the head query too.
-	h, res, found, err, fatal := w.check(r, r.expected.Allows(-1))
+	h, res, found, err, fatal := w.check(r)
 	if found || err != nil || fatal != nil {
 		return res, err, fatal
 	}
@@ -358,7 +355,7 @@ func (w *writer) appendGroup(parts []*request, pos *uint64, now time.Time) (res 
 	heads := make([]streamHead, len(parts))
 	repeated := make([]bool, len(parts))
 	for i, r := range parts {
-		heads[i], res[i], repeated[i], err, fatal = w.check(r, r.expected.Allows(-1))
+		heads[i], res[i], repeated[i], err, fatal = w.check(r)
 		if err != nil || fatal != nil {
 			if fatal == nil {
 				fatal = w.rollbackTo.exec(ctx, nil)
@@ -380,12 +377,15 @@ func (w *writer) appendGroup(parts []*request, pos *uint64, now time.Time) (res 
 }
 
 // check returns the head of r's stream as of this point in the batch and
-// whether r may be written there (creating the stream first if create is
-// set and it does not exist; see headOf). found says r retries an append
-// already committed, whose result res is; err refuses r; fatal aborts the
-// batch.
-func (w *writer) check(r *request, create bool) (h streamHead, res eventstore.AppendResult, found bool, err, fatal error) {
-	if h, fatal = w.headOf(r.stream, create); fatal != nil {
+// whether r may be written there. A request that may create the stream
+// creates it first if it does not exist (see headOf): most such streams
+// are new (a claim, an idempotency key, a uniqueness reservation), and
+// the insert then answers the head query too, so h always has the
+// stream's id when r may be written. found says r retries an append
+// already committed, whose result res is; err refuses r; fatal aborts
+// the batch.
+func (w *writer) check(r *request) (h streamHead, res eventstore.AppendResult, found bool, err, fatal error) {
+	if h, fatal = w.headOf(r.stream, r.expected.Allows(-1)); fatal != nil {
 		return h, res, false, nil, fatal
 	}
 	if !r.expected.Allows(h.version) {
@@ -402,18 +402,9 @@ func (w *writer) check(r *request, create bool) (h streamHead, res eventstore.Ap
 	return h, res, found, nil, fatal
 }
 
-// write inserts r's events after head h at positions after *pos.
+// write inserts r's events after head h (whose stream id check found or
+// made) at positions after *pos.
 func (w *writer) write(r *request, h streamHead, pos *uint64, now time.Time) (res eventstore.AppendResult, fatal error) {
-	if h.id == 0 {
-		// The stream is known not to exist.
-		var created bool
-		if h.id, created, fatal = w.createStream(r.stream); fatal == nil && !created {
-			fatal = fmt.Errorf("stream %q exists, though its head said otherwise", r.stream)
-		}
-		if fatal != nil {
-			return res, fatal
-		}
-	}
 	start, first := *pos, uint64(h.version+1)
 	prev := h.hash
 	data := ownData(r.events)
@@ -503,16 +494,13 @@ func (w *writer) createStream(stream string) (id int64, created bool, err error)
 // own: the caller may reuse its buffers once Append returns, and the tail
 // keeps these. Nothing writes to them afterwards.
 func ownData(events []eventstore.EventData) [][]byte {
-	n := 0
+	c := copier{}
 	for i := range events {
-		n += len(events[i].Data)
+		c.size += len(events[i].Data)
 	}
-	buf := make([]byte, 0, n)
 	out := make([][]byte, len(events))
 	for i := range events {
-		start := len(buf)
-		buf = append(buf, events[i].Data...)
-		out[i] = buf[start:len(buf):len(buf)]
+		out[i] = c.bytes(events[i].Data)
 	}
 	return out
 }
