@@ -53,7 +53,13 @@ func BudgetLineAggregate(id string) Aggregate[budget.State] {
 //     budget's operation ID) leaves the key to be claimed with the
 //     approval.
 //  4. The approval is appended to the claim with the exact expected
-//     version of the state it was decided on. When that is refused
+//     version of the state it was decided on: on a MultiAppender in the
+//     reservation's commit (the line's combined append carries it), so
+//     the key's claim, the reservation and the approval are recorded
+//     together or not at all, and a claim that moved since the decision
+//     refuses the whole commit, which reserved nothing; the approval is
+//     then decided again on the claim as read, from step 1. On another
+//     store it is appended after the reservation; when that is refused
 //     (another writer got there first), the approval is decided again on
 //     the claim as read, and appended only if it is still the approval
 //     the reservation was made for; if it is another (a later review
@@ -61,13 +67,14 @@ func BudgetLineAggregate(id string) Aggregate[budget.State] {
 //     call starts again from step 1 on the claim as read.
 //
 // When the reservation was made but this call's approval was not
-// appended (refused after another decision reached the claim first,
-// decided on a claim that had moved on, or found already applied), the
-// line is made to agree with the claim (ReconcileClaim): a rejected claim
-// gets its reservation released, a claim approved by someone else keeps
-// the same reservation. A crash or other failure after step 3 leaves a
-// reservation that a retry of the same command (same env.ID or idempotency
-// key) or ReconcileClaim completes.
+// appended (on a store without multi-stream appends: refused after
+// another decision reached the claim first, decided on a claim that had
+// moved on; on any store: found already applied), the line is made to
+// agree with the claim (ReconcileClaim): a rejected claim gets its
+// reservation released, a claim approved by someone else keeps the same
+// reservation. A crash or other failure after step 3 on such a store
+// leaves a reservation that a retry of the same command (same env.ID or
+// idempotency key) or ReconcileClaim completes.
 func ApproveClaim(ctx context.Context, s *Service, id string, cmd claim.Approve, env Command) (Result, error) {
 	if err := env.validate(); err != nil {
 		return Result{}, err
@@ -108,15 +115,16 @@ func approveOnce(ctx context.Context, s *Service, id string, cmd claim.Approve, 
 		}
 		return evs, err
 	}
-	reserve := func(c *Command, decided []domain.Event, claim *keyClaim) error {
+	reserve := func(c *Command, decided []domain.Event, claim *keyClaim, own *ownPart) error {
 		stepped, reserved = true, approvalIn(decided)
 		if reserved == nil {
 			return nil
 		}
-		if err := s.reserveApproved(ctx, id, reserved, *c, claim); err != nil {
-			if errors.Is(err, errKeyTaken) {
+		if err := s.reserveApproved(ctx, id, reserved, *c, claim, own); err != nil {
+			if errors.Is(err, errKeyTaken) || errors.Is(err, errPartMoved) {
 				// Nothing was reserved: the key's owner is followed as
-				// if its claim had been found before the step.
+				// if its claim had been found before the step, or the
+				// claim is read and decided again.
 				stepped, reserved = false, nil
 			}
 			return fmt.Errorf("ledger: approve claim %s: %w", id, err)
@@ -156,11 +164,12 @@ func approvalIn(evs []domain.Event) *claim.Approved {
 }
 
 // reserveApproved reserves an approval's amount on its budget line, and
-// records claim (the approval's key claim, when not nil) in the same
-// commit. The command ID derives from cause, so a retry appends nothing
-// new; the budget's operation ID makes a repeat decide nothing anyway, and
-// then claim is left to be recorded with the approval.
-func (s *Service) reserveApproved(ctx context.Context, claimID string, a *claim.Approved, cause Command, claim *keyClaim) error {
+// records claim (the approval's key claim) and own (the approval itself)
+// in the same commit when they are not nil. The command ID derives from
+// cause, so a retry appends nothing new; the budget's operation ID makes a
+// repeat decide nothing anyway, and then claim and own are left to the
+// approval's own append.
+func (s *Service) reserveApproved(ctx context.Context, claimID string, a *claim.Approved, cause Command, claim *keyClaim, own *ownPart) error {
 	cmd := budget.Reserve{
 		ReservationID: a.ReservationID, ClaimID: claimID, Amount: a.Amount,
 		Actor: a.Actor, Role: a.Role, At: a.At,
@@ -170,7 +179,7 @@ func (s *Service) reserveApproved(ctx context.Context, claimID string, a *claim.
 		Name: "ReserveForApproval", Actor: a.Actor, Role: a.Role,
 		CorrelationID: cause.CorrelationID, CausationID: cause.ID.String(),
 		EffectiveDate: cause.EffectiveDate, PolicyVersion: cause.PolicyVersion,
-		Payload: cmd, keyOf: claim,
+		Payload: cmd, keyOf: claim, partOf: own,
 	}
 	_, err := Handle(ctx, s, BudgetLineAggregate(a.BudgetLineID), env, func(st budget.State) ([]domain.Event, error) {
 		return budget.Decide(st, cmd)

@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,15 +13,16 @@ import (
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/budget"
 	"github.com/haixi-hrss/fundledger/domain/claim"
+	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/ledger"
 )
 
-// TestApproveClaimInTwoCommits: on a store that appends to several streams
-// at once, a keyed approval records its key's claim in the reservation's
-// commit, then appends the approval: two commits, where a key claimed on
-// its own made three.
-func TestApproveClaimInTwoCommits(t *testing.T) {
+// TestApproveClaimInOneCommit: on a store that appends to several streams
+// at once, a keyed approval records its key's claim, the reservation and
+// the approval in one commit, where a key claimed on its own made three
+// and the approval after the reservation two.
+func TestApproveClaimInOneCommit(t *testing.T) {
 	ctx := context.Background()
 	m := &multiStore{MultiAppender: openStore(t, t.TempDir())}
 	svc := approvalService(t, m)
@@ -30,16 +32,29 @@ func TestApproveClaimInTwoCommits(t *testing.T) {
 
 	env := approverEnv("appr1")
 	env.IdempotencyKey = "approve-" + id
-	if _, err := ledger.ApproveClaim(ctx, svc, id, approve("appr1"), env); err != nil {
+	res, err := ledger.ApproveClaim(ctx, svc, id, approve("appr1"), env)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if a, n := m.appends.Load()-appends, m.multis.Load()-multis; a != 1 || n != 1 {
-		t.Errorf("%d appends and %d multi-stream appends, want the key with the reservation in one and the approval in another", a, n)
+	if a, n := m.appends.Load()-appends, m.multis.Load()-multis; a != 0 || n != 1 {
+		t.Errorf("%d appends and %d multi-stream appends, want the key, the reservation and the approval in one", a, n)
 	}
 	key := readStream(t, m, ledger.IdempotencyStream(env.IdempotencyKey))
 	line := readStream(t, m, budget.Stream(expansionLine))
-	if len(key) != 1 || line[len(line)-1].Type != "FundsReserved" || line[len(line)-1].Position != key[0].Position+1 {
-		t.Errorf("the key's claim (%d events) and the reservation are not side by side in one commit", len(key))
+	reserved := line[len(line)-1]
+	approval := readStream(t, m, claim.Stream(id))[res.FirstVersion:]
+	first, last := approval[0], approval[len(approval)-1]
+	if len(key) != 1 || reserved.Type != "FundsReserved" || last.Type != "ClaimApproved" ||
+		reserved.Position != key[0].Position+1 || first.Position != reserved.Position+1 {
+		t.Errorf("the key's claim (%d events, at %d), the reservation (%s at %d) and the approval (%s at %d) are not side by side in one commit",
+			len(key), key[0].Position, reserved.Type, reserved.Position, last.Type, first.Position)
+	}
+	if res.Position != last.Position || res.LastVersion != last.Version || res.EventIDs[len(res.EventIDs)-1] != last.ID {
+		t.Errorf("result %+v does not name the approval appended at %d", res, last.Position)
+	}
+	again, err := ledger.ApproveClaim(ctx, svc, id, approve("appr1"), env)
+	if err != nil || !again.Replayed || again.Position != res.Position {
+		t.Errorf("the approval sent again: %+v, %v; want the first result replayed", again, err)
 	}
 	checkAgreement(t, svc, m, 1)
 }
@@ -121,8 +136,8 @@ func TestApproveClaimUncoveredLeavesKeyFree(t *testing.T) {
 	checkAgreement(t, svc, st, 1)
 }
 
-// gatedStore holds the first plain append to stream, once armed, until
-// release is closed; blocked is closed when it does.
+// gatedStore holds the first append to stream (alone or with others),
+// once armed, until release is closed; blocked is closed when it does.
 type gatedStore struct {
 	eventstore.MultiAppender
 	stream           string
@@ -131,11 +146,22 @@ type gatedStore struct {
 }
 
 func (g *gatedStore) Append(ctx context.Context, stream string, expected eventstore.ExpectedVersion, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	g.gate(stream)
+	return g.MultiAppender.Append(ctx, stream, expected, events...)
+}
+
+func (g *gatedStore) AppendMulti(ctx context.Context, parts ...eventstore.StreamAppend) ([]eventstore.AppendResult, error) {
+	for _, p := range parts {
+		g.gate(p.Stream)
+	}
+	return g.MultiAppender.AppendMulti(ctx, parts...)
+}
+
+func (g *gatedStore) gate(stream string) {
 	if stream == g.stream && g.armed.CompareAndSwap(true, false) {
 		close(g.blocked)
 		<-g.release
 	}
-	return g.MultiAppender.Append(ctx, stream, expected, events...)
 }
 
 // TestApproveClaimsUnderOneKeyInOneBatch: two approvals of different
@@ -194,5 +220,66 @@ func TestApproveClaimsUnderOneKeyInOneBatch(t *testing.T) {
 	}
 	if approved := checkAgreement(t, svc, g, 3); approved != 2 {
 		t.Errorf("%d claims approved, want the holder's and the winner's", approved)
+	}
+}
+
+// TestApprovalTakenOutOfTheLineBatchWhenItsClaimMoved: two approvals
+// queued for the budget line behind a third are combined into one
+// commit with their claims' appends. One claim is rejected by another
+// process meanwhile, so its part's expected version refuses the commit:
+// that approval is taken out, the other commits with its reservation, and
+// the moved one, decided again on its claim as read, is refused having
+// reserved nothing (no reservation to release).
+func TestApprovalTakenOutOfTheLineBatchWhenItsClaimMoved(t *testing.T) {
+	ctx := context.Background()
+	g := &gatedStore{MultiAppender: openStore(t, t.TempDir()), stream: budget.Stream(expansionLine),
+		blocked: make(chan struct{}), release: make(chan struct{})}
+	svc, other := approvalService(t, g), approvalService(t, g)
+	setUpClaims(t, svc, 10, 3)
+	g.armed.Store(true)
+	holder := make(chan error, 1)
+	go func() {
+		_, err := ledger.ApproveClaim(ctx, svc, expansionClaimID(2), approve("appr1"), approverEnv("appr1"))
+		holder <- err
+	}()
+	<-g.blocked
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() {
+			_, errs[i] = ledger.ApproveClaim(ctx, svc, expansionClaimID(i), approve("appr1"), keyedApproverEnv("appr1", fmt.Sprint("approve-", i)))
+		})
+	}
+	for deadline := time.Now().Add(time.Minute); ledger.QueuedOps(svc, g.stream) < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the two approvals did not queue for the line within a minute")
+		}
+	}
+	reject := claim.Reject{Reason: "forged contract", Actor: "appr2", Role: role.Approver, At: claimAt}
+	if _, err := ledger.RejectClaim(ctx, other, expansionClaimID(1), reject, approverEnv("appr2")); err != nil {
+		t.Fatal(err)
+	}
+	close(g.release)
+	wg.Wait()
+	if err := <-holder; err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] != nil {
+		t.Errorf("approval of the unmoved claim: %v", errs[0])
+	}
+	if !errors.Is(errs[1], domain.ErrRejected) {
+		t.Errorf("approval of the rejected claim: %v, want refused", errs[1])
+	}
+	if c := claimState(t, g, expansionClaimID(1)); c.Status != claim.StatusRejected {
+		t.Errorf("the moved claim is %s, want rejected", c.Status)
+	}
+	if n := countType(t, g, budget.Stream(expansionLine), "FundsReserved"); n != 2 {
+		t.Errorf("line records %d reservations, want the holder's and the unmoved claim's", n)
+	}
+	if n := countType(t, g, budget.Stream(expansionLine), "FundsReleased"); n != 0 {
+		t.Errorf("line records %d releases, want none (nothing was reserved for the moved claim)", n)
+	}
+	if approved := checkAgreement(t, svc, g, 3); approved != 2 {
+		t.Errorf("%d claims approved, want the holder's and the unmoved claim's", approved)
 	}
 }

@@ -179,9 +179,16 @@ func releaseMove(claimID, line, releaseID string, amount money.Amount, reason st
 // the claim stream and the operation ID, so two reconcilers append at most
 // one event.
 func (s *Service) moveBudget(ctx context.Context, line, claimStream, opID string, cmd budget.Command, cause eventstore.Metadata) error {
+	return s.moveBudgetWith(ctx, line, claimStream, opID, cmd, cause, nil, nil)
+}
+
+// moveBudgetWith is moveBudget recording key (a command's key claim) and
+// own (its own append) in the movement's commit when they are not nil
+// (Command.keyOf, Command.partOf).
+func (s *Service) moveBudgetWith(ctx context.Context, line, claimStream, opID string, cmd budget.Command, cause eventstore.Metadata, key *keyClaim, own *ownPart) error {
 	env := Command{ID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("reconcile/"+claimStream+"/"+opID)), Name: "ReconcileClaim",
 		Actor: cause.Actor, Role: cause.Role, CorrelationID: cause.CorrelationID, CausationID: cause.CausationID,
-		EffectiveDate: cause.EffectiveDate, Payload: cmd}
+		EffectiveDate: cause.EffectiveDate, Payload: cmd, keyOf: key, partOf: own}
 	_, err := Handle(ctx, s, BudgetLineAggregate(line), env, func(st budget.State) ([]domain.Event, error) {
 		return budget.Decide(st, cmd)
 	})

@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -13,15 +14,19 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/budget"
 	"github.com/haixi-hrss/fundledger/domain/claim"
 	"github.com/haixi-hrss/fundledger/domain/role"
+	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/ledger"
 )
 
 // TestApproveClaimOnAStaleFold: a process whose fold of the claim
 // predates another process's decision approves it. The approval is
-// decided on that fold and its money reserved before the append, whose
-// expected version then fails; whatever the other decision was, the
-// claim ends approved exactly when its line holds its amount, never
-// approved twice, and a new review round gets its own reservation.
+// decided on that fold; on a store that appends to several streams at
+// once it shares the reservation's commit, which its expected version
+// refuses whole, and on another store its money is reserved before the
+// append, which then fails and is compensated. Whatever the other
+// decision was, the claim ends approved exactly when its line holds its
+// amount, never approved twice, and a new review round gets its own
+// reservation.
 func TestApproveClaimOnAStaleFold(t *testing.T) {
 	reject := claim.Reject{Reason: "forged contract", Actor: "appr2", Role: role.Approver, At: claimAt}
 	tests := []struct {
@@ -29,60 +34,68 @@ func TestApproveClaimOnAStaleFold(t *testing.T) {
 		// before runs on the other process, after the stale one's fold.
 		before func(t *testing.T, other *ledger.Service, id string)
 		// wantErr is the stale process's outcome; nil means approved.
-		wantErr  error
-		status   claim.Status
-		round    int
-		reserved int // FundsReserved events on the line
+		wantErr error
+		status  claim.Status
+		round   int
+		// FundsReserved events on the line, on a store with and without
+		// multi-stream appends.
+		reserved, reservedPlain int
 	}{
 		{"rejected", func(t *testing.T, other *ledger.Service, id string) {
 			if _, err := ledger.RejectClaim(context.Background(), other, id, reject, approverEnv("appr2")); err != nil {
 				t.Fatal(err)
 			}
-		}, domain.ErrRejected, claim.StatusRejected, 0, 1},
+		}, domain.ErrRejected, claim.StatusRejected, 0, 0, 1},
 		{"approved by another approver", func(t *testing.T, other *ledger.Service, id string) {
 			if _, err := ledger.ApproveClaim(context.Background(), other, id, approve("appr2"), approverEnv("appr2")); err != nil {
 				t.Fatal(err)
 			}
-		}, domain.ErrRejected, claim.StatusApproved, 0, 1},
+		}, domain.ErrRejected, claim.StatusApproved, 0, 1, 1},
 		{"approved and objected to: a new round", func(t *testing.T, other *ledger.Service, id string) {
 			if _, err := ledger.ApproveClaim(context.Background(), other, id, approve("appr2"), approverEnv("appr2")); err != nil {
 				t.Fatal(err)
 			}
 			objectToClaim(t, other, id)
-		}, nil, claim.StatusApproved, 1, 2},
+		}, nil, claim.StatusApproved, 1, 2, 2},
 	}
 	for _, tt := range tests {
 		for _, key := range []string{"", "approve-stale"} {
-			t.Run(tt.name+", key "+key, func(t *testing.T) {
-				ctx := context.Background()
-				st := openStore(t, t.TempDir())
-				stale, other := paymentService(t, st), paymentService(t, st)
-				if err := allocate(ctx, other, 10); err != nil {
-					t.Fatal(err)
-				}
-				reviewedClaim(t, stale, 0)
-				id := expansionClaimID(0)
-				tt.before(t, other, id)
+			for _, plain := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s, key %s, plain store %t", tt.name, key, plain), func(t *testing.T) {
+					ctx := context.Background()
+					var st eventstore.Store = openStore(t, t.TempDir())
+					reserved := tt.reserved
+					if plain {
+						st, reserved = &plainStore{Store: st}, tt.reservedPlain
+					}
+					stale, other := paymentService(t, st), paymentService(t, st)
+					if err := allocate(ctx, other, 10); err != nil {
+						t.Fatal(err)
+					}
+					reviewedClaim(t, stale, 0)
+					id := expansionClaimID(0)
+					tt.before(t, other, id)
 
-				res, err := ledger.ApproveClaim(ctx, stale, id, approve("appr1"), keyedApproverEnv("appr1", key))
-				switch {
-				case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
-					t.Fatalf("err = %v, want %v", err, tt.wantErr)
-				case tt.wantErr == nil && (err != nil || len(res.EventIDs) != 2):
-					t.Fatalf("approval: %+v, %v; want it appended", res, err)
-				}
-				c := claimState(t, st, id)
-				if c.Status != tt.status || c.Round != tt.round {
-					t.Errorf("claim %s in round %d, want %s in round %d", c.Status, c.Round, tt.status, tt.round)
-				}
-				if n := countType(t, st, claim.Stream(id), "ClaimApproved"); n != tt.round+1 && tt.status == claim.StatusApproved {
-					t.Errorf("claim records %d approvals, want one per round", n)
-				}
-				if n := countType(t, st, budget.Stream(expansionLine), "FundsReserved"); n != tt.reserved {
-					t.Errorf("line records %d reservations, want %d", n, tt.reserved)
-				}
-				checkAgreement(t, other, st, 1)
-			})
+					res, err := ledger.ApproveClaim(ctx, stale, id, approve("appr1"), keyedApproverEnv("appr1", key))
+					switch {
+					case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
+						t.Fatalf("err = %v, want %v", err, tt.wantErr)
+					case tt.wantErr == nil && (err != nil || len(res.EventIDs) != 2):
+						t.Fatalf("approval: %+v, %v; want it appended", res, err)
+					}
+					c := claimState(t, st, id)
+					if c.Status != tt.status || c.Round != tt.round {
+						t.Errorf("claim %s in round %d, want %s in round %d", c.Status, c.Round, tt.status, tt.round)
+					}
+					if n := countType(t, st, claim.Stream(id), "ClaimApproved"); n != tt.round+1 && tt.status == claim.StatusApproved {
+						t.Errorf("claim records %d approvals, want one per round", n)
+					}
+					if n := countType(t, st, budget.Stream(expansionLine), "FundsReserved"); n != reserved {
+						t.Errorf("line records %d reservations, want %d", n, reserved)
+					}
+					checkAgreement(t, other, st, 1)
+				})
+			}
 		}
 	}
 }

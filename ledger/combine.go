@@ -40,9 +40,10 @@ type pendingOp[S any] struct {
 	offset  uint64 // of its first event within the batch's append
 	settled bool   // res or err is final for this batch
 	// final is set when res or err is final for the whole run, not just
-	// this round: the op was found applied before (readBatchTail), or its
-	// key claim (Command.keyOf) was found taken. The batch's later rounds
-	// leave it out.
+	// this round: the op was found applied before (readBatchTail), its
+	// key claim (Command.keyOf) was found taken, or the stream of the
+	// command part it carries (Command.partOf) moved. The batch's later
+	// rounds leave it out.
 	final bool
 }
 
@@ -196,9 +197,10 @@ func runBatch[S any](ctx context.Context, s *Service, agg Aggregate[S], taken []
 			expected = eventstore.Exact(next - 1)
 		}
 		res, err := appendBatch(ctx, s, agg.Stream, expected, data, batch)
-		if errors.Is(err, errKeyTaken) {
-			// appendBatch took the op whose key was taken out of the
-			// batch, and nothing was written: decide the others again.
+		if errors.Is(err, errKeyTaken) || errors.Is(err, errPartMoved) {
+			// appendBatch took the op whose key was taken, or whose own
+			// stream moved, out of the batch, and nothing was written:
+			// decide the others again.
 			undo()
 			attempt--
 			continue
@@ -234,50 +236,89 @@ func runBatch[S any](ctx context.Context, s *Service, agg Aggregate[S], taken []
 }
 
 // appendBatch appends a batch's events to stream, and in the same commit
-// the key claims its ops with events carry (Command.keyOf), each marked
-// tried when the commit succeeds. A key found taken, or claimed by an
-// earlier op of the batch (two runs under one key), finishes its op with
-// errKeyTaken, writes nothing, and returns errKeyTaken for the batch to be
-// decided again without the op.
+// the parts of other commands its ops with events carry: a key claim
+// (Command.keyOf), marked tried, and a command's own append
+// (Command.partOf), marked done with its result, when the commit succeeds.
+// A part whose stream is found moved (a key taken, a claim written since
+// it was decided), or that an earlier op of the batch carries too (two
+// runs under one key, two decisions on one claim), finishes its op with
+// errKeyTaken or errPartMoved, writes nothing, and returns that error for
+// the batch to be decided again without the op.
 func appendBatch[S any](ctx context.Context, s *Service, stream string, expected eventstore.ExpectedVersion, data []eventstore.EventData, batch []*pendingOp[S]) (eventstore.AppendResult, error) {
-	var parts []eventstore.StreamAppend
-	var owners []*pendingOp[S]
+	// Key claims go before the stream's events, and the commands' own
+	// appends before or after them as each asks (ownPart.first): the log
+	// then reads in the order of the steps.
+	var before, after []carriedPart[S]
 	for _, op := range batch {
-		if op.settled || len(op.decided) == 0 || op.cmd.keyOf == nil {
+		if op.settled || len(op.decided) == 0 {
 			continue
 		}
-		part := op.cmd.keyOf.part()
-		if slices.ContainsFunc(parts, func(p eventstore.StreamAppend) bool { return p.Stream == part.Stream }) {
-			op.res, op.err, op.settled, op.final = Result{}, errKeyTaken, true, true
-			return eventstore.AppendResult{}, errKeyTaken
+		if k := op.cmd.keyOf; k != nil {
+			before = append(before, carriedPart[S]{op: op, part: k.part(), moved: errKeyTaken,
+				done: func(eventstore.AppendResult) { k.tried = true }})
 		}
-		parts = append(parts, part)
-		owners = append(owners, op)
+		if o := op.cmd.partOf; o != nil {
+			c := carriedPart[S]{op: op, part: o.part, moved: errPartMoved,
+				done: func(res eventstore.AppendResult) { o.done, o.res = true, res }}
+			if o.first {
+				before = append(before, c)
+			} else {
+				after = append(after, c)
+			}
+		}
+	}
+	carried, line := append(before, after...), len(before)
+	parts := make([]eventstore.StreamAppend, 0, len(carried)+1)
+	for _, c := range carried {
+		if slices.ContainsFunc(parts, func(p eventstore.StreamAppend) bool { return p.Stream == c.part.Stream }) {
+			return c.takeOut()
+		}
+		parts = append(parts, c.part)
 	}
 	if len(parts) == 0 {
 		return s.store.Append(ctx, stream, expected, data...)
 	}
 	if s.multi == nil {
-		return eventstore.AppendResult{}, errors.New("ledger: a key claim with a combined append needs a store that appends to several streams at once")
+		return eventstore.AppendResult{}, errors.New("ledger: another command's part in a combined append needs a store that appends to several streams at once")
 	}
-	results, err := s.multi.AppendMulti(ctx, append(parts, eventstore.StreamAppend{Stream: stream, Expected: expected, Events: data})...)
+	parts = slices.Insert(parts, line, eventstore.StreamAppend{Stream: stream, Expected: expected, Events: data})
+	results, err := s.multi.AppendMulti(ctx, parts...)
 	var ce *eventstore.ConcurrencyError
 	if errors.As(err, &ce) {
-		for i, p := range parts {
-			if p.Stream == ce.Stream {
-				op := owners[i]
-				op.res, op.err, op.settled, op.final = Result{}, errKeyTaken, true, true
-				return eventstore.AppendResult{}, errKeyTaken
+		for _, c := range carried {
+			if c.part.Stream == ce.Stream {
+				return c.takeOut()
 			}
 		}
 	}
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
-	for _, op := range owners {
-		op.cmd.keyOf.tried = true
+	for i, c := range carried {
+		if i >= line {
+			i++
+		}
+		c.done(results[i])
 	}
-	return results[len(results)-1], nil
+	return results[line], nil
+}
+
+// carriedPart is another command's part that an op of a combined append
+// carries (see appendBatch).
+type carriedPart[S any] struct {
+	op   *pendingOp[S]
+	part eventstore.StreamAppend
+	// moved is the op's error when the part's stream is found moved.
+	moved error
+	// done records the part's result once committed.
+	done func(eventstore.AppendResult)
+}
+
+// takeOut finishes the op with its part's moved error, for the batch to
+// be decided again without it.
+func (c carriedPart[S]) takeOut() (eventstore.AppendResult, error) {
+	c.op.res, c.op.err, c.op.settled, c.op.final = Result{}, c.moved, true, true
+	return eventstore.AppendResult{}, c.moved
 }
 
 // readBatchTail folds the events after next into state and caches the

@@ -72,6 +72,12 @@ type Command struct {
 	// succeeds; a key found taken ends this command with errKeyTaken and
 	// writes nothing of it.
 	keyOf *keyClaim
+	// partOf is another command's own append, recorded in the same
+	// commit as this command's events if they are appended (an
+	// approval with its reservation; see step). Its done and res are set
+	// when that commit succeeds; its stream found moved ends this command
+	// with errPartMoved and writes nothing of it.
+	partOf *ownPart
 }
 
 func (c *Command) validate() error {

@@ -130,7 +130,29 @@ type known[S any] struct {
 // errKeyTaken (the key found taken, nothing of the step written) runs the
 // loop again, following the key. It runs once per run of the decide-append
 // loop, so it must be idempotent for cmd (derive its IDs from cmd.ID).
-type step func(cmd *Command, decided []domain.Event, claim *keyClaim) error
+//
+// own, on a store that is an eventstore.MultiAppender, is the command's
+// own append, for a step that appends to record in the same commit
+// (Command.partOf): then the run appends nothing more. A step whose commit
+// was refused because own's stream moved writes nothing and returns
+// errPartMoved, and the run reads on and decides again.
+type step func(cmd *Command, decided []domain.Event, claim *keyClaim, own *ownPart) error
+
+// ownPart is a command's own append handed to its step (see step). The
+// commit that records it sets done and res.
+type ownPart struct {
+	part eventstore.StreamAppend
+	// first, set by the step, records the part before the step's own
+	// events (a payment before the spend it calls for); by default it
+	// follows them (a reservation before the approval made on it).
+	first bool
+	done  bool
+	res   eventstore.AppendResult
+}
+
+// errPartMoved ends a step whose commit was refused because the stream of
+// the command's own part (Command.partOf) moved: nothing was written.
+var errPartMoved = errors.New("ledger: the command's stream moved since it was decided")
 
 // handle is Handle starting from from when it is not nil, taking then
 // (when not nil) before the append.
@@ -247,6 +269,11 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 		if err != nil {
 			return Result{}, err
 		}
+		expected := eventstore.NoStream
+		if next > 0 {
+			expected = eventstore.Exact(next - 1)
+		}
+		var own *ownPart
 		if then != nil {
 			if claim != nil && s.multi == nil {
 				if err := s.appendClaim(ctx, claim); err != nil {
@@ -254,21 +281,33 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 				}
 				claim = nil
 			}
-			if err := then(cmd, decided, claim); err != nil {
-				return Result{}, err
+			if s.multi != nil {
+				own = &ownPart{part: eventstore.StreamAppend{Stream: agg.Stream, Expected: expected, Events: data}}
 			}
+			err = then(cmd, decided, claim, own)
 			if claim != nil && claim.tried {
 				claim = nil // recorded with the step's commit
 			}
-			then = nil
+			switch {
+			case errors.Is(err, errPartMoved):
+				// Nothing of the step was written: the stream moved
+				// since the fold. Taken as a conflict below.
+			case err != nil:
+				return Result{}, err
+			default:
+				then = nil
+			}
 		}
-		expected := eventstore.NoStream
-		if next > 0 {
-			expected = eventstore.Exact(next - 1)
-		}
-		res, err := s.appendClaimed(ctx, claim, cmd.with, agg.Stream, expected, data)
-		if claim != nil && claim.tried {
-			claim = nil // recorded: a later attempt appends the events alone
+		var res eventstore.AppendResult
+		switch {
+		case err != nil:
+		case own != nil && own.done:
+			res = own.res // appended in the step's commit
+		default:
+			res, err = s.appendClaimed(ctx, claim, cmd.with, agg.Stream, expected, data)
+			if claim != nil && claim.tried {
+				claim = nil // recorded: a later attempt appends the events alone
+			}
 		}
 		if errors.Is(err, errKeyTaken) || errors.Is(err, errWithTaken) {
 			return Result{}, err
@@ -292,7 +331,7 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 				EventIDs:     eventIDs,
 			}, nil
 		}
-		if !isConcurrency(err) {
+		if !isConcurrency(err) && !errors.Is(err, errPartMoved) {
 			return Result{}, fmt.Errorf("ledger: append to %s: %w", agg.Stream, err)
 		}
 		unread = false

@@ -2,6 +2,9 @@ package ledger
 
 import (
 	"context"
+	"errors"
+
+	"github.com/google/uuid"
 
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/claim"
@@ -19,13 +22,15 @@ func ReleasePayment(ctx context.Context, s *Service, id string, cmd claim.Releas
 // RecordPaymentResult records the bank's answer for claim id's payment in
 // flight.
 //
-//   - Paid: ClaimInstalmentPaid is appended first, naming the spend
-//     (SpendID, scoped to the claim) and the budget line; then the
-//     instalment's amount is spent from the claim's reservation on the
-//     line under that SpendID. A crash between the two
-//     leaves the spend to a retry of the command (same command ID or
-//     idempotency key) or to ReconcileClaim at start-up; the SpendID
-//     makes a repeated spend decide nothing.
+//   - Paid: ClaimInstalmentPaid is appended, naming the spend (SpendID,
+//     scoped to the claim) and the budget line, and the instalment's
+//     amount is spent from the claim's reservation on the line under that
+//     SpendID. On a store that is an eventstore.MultiAppender both (and
+//     the command's key claim) are one commit, the payment first;
+//     otherwise the payment is appended first and the spend follows, and
+//     a crash between the two leaves the spend to a retry of the command
+//     (same command ID or idempotency key) or to ReconcileClaim at
+//     start-up; the SpendID makes a repeated spend decide nothing.
 //   - Failed: ClaimPaymentFailed is appended and no money moves. The
 //     instalment's amount stays reserved for a retry: the treasurer
 //     releases the instalment again under a new payment ID, or cancels
@@ -39,10 +44,13 @@ func RecordPaymentResult(ctx context.Context, s *Service, id string, cmd claim.R
 
 // claimStep runs cmd on claim id through Handle, named name unless env
 // names it, and then, when settle is set, applies the budget movements the
-// claim's events call for (settleBudget). The movements run on a replay
-// too, which is how a retry completes a step a crash interrupted. Once
-// the claim event is recorded, a failed movement is a *StepPendingError,
-// never a conflict.
+// claim's events call for. A fresh decision with one movement (a payment's
+// spend, a clawback's recovery) on a store that appends to several
+// streams at once records it in the claim's commit (moveWithClaim);
+// anything else is moved after the claim's append (settleBudget). The
+// movements run on a replay too, which is how a retry completes a step a
+// crash interrupted. Once the claim event is recorded, a failed movement
+// is a *StepPendingError, never a conflict.
 func claimStep(ctx context.Context, s *Service, id string, cmd claim.Command, env Command, name string, settle bool) (Result, error) {
 	if env.Name == "" {
 		env.Name = name
@@ -50,9 +58,51 @@ func claimStep(ctx context.Context, s *Service, id string, cmd claim.Command, en
 	if env.Payload == nil {
 		env.Payload = cmd
 	}
-	res, err := Handle(ctx, s, ClaimAggregate(id), env, func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) })
-	if err != nil || !settle {
+	decide := func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) }
+	if !settle {
+		return Handle(ctx, s, ClaimAggregate(id), env, decide)
+	}
+	moved := false
+	res, err := handle(ctx, s, ClaimAggregate(id), env, decide, nil, func(c *Command, decided []domain.Event, key *keyClaim, own *ownPart) error {
+		var err error
+		moved, err = s.moveWithClaim(ctx, id, c, decided, key, own)
+		return err
+	})
+	if err != nil || moved {
 		return res, err
 	}
 	return res, s.settleBudget(ctx, id, res, &env)
+}
+
+// moveWithClaim applies the one budget movement that decided (claim
+// command c's events on claim id) call for, in one commit with own (those
+// events) and key (c's key claim, if any), and reports whether it did.
+// It leaves the events to be appended on their own, and their movements
+// to settleBudget, when there is no own part (a store without
+// multi-stream appends), no movement or several, or the line does not
+// take this one (refused, a repeat, a failure): then nothing was written.
+// A key found taken or a claim that moved since the decision is returned
+// (errKeyTaken, errPartMoved), for the run to follow or decide again.
+func (s *Service) moveWithClaim(ctx context.Context, id string, c *Command, decided []domain.Event, key *keyClaim, own *ownPart) (bool, error) {
+	if own == nil {
+		return false, nil
+	}
+	ids := make([]uuid.UUID, len(own.part.Events))
+	for i := range own.part.Events {
+		ids[i] = own.part.Events[i].ID
+	}
+	moves := directMoves(id, Result{Events: decided, EventIDs: ids}, c)
+	if len(moves) != 1 {
+		return false, nil
+	}
+	m := moves[0]
+	own.first = true // the payment, then the spend it calls for
+	err := s.moveBudgetWith(ctx, m.line, claim.Stream(id), m.opID, m.cmd, m.cause, key, own)
+	switch {
+	case errors.Is(err, errKeyTaken), errors.Is(err, errPartMoved):
+		return false, err
+	case err == nil && own.done:
+		return true, nil
+	}
+	return false, nil
 }
