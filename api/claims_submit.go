@@ -16,7 +16,6 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/region"
 	"github.com/haixi-hrss/fundledger/domain/uniqueness"
 	"github.com/haixi-hrss/fundledger/ledger"
-	"github.com/haixi-hrss/fundledger/ledger/schema"
 	"github.com/haixi-hrss/fundledger/projections"
 )
 
@@ -113,18 +112,13 @@ func submitKind[F any](s *server, c echo.Context, k claimKind[F]) error {
 	r.naturalKey("claim/" + in.ClaimID)
 	env := r.env("submit", "SubmitClaim", in.EffectiveDate, in)
 	env.PolicyVersion = v.ID
-	sub, err := s.submitClaim(ctx, person, submit, env)
-	if err != nil {
-		return err
-	}
-	env = r.env("check", "CheckClaim", in.EffectiveDate, in)
-	env.PolicyVersion = v.ID
+	checkEnv := r.env("check", "CheckClaim", in.EffectiveDate, in)
+	checkEnv.PolicyVersion = v.ID
 	// The submission's key binds the request's input, so the check needs
 	// no record of its own: a retry finds it by its event IDs, which
 	// derive from the request's key.
-	env.StepKey, env.IdempotencyKey = env.IdempotencyKey, ""
-	chk, err := ledger.HandleNext(ctx, s.svc, schema.Claim(in.ClaimID), env,
-		func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, check) }, sub)
+	checkEnv.StepKey, checkEnv.IdempotencyKey = checkEnv.IdempotencyKey, ""
+	sub, chk, err := s.submitClaim(ctx, person, submit, env, ledger.ClaimCheck{Check: check, Env: checkEnv})
 	if err != nil {
 		return err
 	}
@@ -173,22 +167,23 @@ func resolvePerson[F any](s *server, in *ClaimRequest[F], k claimKind[F]) (ident
 	return id, nil
 }
 
-// submitClaim submits a claim. A claim whose request carried the
-// person's resident ID registers the person first (design invariant 13:
-// the identity is sealed outside the log, so it can later be revealed to
-// pay or audit the claim, and erased), keeping any name registered
-// before; one that named the person by reference registers nobody.
-func (s *server) submitClaim(ctx context.Context, person identity.ResidentID, submit claim.Submit, env ledger.Command) (ledger.Result, error) {
+// submitClaim submits a claim and checks it (in one commit where the
+// store allows). A claim whose request carried the person's resident ID
+// registers the person first (design invariant 13: the identity is
+// sealed outside the log, so it can later be revealed to pay or audit
+// the claim, and erased), keeping any name registered before; one that
+// named the person by reference registers nobody.
+func (s *server) submitClaim(ctx context.Context, person identity.ResidentID, submit claim.Submit, env ledger.Command, check ledger.ClaimCheck) (sub, chk ledger.Result, err error) {
 	if person.IsZero() {
-		return ledger.SubmitClaim(ctx, s.svc, submit, env)
+		return ledger.SubmitClaimChecked(ctx, s.svc, submit, env, check)
 	}
 	people, err := s.people()
 	if err != nil {
-		return ledger.Result{}, err
+		return ledger.Result{}, ledger.Result{}, err
 	}
-	res, err := ledger.SubmitPersonClaim(ctx, s.svc, people, person, "",
-		func(identity.PersonRef, identity.Facts) claim.Submit { return submit }, env)
-	return res, erasedProblem(err)
+	sub, chk, err = ledger.SubmitPersonClaimChecked(ctx, s.svc, people, person, "",
+		func(identity.PersonRef, identity.Facts) claim.Submit { return submit }, env, check)
+	return sub, chk, erasedProblem(err)
 }
 
 // checkLine makes sure the claim is charged to a budget line that exists

@@ -67,7 +67,9 @@ type MultiAppender interface {
 	// malformed part an *InvalidAppendError. A part that retries an
 	// append already committed is acknowledged with the original result,
 	// Repeated, as Append does, while the other parts are written. The
-	// results are in the order of the parts.
+	// results are in the order of the parts, and the events of a part
+	// written take consecutive global positions (the ledger derives the
+	// position of a command's last event within a part from it).
 	AppendMulti(ctx context.Context, parts ...StreamAppend) ([]AppendResult, error)
 }
 

@@ -65,6 +65,11 @@ type Command struct {
 	// their stream taken, nothing is written and the run ends with
 	// errWithTaken, for the caller to take the slower path.
 	with []eventstore.StreamAppend
+	// next, a *nextCommand[S] for the aggregate's state S, is the
+	// request's next command on the same stream, appended in the same
+	// commit as this command's events when they go with appends to other
+	// streams (with); see chainNext.
+	next any
 	// keyOf is another command's idempotency-key claim, to be recorded in
 	// the same commit as this command's events if they are appended (an
 	// approval's key with its reservation on the budget line, a shared

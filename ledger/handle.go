@@ -269,6 +269,10 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 		if err != nil {
 			return Result{}, err
 		}
+		nx, data, err := chainNext(s, agg, cmd, state, ids, decided, eventIDs, data)
+		if err != nil {
+			return Result{}, err
+		}
 		expected := eventstore.NoStream
 		if next > 0 {
 			expected = eventstore.Exact(next - 1)
@@ -320,6 +324,9 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 			// stale fold) and its answer is the first run's.
 			if res.Repeated || res.FirstVersion != next {
 				return s.appliedAt(ctx, cmd.ID, agg.Stream, res.FirstVersion)
+			}
+			if nx != nil {
+				return nx.committed(s, agg, res), nil
 			}
 			remember(s, agg, res.LastVersion+1, agg.fold(state, decided), append(slices.Clip(ids), eventIDs...))
 			return Result{

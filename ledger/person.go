@@ -214,18 +214,29 @@ func (p *People) Erase(ctx context.Context, s *Service, cmd persondata.Erase, en
 // the command is recorded.
 func SubmitPersonClaim(ctx context.Context, s *Service, p *People, id identity.ResidentID, name string,
 	build func(identity.PersonRef, identity.Facts) claim.Submit, env Command) (Result, error) {
+	cmd, register, err := personClaim(ctx, p, id, name, build)
+	if err != nil {
+		return Result{}, err
+	}
+	return submitClaim(ctx, s, cmd, env, register)
+}
+
+// personClaim builds the claim SubmitPersonClaim submits and the
+// registration it runs once the claim is known to be new.
+func personClaim(ctx context.Context, p *People, id identity.ResidentID, name string,
+	build func(identity.PersonRef, identity.Facts) claim.Submit) (claim.Submit, func() error, error) {
 	if id.IsZero() {
-		return Result{}, domain.Invalid("residentId", "required", "the resident ID is missing")
+		return claim.Submit{}, nil, domain.Invalid("residentId", "required", "the resident ID is missing")
 	}
 	ref := p.hasher.Ref(id)
 	cmd := build(ref, id.Facts())
 	if !mentions(cmd, ref) {
-		return Result{}, errors.New("ledger: submit person claim: the claim built names the person neither as beneficiary nor in a uniqueness key")
+		return claim.Submit{}, nil, errors.New("ledger: submit person claim: the claim built names the person neither as beneficiary nor in a uniqueness key")
 	}
-	return submitClaim(ctx, s, cmd, env, func() error {
+	return cmd, func() error {
 		_, _, err := p.Register(ctx, id, name)
 		return err
-	})
+	}, nil
 }
 
 // mentions reports whether cmd names ref as its beneficiary or in one of

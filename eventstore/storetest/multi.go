@@ -51,6 +51,11 @@ func testMultiAppend(t *testing.T, s eventstore.Store) {
 	if res[0].Repeated || res[1].Repeated {
 		t.Errorf("a first append reported Repeated: %+v", res)
 	}
+	for i := 3; i < len(gotClaim); i++ {
+		if gotClaim[i].Position != gotClaim[i-1].Position+1 {
+			t.Errorf("claim part: positions %d then %d, want a part's events at consecutive positions", gotClaim[i-1].Position, gotClaim[i].Position)
+		}
+	}
 
 	log := readAll(t, s)
 	checkLog(t, log)
