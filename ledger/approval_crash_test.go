@@ -207,7 +207,10 @@ var paymentCrashSpace = uuid.MustParse("0d6f3c1e-3a4b-4f7e-8a1d-5c2b9e7f6a10")
 // windowStore lets appends through and, after the append of an event of
 // type watchType to stream watch is durable, prints "window" and stops the
 // caller for good: the process is then between a claim event and its
-// budget step, where the parent kills it.
+// budget step, where the parent kills it. It hides the store's
+// multi-stream appends, so the ledger takes the path KurrentDB takes, the
+// only one with such a window: on the embedded store the claim event and
+// its movement share a commit (TestMoneyMovesWithTheClaimInOneCommit).
 type windowStore struct {
 	eventstore.Store
 	watch, watchType string

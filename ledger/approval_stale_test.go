@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -176,6 +177,50 @@ func TestApproveClaimConcurrentDuplicates(t *testing.T) {
 			}
 			if checkAgreement(t, procs[0], st, 1) != 1 {
 				t.Error("the claim is not approved")
+			}
+		})
+	}
+}
+
+// TestApproveClaimOnAMovedClaimStillReserves: another process records
+// evidence on a checked claim after this process's fold of it, so the
+// approval decided on the fold shares a commit with its reservation that
+// the claim's expected version refuses whole. Decided again on the claim
+// as read it still approves, and must then be recorded with a
+// reservation (design invariant 7): exactly one, none released.
+func TestApproveClaimOnAMovedClaimStillReserves(t *testing.T) {
+	for _, key := range []string{"", "approve-moved"} {
+		t.Run("key "+key, func(t *testing.T) {
+			ctx := context.Background()
+			m := &multiStore{MultiAppender: openStore(t, t.TempDir())}
+			stale, other := paymentService(t, m), paymentService(t, m)
+			if err := allocate(ctx, other, 10); err != nil {
+				t.Fatal(err)
+			}
+			reviewedClaim(t, stale, 0)
+			id := expansionClaimID(0)
+			ev := claim.RecordEvidence{Kind: claim.LabourContract, DocumentNo: "HT-1", Digest: strings.Repeat("a", 64),
+				ReceivedOn: claimEffective, Actor: "clerk2", Role: role.Clerk, At: claimAt}
+			if _, err := ledger.Handle(ctx, other, ledger.ClaimAggregate(id), clerkEnv(), func(st claim.State) ([]domain.Event, error) {
+				return claim.Decide(st, ev)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			multis := m.multis.Load()
+			if _, err := ledger.ApproveClaim(ctx, stale, id, approve("appr1"), keyedApproverEnv("appr1", key)); err != nil {
+				t.Fatal(err)
+			}
+			if n := m.multis.Load() - multis; n != 2 {
+				t.Errorf("%d multi-stream commits, want the refused one on the fold and the one on the claim as read", n)
+			}
+			if n := countType(t, m, budget.Stream(expansionLine), "FundsReserved"); n != 1 {
+				t.Errorf("line records %d reservations, want 1", n)
+			}
+			if n := countType(t, m, budget.Stream(expansionLine), "FundsReleased"); n != 0 {
+				t.Errorf("line records %d releases, want none", n)
+			}
+			if approved := checkAgreement(t, other, m, 1); approved != 1 {
+				t.Errorf("%d claims approved, want 1", approved)
 			}
 		})
 	}

@@ -26,11 +26,13 @@ func ReleasePayment(ctx context.Context, s *Service, id string, cmd claim.Releas
 //     scoped to the claim) and the budget line, and the instalment's
 //     amount is spent from the claim's reservation on the line under that
 //     SpendID. On a store that is an eventstore.MultiAppender both (and
-//     the command's key claim) are one commit, the payment first;
-//     otherwise the payment is appended first and the spend follows, and
-//     a crash between the two leaves the spend to a retry of the command
-//     (same command ID or idempotency key) or to ReconcileClaim at
-//     start-up; the SpendID makes a repeated spend decide nothing.
+//     the command's key claim) are normally one commit, the payment
+//     first. Otherwise (another store, or a line that does not take the
+//     spend in that commit: see claimStep) the payment is appended first
+//     and the spend follows, and a crash between the two leaves the spend
+//     to a retry of the command (same command ID or idempotency key) or to
+//     ReconcileClaim at start-up; the SpendID makes a repeated spend
+//     decide nothing.
 //   - Failed: ClaimPaymentFailed is appended and no money moves. The
 //     instalment's amount stays reserved for a retry: the treasurer
 //     releases the instalment again under a new payment ID, or cancels

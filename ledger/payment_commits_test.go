@@ -2,18 +2,22 @@ package ledger_test
 
 import (
 	"context"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/haixi-hrss/fundledger/domain/budget"
 	"github.com/haixi-hrss/fundledger/domain/claim"
+	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/haixi-hrss/fundledger/ledger"
 )
 
 // TestMoneyMovesWithTheClaimInOneCommit: on a store that appends to
 // several streams at once, a keyed payment result records the key's
 // claim, the payment and the spend it calls for in one commit, in that
-// order, the spend naming the payment as its cause; a clawback records
-// itself and its recovery likewise. Retries replay and append nothing.
+// order, the spend naming the payment as its cause; a keyed clawback
+// records its key, itself and its recovery likewise. Retries replay and
+// append nothing.
 func TestMoneyMovesWithTheClaimInOneCommit(t *testing.T) {
 	ctx := context.Background()
 	m := &multiStore{MultiAppender: openStore(t, t.TempDir())}
@@ -34,7 +38,7 @@ func TestMoneyMovesWithTheClaimInOneCommit(t *testing.T) {
 		}, "ClaimInstalmentPaid", "FundsSpent", true},
 		{"clawback", func(env ledger.Command) (ledger.Result, error) {
 			return ledger.RecordClawback(ctx, svc, id, clawback("r1", "1000.00"), env)
-		}, "ClaimClawedBack", "FundsRecovered", false},
+		}, "ClaimClawedBack", "FundsRecovered", true},
 	}
 	for _, step := range steps {
 		env := treasurerEnv()
@@ -92,4 +96,64 @@ func TestMoneyMovesAfterTheClaimWithoutMultiAppends(t *testing.T) {
 		t.Errorf("%d appends for a payment result, want the payment and then the spend", n)
 	}
 	checkPayments(t, svc, p, 1)
+}
+
+// TestOneClaimTwiceInOneLineBatch: two clawbacks of one claim and an
+// approval of another queue for one budget line behind a third command,
+// and are combined into one line append. The second clawback's claim part
+// names the claim's stream again, which one commit cannot hold twice: it
+// is taken out and decided again on the claim as the first leaves it,
+// and the others commit unharmed. The claim and the line agree on the
+// 900.00 recovered.
+func TestOneClaimTwiceInOneLineBatch(t *testing.T) {
+	ctx := context.Background()
+	g := &gatedStore{MultiAppender: openStore(t, t.TempDir()), stream: budget.Stream(expansionLine),
+		blocked: make(chan struct{}), release: make(chan struct{})}
+	svc := paymentService(t, g)
+	releasedClaims(t, svc, 10, 1)
+	id := expansionClaimID(0)
+	if _, err := ledger.RecordPaymentResult(ctx, svc, id, bankPaid(payID(0)), treasurerEnv()); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 2; i++ {
+		if err := checkedClaim(ctx, svc, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g.armed.Store(true)
+	holder := make(chan error, 1)
+	go func() {
+		_, err := ledger.ApproveClaim(ctx, svc, expansionClaimID(2), approve("appr1"), approverEnv("appr1"))
+		holder <- err
+	}()
+	<-g.blocked
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	wg.Go(func() { _, errs[0] = ledger.RecordClawback(ctx, svc, id, clawback("r1", "500.00"), treasurerEnv()) })
+	wg.Go(func() { _, errs[1] = ledger.RecordClawback(ctx, svc, id, clawback("r2", "400.00"), treasurerEnv()) })
+	wg.Go(func() {
+		_, errs[2] = ledger.ApproveClaim(ctx, svc, expansionClaimID(1), approve("appr1"), approverEnv("appr1"))
+	})
+	for deadline := time.Now().Add(time.Minute); ledger.QueuedOps(svc, g.stream) < 3; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the three commands did not queue for the line within a minute")
+		}
+	}
+	close(g.release)
+	wg.Wait()
+	if err := <-holder; err != nil {
+		t.Fatal(err)
+	}
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("command %d: %v", i, err)
+		}
+	}
+	c, line := claimState(t, g, id), lineState(t, svc, g)
+	if !c.Recovered.Equal(line.Recovered) || !c.Recovered.Equal(money.MustParse("900.00")) {
+		t.Errorf("claim recovered %s, line %s; want 900.00 both", c.Recovered, line.Recovered)
+	}
+	if approved := checkAgreement(t, svc, g, 3); approved != 2 {
+		t.Errorf("%d claims approved, want claims 1 and 2", approved)
+	}
 }
