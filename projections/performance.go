@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tidwall/btree"
+
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/budget"
 	"github.com/haixi-hrss/fundledger/domain/calendar"
@@ -66,12 +68,17 @@ const allKey = "all"
 // which a late headcount report changes, are tallied per cell and moved by
 // each report of a recipient (performance_retention.go). It is not safe
 // for concurrent use; while a Runner feeds it, query it inside Runner.Read.
+//
+// It is a Freezer: the containers that grow with the log are copy-on-write,
+// so a save takes an image of the model in constant time and writes it
+// while the model goes on (performance_freeze.go).
 type Performance struct {
 	s perfState
-	// cellKeys memoises perfCells: a million-event log touches cells
-	// under a few hundred programme × county × month combinations, and
-	// building twelve keys for each event cost more than folding it.
-	cellKeys map[perfCellsAt][]string
+	// cellsOf memoises perfCells and the cells: a million-event log
+	// touches cells under a few hundred programme × county × month
+	// combinations, and building twelve keys for each event cost more
+	// than folding it.
+	cellsOf map[perfCellsAt]*perfCellGroup
 	// retention holds, by cell key, the jobs retained by the cell's
 	// refund recipients; recipientOf lists, by employer digest, the
 	// tallies it counts in; measures is report's reused scratch. They are
@@ -93,19 +100,33 @@ type perfCellsAt struct {
 	year, month  int
 }
 
-// perfState is the whole model; encoding/json writes map keys sorted, so
-// it is its own canonical form.
+// perfCellGroup is the cells an event counts in: their keys (perfCells)
+// and the cells, writable in generation gen of the cells' map, so a
+// Freeze makes them stale. (A Reset drops every group.)
+type perfCellGroup struct {
+	keys  []string
+	cells []*perfCell
+	gen   uint64
+}
+
+// perfState is the whole model, as it is persisted. The containers that
+// grow with the log are copy-on-write, so that Freeze hands a save an image
+// of them in constant time (performance_freeze.go); the small ones (a
+// budget line, an indicator or a year each) are copied by Freeze.
 type perfState struct {
-	Lines     map[string]perfLine       `json:"lines"`
-	Claims    map[string]perfClaim      `json:"claims"`
-	Cells     map[string]*perfCell      `json:"cells"`
-	Employers map[string]*perfEmployer  `json:"employers"`
-	Hires     map[string]*perfHire      `json:"hires"`
-	Waiting   map[string][]string       `json:"waiting"`
-	Trainees  map[string]*perfTrainee   `json:"trainees"`
-	Values    map[string]map[string]int `json:"values"`
-	Targets   map[string]int            `json:"targets"`
-	Weights   map[string]factor.Weights `json:"weights"`
+	Lines map[string]perfLine
+	// Claims are replaced whole, never changed: they need no clone.
+	Claims    *cowMap[perfClaim]
+	Cells     *cowMap[perfCell]
+	Employers *cowMap[perfEmployer]
+	Hires     *cowMap[perfHire]
+	// Waiting lists, by claim key, the hires recorded before their
+	// claim; a list only grows until it is deleted.
+	Waiting  *btree.Map[string, []string]
+	Trainees *cowMap[perfTrainee]
+	Values   map[string]map[string]int
+	Targets  map[string]int
+	Weights  map[string]factor.Weights
 }
 
 // perfLine is what the model needs of a budget line.
@@ -131,11 +152,11 @@ type perfCell struct {
 	Spent     money.Amount `json:"spent"`
 	Recovered money.Amount `json:"recovered"`
 	// People, Employers and Recipients (of stabilization refunds) are
-	// sets of digests.
-	People     map[string]bool `json:"people,omitempty"`
-	Employers  map[string]bool `json:"employers,omitempty"`
-	Recipients map[string]bool `json:"recipients,omitempty"`
-	Hires      int             `json:"hires,omitempty"`
+	// sets of digests. A copy of the cell shares them (see perfSet).
+	People     perfSet `json:"people"`
+	Employers  perfSet `json:"employers"`
+	Recipients perfSet `json:"recipients"`
+	Hires      int     `json:"hires,omitempty"`
 	// Checked and Insured count the +3, +6 and +12 findings.
 	Checked   [3]int `json:"checked"`
 	Insured   [3]int `json:"insured"`
@@ -156,13 +177,14 @@ func (p *Performance) Name() string { return "performance" }
 
 // Reset implements Projection.
 func (p *Performance) Reset() {
-	p.cellKeys = map[perfCellsAt][]string{}
+	p.cellsOf = map[perfCellsAt]*perfCellGroup{}
 	p.retention, p.recipientOf = nil, nil
 	p.counted.Store(false)
+	// New containers, never the old ones emptied: an image may hold them.
 	p.s = perfState{
-		Lines: map[string]perfLine{}, Claims: map[string]perfClaim{}, Cells: map[string]*perfCell{},
-		Employers: map[string]*perfEmployer{}, Hires: map[string]*perfHire{}, Waiting: map[string][]string{},
-		Trainees: map[string]*perfTrainee{}, Values: map[string]map[string]int{}, Targets: map[string]int{},
+		Lines: map[string]perfLine{}, Claims: newCowMap[perfClaim](nil), Cells: newCowMap(clonePerfCell),
+		Employers: newCowMap(clonePerfEmployer), Hires: newCowMap(clonePerfHire), Waiting: new(btree.Map[string, []string]),
+		Trainees: newCowMap(clonePerfTrainee), Values: map[string]map[string]int{}, Targets: map[string]int{},
 		Weights: map[string]factor.Weights{},
 	}
 }
@@ -273,31 +295,41 @@ func perfCells(prog, county string, d calendar.Date) []string {
 	return keys
 }
 
-// keysOf is perfCells, memoised.
-func (p *Performance) keysOf(prog, county string, d calendar.Date) []string {
+// cellsAt returns the group of cells an event of programme prog in
+// county on date d counts in, for Apply to change, creating them: the
+// same cells for every event until the next Freeze, so an event looks up
+// none of its twelve cells.
+func (p *Performance) cellsAt(prog, county string, d calendar.Date) *perfCellGroup {
 	at := perfCellsAt{prog: prog, county: county, year: d.Year(), month: int(d.Month())}
-	keys, ok := p.cellKeys[at]
+	g, ok := p.cellsOf[at]
 	if !ok {
-		keys = perfCells(prog, county, d)
-		p.cellKeys[at] = keys
+		g = &perfCellGroup{keys: perfCells(prog, county, d)}
+		p.cellsOf[at] = g
 	}
-	return keys
+	if g.cells == nil || g.gen != p.s.Cells.gen {
+		g.cells = g.cells[:0]
+		for _, k := range g.keys {
+			g.cells = append(g.cells, p.cellAt(k))
+		}
+		g.gen = p.s.Cells.gen
+	}
+	return g
 }
 
-// cellAt returns the cell with key, creating it.
+// cellAt returns the cell with key for Apply to change, creating it.
 func (p *Performance) cellAt(k string) *perfCell {
-	c, ok := p.s.Cells[k]
+	c, ok := p.s.Cells.writable(k)
 	if !ok {
 		c = &perfCell{}
-		p.s.Cells[k] = c
+		p.s.Cells.set(k, c)
 	}
 	return c
 }
 
 // touch applies change to every cell an event counts in.
 func (p *Performance) touch(prog, county string, d calendar.Date, change func(*perfCell)) {
-	for _, k := range p.keysOf(prog, county, d) {
-		change(p.cellAt(k))
+	for _, c := range p.cellsAt(prog, county, d).cells {
+		change(c)
 	}
 }
 
@@ -332,38 +364,31 @@ func (p *Performance) spent(e *budget.FundsSpent, env *eventstore.Event) error {
 	if err != nil {
 		return err
 	}
-	cl, known := p.s.Claims[perfDigest("claim", e.ClaimID)]
+	cl, known := p.s.Claims.get(perfDigest("claim", e.ClaimID))
 	d := perfDate(e.At, env)
 	ends := perfEnds(d)
+	var who perfMember
+	if known {
+		who = memberOf(cl.Who)
+	}
 	// perfCells lists four cells per period, month first.
-	for i, k := range p.keysOf(string(l.Programme), string(l.County), d) {
-		c := p.cellAt(k)
+	g := p.cellsAt(string(l.Programme), string(l.County), d)
+	for i, c := range g.cells {
 		c.Spent = c.Spent.Add(e.Amount)
 		if !known {
 			continue
 		}
 		switch cl.Kind {
 		case claim.Person:
-			perfAdd(&c.People, cl.Who)
+			c.People.add(who)
 		case claim.Employer:
-			perfAdd(&c.Employers, cl.Who)
-			if cl.Programme != programme.Stabilization {
-				continue
+			c.Employers.add(who)
+			if cl.Programme == programme.Stabilization && c.Recipients.add(who) {
+				p.addRecipient(cl.Who, g.keys[i], ends[i/4])
 			}
-			if _, in := c.Recipients[cl.Who]; !in {
-				p.addRecipient(cl.Who, k, ends[i/4])
-			}
-			perfAdd(&c.Recipients, cl.Who)
 		}
 	}
 	return nil
-}
-
-func perfAdd(set *map[string]bool, k string) {
-	if *set == nil {
-		*set = map[string]bool{}
-	}
-	(*set)[k] = true
 }
 
 // claimSubmitted keeps whom the claim pays, as a digest, and counts the
@@ -376,13 +401,14 @@ func (p *Performance) claimSubmitted(e *claim.Submitted) {
 		who = perfDigest("person", who)
 	}
 	key := perfDigest("claim", e.ClaimID)
-	p.s.Claims[key] = perfClaim{Programme: e.Programme, County: e.Region, Kind: e.Beneficiary.Kind, Who: who}
-	for _, id := range p.s.Waiting[key] {
-		if h := p.s.Hires[id]; h != nil {
+	p.s.Claims.set(key, &perfClaim{Programme: e.Programme, County: e.Region, Kind: e.Beneficiary.Kind, Who: who})
+	waiting, _ := p.s.Waiting.Get(key)
+	for _, id := range waiting {
+		if h, ok := p.s.Hires.writable(id); ok {
 			p.hire(h, -1)
 			h.Programme, h.County = string(e.Programme), string(e.Region)
 			p.hire(h, 1)
 		}
 	}
-	delete(p.s.Waiting, key)
+	p.s.Waiting.Delete(key)
 }

@@ -100,20 +100,21 @@ type perfTrainee struct {
 	Within      bool          `json:"within,omitempty"`
 }
 
-// employer returns the employer of env's stream, creating it.
+// employer returns the employer of env's stream for Apply to change,
+// creating it.
 func (p *Performance) employer(env *eventstore.Event) *perfEmployer {
 	_, emp := p.employerOf(env)
 	return emp
 }
 
-// employerOf returns the digest and the employer of env's stream,
-// creating it.
+// employerOf returns the digest and the employer of env's stream, for
+// Apply to change, creating it.
 func (p *Performance) employerOf(env *eventstore.Event) (string, *perfEmployer) {
 	d := perfDigest("unit", strings.TrimPrefix(env.Stream, employer.Stream("")))
-	emp, ok := p.s.Employers[d]
+	emp, ok := p.s.Employers.writable(d)
 	if !ok {
 		emp = &perfEmployer{}
-		p.s.Employers[d] = emp
+		p.s.Employers.set(d, emp)
 	}
 	return d, emp
 }
@@ -121,7 +122,7 @@ func (p *Performance) employerOf(env *eventstore.Event) (string, *perfEmployer) 
 // countyOfUnit is an employer's registered county, or the prefecture when
 // the employer is unknown or registered elsewhere.
 func (p *Performance) countyOfUnit(d string) string {
-	if emp, ok := p.s.Employers[d]; ok && region.Code(emp.County).Valid() {
+	if emp, ok := p.s.Employers.get(d); ok && region.Code(emp.County).Valid() {
 		return emp.County
 	}
 	return string(region.Haixi)
@@ -130,20 +131,22 @@ func (p *Performance) countyOfUnit(d string) string {
 func (p *Performance) hireRecorded(e *hire.Recorded, env *eventstore.Event) {
 	id, claimKey := streamKey(env, hire.Stream("")), perfDigest("claim", e.ClaimID)
 	h := &perfHire{Employer: perfDigest("unit", e.Employer), HiredOn: e.HiredOn}
-	if cl, ok := p.s.Claims[claimKey]; ok {
+	if cl, ok := p.s.Claims.get(claimKey); ok {
 		h.Programme, h.County = string(cl.Programme), string(cl.County)
 	} else {
 		h.County = p.countyOfUnit(h.Employer)
 		if e.ClaimID != "" {
-			p.s.Waiting[claimKey] = append(p.s.Waiting[claimKey], id)
+			// An image may hold the list: appending leaves its part as it was.
+			waiting, _ := p.s.Waiting.Get(claimKey)
+			p.s.Waiting.Set(claimKey, append(waiting, id))
 		}
 	}
-	p.s.Hires[id] = h
+	p.s.Hires.set(id, h)
 	p.hire(h, 1)
 }
 
 func (p *Performance) hireFinding(e *hire.InsuredStatusRecorded, env *eventstore.Event) error {
-	h, ok := p.s.Hires[streamKey(env, hire.Stream(""))]
+	h, ok := p.s.Hires.writable(streamKey(env, hire.Stream("")))
 	if !ok {
 		return fmt.Errorf("%s in %s: the hire was never recorded", env.Type, env.Stream)
 	}
@@ -184,12 +187,12 @@ func (p *Performance) traineeCertified(e *trainee.Certified, env *eventstore.Eve
 	if !t.Named {
 		t.County = string(region.Haixi)
 	}
-	p.s.Trainees[streamKey(env, trainee.Stream(""))] = t
+	p.s.Trainees.set(streamKey(env, trainee.Stream("")), t)
 	p.trainee(t, 1)
 }
 
 func (p *Performance) traineePlaced(e *trainee.Placed, env *eventstore.Event) error {
-	t, ok := p.s.Trainees[streamKey(env, trainee.Stream(""))]
+	t, ok := p.s.Trainees.writable(streamKey(env, trainee.Stream("")))
 	if !ok {
 		return fmt.Errorf("%s in %s: the trainee was never certified", env.Type, env.Stream)
 	}

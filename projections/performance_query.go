@@ -150,11 +150,11 @@ func (p *Performance) Total(f PerformanceFilter) (PerformanceRow, error) {
 }
 
 func (p *Performance) hasFigures(prog, county string, per perfPeriod) bool {
-	if _, ok := p.s.Cells[cellKey(prog, county, per.name)]; ok {
+	if _, ok := p.s.Cells.get(cellKey(prog, county, per.name)); ok {
 		return true
 	}
 	for mo := 1; mo <= per.to; mo++ {
-		if _, ok := p.s.Cells[cellKey(prog, county, per.month(mo))]; ok {
+		if _, ok := p.s.Cells.get(cellKey(prog, county, per.month(mo))); ok {
 			return true
 		}
 	}
@@ -184,7 +184,7 @@ func perfCostPer(amount money.Amount, n int) *money.Amount {
 // cell returns a cell's figures, zero where nothing was recorded. The
 // copy shares the cell's sets, which callers only read.
 func (p *Performance) cell(prog, county, per string) perfCell {
-	if c, ok := p.s.Cells[cellKey(prog, county, per)]; ok {
+	if c, ok := p.s.Cells.get(cellKey(prog, county, per)); ok {
 		return *c
 	}
 	return perfCell{}
@@ -205,8 +205,8 @@ func (p *Performance) row(prog, county string, per perfPeriod) PerformanceRow {
 	c := p.cell(prog, county, per.name)
 	r := PerformanceRow{Period: per.name, Programme: prog, County: county,
 		Allocated: c.Allocated, Reserved: c.Reserved, Released: c.Released, Spent: c.Spent, Recovered: c.Recovered,
-		NetSpent: c.Spent.Sub(c.Recovered), PeoplePaid: len(c.People), EmployersPaid: len(c.Employers),
-		RefundRecipients: len(c.Recipients), Hires: c.Hires, TraineesCertified: c.Certified,
+		NetSpent: c.Spent.Sub(c.Recovered), PeoplePaid: c.People.len(), EmployersPaid: c.Employers.len(),
+		RefundRecipients: c.Recipients.len(), Hires: c.Hires, TraineesCertified: c.Certified,
 		TraineesPlacedWithin: c.Within, TraineesPlacedLate: c.Late}
 	r.AllocatedToDate, r.NetSpentToDate = p.toDate(prog, county, per)
 	r.ExecutionRate = perfPercent(r.NetSpentToDate.Decimal(), r.AllocatedToDate.Decimal())
@@ -229,7 +229,7 @@ func (p *Performance) row(prog, county string, per perfPeriod) PerformanceRow {
 // headcount reported for a month at or before end (a perfMonthKey) and
 // the latest reported for a month at least twelve months before that one.
 func (p *Performance) retained(d string, end int) (int, bool) {
-	emp, ok := p.s.Employers[d]
+	emp, ok := p.s.Employers.get(d)
 	if !ok {
 		return 0, false
 	}

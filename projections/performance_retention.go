@@ -129,19 +129,24 @@ func (p *Performance) countedRetention() error {
 // period).
 func (p *Performance) countRetention() error {
 	p.retention = map[string]*perfRetention{}
-	p.recipientOf = make(map[string][]perfRecipientOf, len(p.s.Employers))
-	for key, c := range p.s.Cells {
-		if len(c.Recipients) == 0 {
-			continue
+	p.recipientOf = make(map[string][]perfRecipientOf, p.s.Employers.len())
+	var err error
+	p.s.Cells.scan(func(key string, c *perfCell) bool {
+		if c.Recipients.len() == 0 {
+			return true
 		}
-		per, err := parsePerfPeriod("cell", key[strings.LastIndexByte(key, '|')+1:])
-		if err != nil {
-			return err
+		var per perfPeriod
+		if per, err = parsePerfPeriod("cell", key[strings.LastIndexByte(key, '|')+1:]); err != nil {
+			return false
 		}
 		end, r := perfMonthKey(per.end()), p.tally(key)
-		for d := range c.Recipients {
+		for d := range c.Recipients.index {
 			p.file(d, r, end)
 		}
+		return true
+	})
+	if err != nil {
+		return err
 	}
 	for d, groups := range p.recipientOf {
 		for _, g := range groups {

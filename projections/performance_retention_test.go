@@ -47,12 +47,13 @@ func bruteRetained(emp *perfEmployer, end int) (int, bool) {
 // bruteRetention is the query as it was before the tallies: a loop over
 // the refund recipients of the row's cell.
 func bruteRetention(p *Performance, prog, county string, per perfPeriod) (jobs, unmeasured int) {
-	c, ok := p.s.Cells[cellKey(prog, county, per.name)]
+	c, ok := p.s.Cells.get(cellKey(prog, county, per.name))
 	if !ok {
 		return 0, 0
 	}
-	for d := range c.Recipients {
-		if n, ok := bruteRetained(p.s.Employers[d], perfMonthKey(per.end())); ok {
+	for d := range c.Recipients.index {
+		emp, _ := p.s.Employers.get(d)
+		if n, ok := bruteRetained(emp, perfMonthKey(per.end())); ok {
 			jobs += n
 		} else {
 			unmeasured++

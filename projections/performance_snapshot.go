@@ -46,10 +46,13 @@ type perfRest struct {
 }
 
 // MarshalState implements Projection.
-func (p *Performance) MarshalState() ([]byte, error) {
-	s := &p.s
+func (p *Performance) MarshalState() ([]byte, error) { return p.s.marshal() }
+
+// marshal writes the state: the model's own for MarshalState, a frozen
+// image for Freeze. Trees are scanned in key order, the maps sorted.
+func (s *perfState) marshal() ([]byte, error) {
 	var w stateWriter
-	w.buf = make([]byte, 0, 1<<16+48*len(s.Employers)*12+64*len(s.Cells))
+	w.buf = make([]byte, 0, 1<<16+48*s.Employers.len()*12+64*s.Cells.len())
 	w.buf = append(w.buf, perfMagic...)
 	w.uvarint(uint64(len(s.Lines)))
 	for _, k := range slices.Sorted(maps.Keys(s.Lines)) {
@@ -58,24 +61,24 @@ func (p *Performance) MarshalState() ([]byte, error) {
 		w.str(string(l.Programme))
 		w.str(string(l.County))
 	}
-	w.uvarint(uint64(len(s.Claims)))
-	for _, k := range slices.Sorted(maps.Keys(s.Claims)) {
-		c := s.Claims[k]
+	w.uvarint(uint64(s.Claims.len()))
+	s.Claims.scan(func(k string, c *perfClaim) bool {
 		w.str(k)
 		w.str(string(c.Programme))
 		w.str(string(c.County))
 		w.str(c.Kind)
 		w.str(c.Who)
-	}
-	p.writeEmployers(&w)
-	w.uvarint(uint64(len(s.Cells)))
-	for _, k := range slices.Sorted(maps.Keys(s.Cells)) {
+		return true
+	})
+	s.writeEmployers(&w)
+	w.uvarint(uint64(s.Cells.len()))
+	s.Cells.scan(func(k string, c *perfCell) bool {
 		w.str(k)
-		w.cell(s.Cells[k])
-	}
-	w.uvarint(uint64(len(s.Hires)))
-	for _, k := range slices.Sorted(maps.Keys(s.Hires)) {
-		h := s.Hires[k]
+		w.cell(c)
+		return true
+	})
+	w.uvarint(uint64(s.Hires.len()))
+	s.Hires.scan(func(k string, h *perfHire) bool {
 		w.str(k)
 		w.str(h.Programme)
 		w.str(h.County)
@@ -88,15 +91,16 @@ func (p *Performance) MarshalState() ([]byte, error) {
 			w.date(f.AsOf)
 			w.bool(f.Insured)
 		}
-	}
-	w.uvarint(uint64(len(s.Waiting)))
-	for _, k := range slices.Sorted(maps.Keys(s.Waiting)) {
+		return true
+	})
+	w.uvarint(uint64(s.Waiting.Len()))
+	s.Waiting.Scan(func(k string, hires []string) bool {
 		w.str(k)
-		w.strs(s.Waiting[k])
-	}
-	w.uvarint(uint64(len(s.Trainees)))
-	for _, k := range slices.Sorted(maps.Keys(s.Trainees)) {
-		t := s.Trainees[k]
+		w.strs(hires)
+		return true
+	})
+	w.uvarint(uint64(s.Trainees.len()))
+	s.Trainees.scan(func(k string, t *perfTrainee) bool {
 		w.str(k)
 		w.str(t.Programme)
 		w.str(t.County)
@@ -104,7 +108,8 @@ func (p *Performance) MarshalState() ([]byte, error) {
 		w.date(t.CertifiedOn)
 		w.bool(t.Placed)
 		w.bool(t.Within)
-	}
+		return true
+	})
 	rest, err := marshalState(perfRest{Values: s.Values, Targets: s.Targets, Weights: s.Weights})
 	if err != nil {
 		return nil, fmt.Errorf("performance: %w", err)
@@ -115,21 +120,21 @@ func (p *Performance) MarshalState() ([]byte, error) {
 
 // writeEmployers writes the month table and the employers; half a
 // million headcounts share a few dozen month strings.
-func (p *Performance) writeEmployers(w *stateWriter) {
+func (s *perfState) writeEmployers(w *stateWriter) {
 	index := map[string]int{}
-	for _, emp := range p.s.Employers {
+	s.Employers.scan(func(_ string, emp *perfEmployer) bool {
 		for _, m := range emp.Headcount {
 			index[m.Month] = 0
 		}
-	}
+		return true
+	})
 	months := slices.Sorted(maps.Keys(index))
 	for i, m := range months {
 		index[m] = i
 	}
 	w.strs(months)
-	w.uvarint(uint64(len(p.s.Employers)))
-	for _, k := range slices.Sorted(maps.Keys(p.s.Employers)) {
-		emp := p.s.Employers[k]
+	w.uvarint(uint64(s.Employers.len()))
+	s.Employers.scan(func(k string, emp *perfEmployer) bool {
 		w.str(k)
 		w.str(emp.County)
 		w.uvarint(uint64(len(emp.Headcount)))
@@ -137,14 +142,15 @@ func (p *Performance) writeEmployers(w *stateWriter) {
 			w.uvarint(uint64(index[m.Month]))
 			w.varint(int64(m.Insured))
 		}
-	}
+		return true
+	})
 }
 
 func (w *stateWriter) cell(c *perfCell) {
 	for _, a := range [...]money.Amount{c.Allocated, c.Reserved, c.Released, c.Spent, c.Recovered} {
 		w.str(a.String())
 	}
-	for _, set := range [...]map[string]bool{c.People, c.Employers, c.Recipients} {
+	for _, set := range [...]*perfSet{&c.People, &c.Employers, &c.Recipients} {
 		w.set(set)
 	}
 	w.varint(int64(c.Hires))
@@ -160,35 +166,36 @@ func (w *stateWriter) cell(c *perfCell) {
 }
 
 // Digest sets: a set whose members are all perfDigest's 16 lower-case hex
-// digits, each true, is written as digestSet, the count and each digest's
-// 8 bytes in ascending order (which is the digits' order); any other as
-// textSet, the count and each member's text and flag in order. Sorting
-// the cells' half a million digests as numbers rather than strings is
-// most of what writing the model costs.
+// digits is written as digestSet, the count and each digest's 8 bytes in
+// ascending order (which is the digits' order); any other as textSet, the
+// count and each member's text and a flag, 1, in order. Sorting the
+// cells' half a million digests as numbers rather than strings is most of
+// what writing the model costs. (The flag is the value of the map the
+// sets once were; a member read with a flag of 0, which no release
+// writes, is a member all the same, as it was to the queries.)
 const (
 	textSet   = 0
 	digestSet = 1
 )
 
-func (w *stateWriter) set(set map[string]bool) {
-	nums := make([]uint64, 0, len(set))
-	for k, in := range set {
-		n, ok := parseDigest(k)
-		if !ok || !in {
-			nums = nil
-			break
+// set writes s from its lists alone, which a frozen cell keeps at their
+// length (see perfSet).
+func (w *stateWriter) set(s *perfSet) {
+	if len(s.others) > 0 {
+		members := slices.Clone(s.others)
+		for _, d := range s.digests {
+			members = append(members, fmt.Sprintf("%016x", d))
 		}
-		nums = append(nums, n)
-	}
-	if nums == nil && len(set) > 0 {
+		slices.Sort(members)
 		w.buf = append(w.buf, textSet)
-		w.uvarint(uint64(len(set)))
-		for _, k := range slices.Sorted(maps.Keys(set)) {
+		w.uvarint(uint64(len(members)))
+		for _, k := range members {
 			w.str(k)
-			w.bool(set[k])
+			w.bool(true)
 		}
 		return
 	}
+	nums := slices.Clone(s.digests)
 	slices.Sort(nums)
 	w.buf = append(w.buf, digestSet)
 	w.uvarint(uint64(len(nums)))
@@ -237,6 +244,9 @@ func (p *Performance) UnmarshalState(data []byte) error {
 	return nil
 }
 
+// read fills the model from the state. The keys of every collection are
+// written in order, so each is appended to its tree (Load); a key out of
+// order would still be put in its place.
 func (p *Performance) read(r *stateReader) error {
 	s := &p.s
 	for range r.count() {
@@ -245,12 +255,12 @@ func (p *Performance) read(r *stateReader) error {
 	}
 	for range r.count() {
 		k := r.str()
-		s.Claims[k] = perfClaim{Programme: programme.Code(r.str()), County: region.Code(r.str()), Kind: r.str(), Who: r.str()}
+		s.Claims.load(k, &perfClaim{Programme: programme.Code(r.str()), County: region.Code(r.str()), Kind: r.str(), Who: r.str()})
 	}
 	p.readEmployers(r)
 	for range r.count() {
 		k := r.str()
-		s.Cells[k] = r.cell()
+		s.Cells.load(k, r.cell())
 	}
 	for range r.count() {
 		k := r.str()
@@ -262,15 +272,15 @@ func (p *Performance) read(r *stateReader) error {
 				h.Findings[months] = perfFinding{AsOf: r.date(), Insured: r.bool()}
 			}
 		}
-		s.Hires[k] = h
+		s.Hires.load(k, h)
 	}
 	for range r.count() {
 		k := r.str()
-		s.Waiting[k] = r.strs()
+		s.Waiting.Load(k, r.strs())
 	}
 	for range r.count() {
 		k := r.str()
-		s.Trainees[k] = &perfTrainee{Programme: r.str(), County: r.str(), Named: r.bool(), CertifiedOn: r.date(), Placed: r.bool(), Within: r.bool()}
+		s.Trainees.load(k, &perfTrainee{Programme: r.str(), County: r.str(), Named: r.bool(), CertifiedOn: r.date(), Placed: r.bool(), Within: r.bool()})
 	}
 	tail := r.bytes(r.count())
 	if r.err != nil {
@@ -311,7 +321,7 @@ func (p *Performance) readEmployers(r *stateReader) {
 				emp.Headcount[i] = perfMonth{Month: months[m], Insured: int(r.varint())}
 			}
 		}
-		p.s.Employers[k] = emp
+		p.s.Employers.load(k, emp)
 	}
 }
 
@@ -324,7 +334,7 @@ func (r *stateReader) cell() *perfCell {
 		}
 		*a = v
 	}
-	for _, set := range [...]*map[string]bool{&c.People, &c.Employers, &c.Recipients} {
+	for _, set := range [...]*perfSet{&c.People, &c.Employers, &c.Recipients} {
 		*set = r.set()
 	}
 	c.Hires = int(r.varint())
@@ -338,33 +348,41 @@ func (r *stateReader) cell() *perfCell {
 	return c
 }
 
-func (r *stateReader) set() map[string]bool {
+func (r *stateReader) set() perfSet {
+	var set perfSet
 	kind := r.bytes(1)
 	n := r.count()
 	if r.err != nil || n == 0 {
-		return nil
+		return set
 	}
-	set := make(map[string]bool, n)
+	set.index = make(map[string]struct{}, n)
+	switch kind[0] {
+	case digestSet:
+		set.digests = make([]uint64, 0, n)
+	case textSet:
+		set.others = make([]string, 0, n)
+	}
 	switch kind[0] {
 	case digestSet:
 		var text [16]byte
 		for range n {
 			b := r.bytes(8)
 			if len(b) < 8 {
-				return nil
+				return perfSet{}
 			}
 			hex.Encode(text[:], b)
-			set[string(text[:])] = true
+			set.add(perfMember{text: string(text[:]), digest: binary.BigEndian.Uint64(b), isDigest: true})
 		}
 	case textSet:
 		for range n {
 			k := r.str()
-			set[k] = r.bool()
+			r.bool()
+			set.add(memberOf(k))
 		}
 	default:
 		r.fail(fmt.Errorf("a set of kind %d", kind[0]))
 	}
-	if len(set) != n && r.err == nil {
+	if set.len() != n && r.err == nil {
 		r.fail(errors.New("a set lists a member twice"))
 	}
 	return set

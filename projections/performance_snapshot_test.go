@@ -3,7 +3,9 @@ package projections
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/haixi-hrss/fundledger/domain/calendar"
@@ -16,34 +18,114 @@ import (
 // field the binary form forgot to write or read shows in a round trip.
 func fullPerfState() perfState {
 	d := calendar.MustParse
-	return perfState{
-		Lines:  map[string]perfLine{"l1": {Programme: "stabilization", County: "632801"}, "l2": {Programme: "expansion", County: "632802"}},
-		Claims: map[string]perfClaim{"c1": {Programme: "stabilization", County: "632801", Kind: "employer", Who: "u1"}},
-		Cells: map[string]*perfCell{
-			"all|all|2025": {Allocated: money.MustParse("100.10"), Reserved: money.MustParse("-2.5"), Released: money.MustParse("3"),
-				Spent: money.MustParse("4.04"), Recovered: money.MustParse("999999999999.99"),
-				People: map[string]bool{"p1": true, "p2": false}, Employers: map[string]bool{perfDigest("unit", "a"): true, perfDigest("unit", "b"): true}, Recipients: map[string]bool{"u1": true},
-				Hires: 7, Checked: [3]int{1, 2, 3}, Insured: [3]int{1, -1, 0}, Certified: 4, Within: 2, Late: 1},
-			"x|632801|2025-01": {},
-		},
-		Employers: map[string]*perfEmployer{
-			"u1": {County: "632801", Headcount: []perfMonth{{"2024-12", 30}, {"2025-01", 31}}},
-			"u2": {County: "632802", Headcount: []perfMonth{{"2025-01", 0}, {"2025-02", 2}}},
-		},
-		Hires: map[string]*perfHire{"h1": {Programme: "expansion", County: "632802", Employer: "u2", HiredOn: d("2025-01-15"),
-			Findings: map[int]perfFinding{3: {AsOf: d("2025-04-15"), Insured: true}, 6: {AsOf: d("2025-07-15")}}}},
-		Waiting:  map[string][]string{"c9": {"h1", "h2"}},
-		Trainees: map[string]*perfTrainee{"t1": {Programme: "vocational-training", County: "632803", Named: true, CertifiedOn: d("2025-02-01"), Placed: true, Within: true}},
-		Values:   map[string]map[string]int{"632801|2025|newUrbanJobs": {"2025-01": 12}},
-		Targets:  map[string]int{"632801|2025|newUrbanJobs": 5400},
-		Weights:  map[string]factor.Weights{"2026": {Tasks: decimal.RequireFromString("0.3"), Outcomes: decimal.RequireFromString("0.2")}},
+	s := NewPerformance().s
+	s.Lines = map[string]perfLine{"l1": {Programme: "stabilization", County: "632801"}, "l2": {Programme: "expansion", County: "632802"}}
+	s.Claims.set("c1", &perfClaim{Programme: "stabilization", County: "632801", Kind: "employer", Who: "u1"})
+	s.Cells.set("all|all|2025", &perfCell{Allocated: money.MustParse("100.10"), Reserved: money.MustParse("-2.5"), Released: money.MustParse("3"),
+		Spent: money.MustParse("4.04"), Recovered: money.MustParse("999999999999.99"),
+		People: perfSetOf("p2", perfDigest("person", "x"), "p1"), Employers: perfSetOf(perfDigest("unit", "a"), perfDigest("unit", "b")), Recipients: perfSetOf("u1"),
+		Hires: 7, Checked: [3]int{1, 2, 3}, Insured: [3]int{1, -1, 0}, Certified: 4, Within: 2, Late: 1})
+	s.Cells.set("x|632801|2025-01", &perfCell{})
+	s.Employers.set("u1", &perfEmployer{County: "632801", Headcount: []perfMonth{{"2024-12", 30}, {"2025-01", 31}}})
+	s.Employers.set("u2", &perfEmployer{County: "632802", Headcount: []perfMonth{{"2025-01", 0}, {"2025-02", 2}}})
+	s.Hires.set("h1", &perfHire{Programme: "expansion", County: "632802", Employer: "u2", HiredOn: d("2025-01-15"),
+		Findings: map[int]perfFinding{3: {AsOf: d("2025-04-15"), Insured: true}, 6: {AsOf: d("2025-07-15")}}})
+	s.Waiting.Set("c9", []string{"h1", "h2"})
+	s.Trainees.set("t1", &perfTrainee{Programme: "vocational-training", County: "632803", Named: true, CertifiedOn: d("2025-02-01"), Placed: true, Within: true})
+	s.Values = map[string]map[string]int{"632801|2025|newUrbanJobs": {"2025-01": 12}}
+	s.Targets = map[string]int{"632801|2025|newUrbanJobs": 5400}
+	s.Weights = map[string]factor.Weights{"2026": {Tasks: decimal.RequireFromString("0.3"), Outcomes: decimal.RequireFromString("0.2")}}
+	return s
+}
+
+// perfSetOf returns a set of members.
+func perfSetOf(members ...string) perfSet {
+	var s perfSet
+	for _, m := range members {
+		s.add(memberOf(m))
 	}
+	return s
+}
+
+// perfPlain is a state in plain maps, for the tests to walk and to
+// compare: its JSON is the whole state, keys sorted.
+type perfPlain struct {
+	Lines     map[string]perfLine       `json:"lines"`
+	Claims    map[string]*perfClaim     `json:"claims"`
+	Cells     map[string]plainCell      `json:"cells"`
+	Employers map[string]*perfEmployer  `json:"employers"`
+	Hires     map[string]*perfHire      `json:"hires"`
+	Waiting   map[string][]string       `json:"waiting"`
+	Trainees  map[string]*perfTrainee   `json:"trainees"`
+	Values    map[string]map[string]int `json:"values"`
+	Targets   map[string]int            `json:"targets"`
+	Weights   map[string]factor.Weights `json:"weights"`
+}
+
+// plainCell is a cell with its sets' members sorted, in place of the
+// sets themselves in its JSON.
+type plainCell struct {
+	*perfCell
+	People     []string `json:"people"`
+	Employers  []string `json:"employers"`
+	Recipients []string `json:"recipients"`
+}
+
+// plainOf returns s in plain maps.
+func plainOf(t *testing.T, s *perfState) perfPlain {
+	t.Helper()
+	if n, m := reflect.TypeFor[perfState]().NumField(), reflect.TypeFor[perfPlain]().NumField(); n != m {
+		t.Fatalf("perfState has %d fields, perfPlain %d: add the new one to perfPlain and plainOf", n, m)
+	}
+	p := perfPlain{Lines: s.Lines, Claims: map[string]*perfClaim{}, Cells: map[string]plainCell{}, Employers: map[string]*perfEmployer{},
+		Hires: map[string]*perfHire{}, Waiting: mapOf(s.Waiting), Trainees: map[string]*perfTrainee{},
+		Values: s.Values, Targets: s.Targets, Weights: s.Weights}
+	s.Cells.scan(func(k string, c *perfCell) bool {
+		p.Cells[k] = plainCell{perfCell: c, People: sortedMembers(t, c.People), Employers: sortedMembers(t, c.Employers),
+			Recipients: sortedMembers(t, c.Recipients)}
+		return true
+	})
+	s.Claims.scan(func(k string, c *perfClaim) bool { p.Claims[k] = c; return true })
+	s.Employers.scan(func(k string, e *perfEmployer) bool { p.Employers[k] = e; return true })
+	s.Hires.scan(func(k string, h *perfHire) bool { p.Hires[k] = h; return true })
+	s.Trainees.scan(func(k string, tr *perfTrainee) bool { p.Trainees[k] = tr; return true })
+	return p
+}
+
+// sortedMembers returns set's members, sorted, after checking that its
+// lists and its index hold the same members.
+func sortedMembers(t *testing.T, set perfSet) []string {
+	t.Helper()
+	members := slices.Clone(set.others)
+	for _, d := range set.digests {
+		members = append(members, fmt.Sprintf("%016x", d))
+	}
+	if len(set.index) != len(members) {
+		t.Fatalf("a set lists %d members and indexes %d", len(members), len(set.index))
+	}
+	for _, m := range members {
+		if _, ok := set.index[m]; !ok {
+			t.Fatalf("member %q is not in its set's index", m)
+		}
+	}
+	slices.Sort(members)
+	return members
+}
+
+// plainJSON is the JSON of s in plain maps.
+func plainJSON(t *testing.T, s *perfState) []byte {
+	t.Helper()
+	data, err := marshalState(plainOf(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 // requireEverySet fails on a field of a record type that is zero in every
 // record of the fixture, so a field added to a record later must be set
 // in the fixture, and so is covered by the round trip.
-func requireEverySet(t *testing.T, state *perfState) {
+func requireEverySet(t *testing.T, state *perfPlain) {
 	t.Helper()
 	set := map[reflect.Type]map[int]bool{}
 	var walk func(v reflect.Value)
@@ -60,7 +142,7 @@ func requireEverySet(t *testing.T, state *perfState) {
 				walk(v.Index(i))
 			}
 		case reflect.Struct:
-			if v.Type().PkgPath() != reflect.TypeFor[perfState]().PkgPath() {
+			if v.Type().PkgPath() != reflect.TypeFor[perfPlain]().PkgPath() {
 				return // amounts, dates, weights: values, not records
 			}
 			if set[v.Type()] == nil {
@@ -90,11 +172,9 @@ func requireEverySet(t *testing.T, state *perfState) {
 func TestPerformanceStateRoundTrip(t *testing.T) {
 	p := NewPerformance()
 	p.s = fullPerfState()
-	requireEverySet(t, &p.s)
-	wantJSON, err := marshalState(p.s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plain := plainOf(t, &p.s)
+	requireEverySet(t, &plain)
+	wantJSON := plainJSON(t, &p.s)
 	data, err := p.MarshalState()
 	if err != nil {
 		t.Fatal(err)
@@ -107,11 +187,7 @@ func TestPerformanceStateRoundTrip(t *testing.T) {
 	if err := back.UnmarshalState(data); err != nil {
 		t.Fatal(err)
 	}
-	gotJSON, err := marshalState(back.s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(gotJSON, wantJSON) {
+	if gotJSON := plainJSON(t, &back.s); !bytes.Equal(gotJSON, wantJSON) {
 		t.Fatalf("restored model differs:\n got %s\nwant %s", gotJSON, wantJSON)
 	}
 	redo, _ := back.MarshalState()
@@ -120,6 +196,7 @@ func TestPerformanceStateRoundTrip(t *testing.T) {
 	}
 	// The restored model keeps folding: its maps are writable.
 	back.s.Targets["k"], back.s.Lines["k"] = 1, perfLine{}
+	back.s.Cells.set("k", &perfCell{})
 }
 
 func TestPerformanceStateRefusesDamage(t *testing.T) {
@@ -129,7 +206,7 @@ func TestPerformanceStateRefusesDamage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	oldJSON, _ := marshalState(p.s)
+	oldJSON := plainJSON(t, &p.s)
 	back := NewPerformance()
 	if err := back.UnmarshalState(oldJSON); !errors.Is(err, ErrSnapshotFormat) {
 		t.Fatalf("the JSON state of earlier releases: %v, want ErrSnapshotFormat", err)
@@ -139,7 +216,7 @@ func TestPerformanceStateRefusesDamage(t *testing.T) {
 		if err := back.UnmarshalState(data[:n]); err == nil {
 			t.Fatalf("the state cut to %d of %d bytes was accepted", n, len(data))
 		}
-		if len(back.s.Lines) != 0 || len(back.s.Cells) != 0 {
+		if len(back.s.Lines) != 0 || back.s.Cells.len() != 0 {
 			t.Fatalf("a refused state at %d bytes left the model filled", n)
 		}
 	}
@@ -172,8 +249,9 @@ func TestPerformanceStateRefusesDamage(t *testing.T) {
 			a, c := perfDigest("unit", "a"), perfDigest("unit", "b")
 			lo, hi := min(a, c), max(a, c)
 			var first, second stateWriter
-			first.set(map[string]bool{lo: true})
-			second.set(map[string]bool{hi: true})
+			one, other := perfSetOf(lo), perfSetOf(hi)
+			first.set(&one)
+			second.set(&other)
 			i := bytes.Index(b, first.buf[2:])
 			j := bytes.Index(b, second.buf[2:])
 			if i < 0 || j != i+8 {
