@@ -43,8 +43,12 @@ type PaymentBatch struct {
 // PaymentBatches is the treasurers' read model of payment batches. It is
 // not safe for concurrent use; while a Runner feeds it, query it inside
 // Runner.Read.
+//
+// Every batch is kept, so the model grows with the log; the batches are a
+// copy-on-write map, so that Freeze hands a save all of them in constant
+// time (batches_freeze.go).
 type PaymentBatches struct {
-	batches map[string]*PaymentBatch
+	batches *cowMap[PaymentBatch]
 	// index finds an item of a batch by claim and instalment; it is
 	// derived from the items and rebuilt on restore.
 	index map[string]map[string]int
@@ -62,13 +66,14 @@ func (p *PaymentBatches) Name() string { return "payment-batches" }
 
 // Reset implements Projection.
 func (p *PaymentBatches) Reset() {
-	p.batches = map[string]*PaymentBatch{}
+	// A new map, never the old one emptied: an image may hold it.
+	p.batches = newCowMap(clonePaymentBatch)
 	p.index = map[string]map[string]int{}
 }
 
 // Batch returns batch id with its items.
 func (p *PaymentBatches) Batch(id string) (PaymentBatch, bool) {
-	b, ok := p.batches[id]
+	b, ok := p.batches.get(id)
 	if !ok {
 		return PaymentBatch{}, false
 	}
@@ -80,15 +85,15 @@ func (p *PaymentBatches) Batch(id string) (PaymentBatch, bool) {
 // Batches returns the batches with status st (every batch when st is
 // empty), by ID, without their items.
 func (p *PaymentBatches) Batches(st paymentbatch.Status) []PaymentBatch {
-	out := make([]PaymentBatch, 0, len(p.batches))
-	for _, b := range p.batches {
+	out := make([]PaymentBatch, 0, p.batches.len())
+	p.batches.scan(func(_ string, b *PaymentBatch) bool {
 		if st == "" || b.Status == st {
 			s := *b
 			s.Items = nil
 			out = append(out, s)
 		}
-	}
-	slices.SortFunc(out, func(a, b PaymentBatch) int { return strings.Compare(a.ID, b.ID) })
+		return true
+	})
 	return out
 }
 
@@ -97,7 +102,7 @@ func (p *PaymentBatches) Batches(st paymentbatch.Status) []PaymentBatch {
 func (p *PaymentBatches) Apply(ev domain.Event, env *eventstore.Event) error {
 	switch e := ev.(type) {
 	case *paymentbatch.Opened:
-		p.batches[e.BatchID] = &PaymentBatch{ID: e.BatchID, Scope: e.Scope, Status: paymentbatch.StatusOpen, OpenedBy: e.Actor, OpenedAt: e.At}
+		p.batches.set(e.BatchID, &PaymentBatch{ID: e.BatchID, Scope: e.Scope, Status: paymentbatch.StatusOpen, OpenedBy: e.Actor, OpenedAt: e.At})
 		p.index[e.BatchID] = map[string]int{}
 	case *paymentbatch.ItemAdded:
 		return p.batch(env, func(b *PaymentBatch, idx map[string]int) error {
@@ -142,7 +147,7 @@ func (p *PaymentBatches) Apply(ev domain.Event, env *eventstore.Event) error {
 
 func (p *PaymentBatches) batch(env *eventstore.Event, change func(*PaymentBatch, map[string]int) error) error {
 	id := strings.TrimPrefix(env.Stream, paymentbatch.Stream(""))
-	b, ok := p.batches[id]
+	b, ok := p.batches.writable(id)
 	if !ok {
 		return fmt.Errorf("%s in %s: payment batch %q was never opened", env.Type, env.Stream, id)
 	}
@@ -193,12 +198,16 @@ func itemKey(claimID string, instalment int) string {
 
 // MarshalState implements Projection: the batches sorted by ID, each with
 // its items in the order they were added.
-func (p *PaymentBatches) MarshalState() ([]byte, error) {
-	out := make([]*PaymentBatch, 0, len(p.batches))
-	for _, b := range p.batches {
+func (p *PaymentBatches) MarshalState() ([]byte, error) { return marshalBatches(p.batches) }
+
+// marshalBatches writes the state of the batches in m: the model's own
+// for MarshalState, a frozen copy for Freeze.
+func marshalBatches(m *cowMap[PaymentBatch]) ([]byte, error) {
+	out := make([]*PaymentBatch, 0, m.len())
+	m.scan(func(_ string, b *PaymentBatch) bool {
 		out = append(out, b)
-	}
-	slices.SortFunc(out, func(a, b *PaymentBatch) int { return strings.Compare(a.ID, b.ID) })
+		return true
+	})
 	return json.Marshal(out)
 }
 
@@ -210,7 +219,7 @@ func (p *PaymentBatches) UnmarshalState(data []byte) error {
 	}
 	p.Reset()
 	for _, b := range bs {
-		p.batches[b.ID] = b
+		p.batches.set(b.ID, b)
 		idx := make(map[string]int, len(b.Items))
 		for i, it := range b.Items {
 			idx[itemKey(it.ClaimID, it.Instalment)] = i

@@ -28,8 +28,8 @@ func TestFrozenImagesKeepTheirCheckpoint(t *testing.T) {
 			freezers = append(freezers, p)
 		}
 	}
-	if len(freezers) < 4 {
-		t.Fatalf("%d models freeze their state, want at least budgets, claims, trail and anomalies", len(freezers))
+	if len(freezers) < 6 {
+		t.Fatalf("%d models freeze their state, want at least budgets, claims, trail, anomalies, performance and payment batches", len(freezers))
 	}
 	// apply feeds p as the runner does: no ledger record, no event of a
 	// type p ignores, a nil event where p needs only the envelope.
@@ -86,7 +86,9 @@ func TestFrozenImagesKeepTheirCheckpoint(t *testing.T) {
 				changed++
 			}
 		}
-		if changed < 2 {
+		// The generated ledger has no payment batches (their own test is
+		// projections' TestPaymentBatchesFreezeKeepsItsImage).
+		if changed < 2 && p.Name() != "payment-batches" {
 			t.Errorf("%s changed in %d of the parts; the comparison proves little", p.Name(), changed)
 		}
 	}
