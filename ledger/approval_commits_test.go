@@ -157,6 +157,36 @@ func (g *gatedStore) AppendMulti(ctx context.Context, parts ...eventstore.Stream
 	return g.MultiAppender.AppendMulti(ctx, parts...)
 }
 
+// gatedLine returns a gatedStore on a new ledger that holds the
+// expansion line's first append once armed.
+func gatedLine(t *testing.T) *gatedStore {
+	return &gatedStore{MultiAppender: openStore(t, t.TempDir()), stream: budget.Stream(expansionLine),
+		blocked: make(chan struct{}), release: make(chan struct{})}
+}
+
+// holdLine arms g and approves claim i on svc, whose line append g then
+// holds; it returns once it does, with the approval's outcome to come.
+func holdLine(ctx context.Context, g *gatedStore, svc *ledger.Service, i int) <-chan error {
+	g.armed.Store(true)
+	holder := make(chan error, 1)
+	go func() {
+		_, err := ledger.ApproveClaim(ctx, svc, expansionClaimID(i), approve("appr1"), approverEnv("appr1"))
+		holder <- err
+	}()
+	<-g.blocked
+	return holder
+}
+
+// waitQueued waits until n commands queue on svc for g's stream.
+func waitQueued(t *testing.T, svc *ledger.Service, g *gatedStore, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ledger.QueuedOps(svc, g.stream) < n; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d commands did not queue for %s within a minute", n, g.stream)
+		}
+	}
+}
+
 func (g *gatedStore) gate(stream string) {
 	if stream == g.stream && g.armed.CompareAndSwap(true, false) {
 		close(g.blocked)
@@ -171,17 +201,10 @@ func (g *gatedStore) gate(stream string) {
 // the key and is refused as a mismatch, reserving nothing.
 func TestApproveClaimsUnderOneKeyInOneBatch(t *testing.T) {
 	ctx := context.Background()
-	g := &gatedStore{MultiAppender: openStore(t, t.TempDir()), stream: budget.Stream(expansionLine),
-		blocked: make(chan struct{}), release: make(chan struct{})}
+	g := gatedLine(t)
 	svc := approvalService(t, g)
 	setUpClaims(t, svc, 10, 3)
-	g.armed.Store(true)
-	holder := make(chan error, 1)
-	go func() {
-		_, err := ledger.ApproveClaim(ctx, svc, expansionClaimID(2), approve("appr1"), approverEnv("appr1"))
-		holder <- err
-	}()
-	<-g.blocked
+	holder := holdLine(ctx, g, svc, 2)
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
 	for i := range 2 {
@@ -190,11 +213,7 @@ func TestApproveClaimsUnderOneKeyInOneBatch(t *testing.T) {
 		})
 	}
 	// Both queue for the line behind the holder before it lets go.
-	for deadline := time.Now().Add(time.Minute); ledger.QueuedOps(svc, g.stream) < 2; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the two approvals did not queue for the line within a minute")
-		}
-	}
+	waitQueued(t, svc, g, 2)
 	close(g.release)
 	wg.Wait()
 	if err := <-holder; err != nil {
@@ -232,17 +251,10 @@ func TestApproveClaimsUnderOneKeyInOneBatch(t *testing.T) {
 // reserved nothing (no reservation to release).
 func TestApprovalTakenOutOfTheLineBatchWhenItsClaimMoved(t *testing.T) {
 	ctx := context.Background()
-	g := &gatedStore{MultiAppender: openStore(t, t.TempDir()), stream: budget.Stream(expansionLine),
-		blocked: make(chan struct{}), release: make(chan struct{})}
+	g := gatedLine(t)
 	svc, other := approvalService(t, g), approvalService(t, g)
 	setUpClaims(t, svc, 10, 3)
-	g.armed.Store(true)
-	holder := make(chan error, 1)
-	go func() {
-		_, err := ledger.ApproveClaim(ctx, svc, expansionClaimID(2), approve("appr1"), approverEnv("appr1"))
-		holder <- err
-	}()
-	<-g.blocked
+	holder := holdLine(ctx, g, svc, 2)
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
 	for i := range 2 {
@@ -250,11 +262,7 @@ func TestApprovalTakenOutOfTheLineBatchWhenItsClaimMoved(t *testing.T) {
 			_, errs[i] = ledger.ApproveClaim(ctx, svc, expansionClaimID(i), approve("appr1"), keyedApproverEnv("appr1", fmt.Sprint("approve-", i)))
 		})
 	}
-	for deadline := time.Now().Add(time.Minute); ledger.QueuedOps(svc, g.stream) < 2; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the two approvals did not queue for the line within a minute")
-		}
-	}
+	waitQueued(t, svc, g, 2)
 	reject := claim.Reject{Reason: "forged contract", Actor: "appr2", Role: role.Approver, At: claimAt}
 	if _, err := ledger.RejectClaim(ctx, other, expansionClaimID(1), reject, approverEnv("appr2")); err != nil {
 		t.Fatal(err)

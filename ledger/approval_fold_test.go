@@ -13,10 +13,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/budget"
 	"github.com/haixi-hrss/fundledger/domain/claim"
-	"github.com/haixi-hrss/fundledger/domain/expansion"
 	"github.com/haixi-hrss/fundledger/domain/identity"
-	"github.com/haixi-hrss/fundledger/domain/policy"
-	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/ledger"
@@ -70,19 +67,7 @@ func reviewedClaim(t testing.TB, svc *ledger.Service, i int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vs, err := policy.Seed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := policy.Select(vs, programme.Expansion, claimEffective)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := expansion.Assess(v, claimEffective, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	check := claim.Check{Assessment: a, Policy: v, Actor: "clerk1", Role: role.Clerk, At: claimAt}
+	check := checkOf(t, f)
 	if _, err := ledger.HandleNext(ctx, svc, ledger.ClaimAggregate(expansionClaimID(i)), ledger.Command{ID: uuid.New(), Payload: check},
 		func(s claim.State) ([]domain.Event, error) { return claim.Decide(s, check) }, sub); err != nil {
 		t.Fatal(err)

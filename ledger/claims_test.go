@@ -17,7 +17,6 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/expansion"
 	"github.com/haixi-hrss/fundledger/domain/identity"
 	"github.com/haixi-hrss/fundledger/domain/money"
-	"github.com/haixi-hrss/fundledger/domain/policy"
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
 	"github.com/haixi-hrss/fundledger/domain/role"
@@ -93,19 +92,11 @@ func onClaim(t *testing.T, svc *ledger.Service, id string, cmd claim.Command) {
 // checkExpansion assesses f under the seeded policy in force and records it.
 func checkExpansion(t *testing.T, svc *ledger.Service, id string, f expansion.Facts) {
 	t.Helper()
-	vs, err := policy.Seed()
-	if err != nil {
-		t.Fatal(err)
+	check := checkOf(t, f)
+	if !check.Assessment.Eligible {
+		t.Fatalf("assessment %+v, want an eligible hire", check.Assessment)
 	}
-	v, err := policy.Select(vs, programme.Expansion, claimEffective)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := expansion.Assess(v, claimEffective, f)
-	if err != nil || !a.Eligible {
-		t.Fatalf("assessment eligible=%v err=%v, want an eligible hire", a.Eligible, err)
-	}
-	onClaim(t, svc, id, claim.Check{Assessment: a, Policy: v, Actor: "clerk1", Role: role.Clerk, At: claimAt})
+	onClaim(t, svc, id, check)
 }
 
 func approveExpansion(t *testing.T, svc *ledger.Service, id string) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/haixi-hrss/fundledger/domain/budget"
 	"github.com/haixi-hrss/fundledger/domain/claim"
@@ -107,8 +106,7 @@ func TestMoneyMovesAfterTheClaimWithoutMultiAppends(t *testing.T) {
 // 900.00 recovered.
 func TestOneClaimTwiceInOneLineBatch(t *testing.T) {
 	ctx := context.Background()
-	g := &gatedStore{MultiAppender: openStore(t, t.TempDir()), stream: budget.Stream(expansionLine),
-		blocked: make(chan struct{}), release: make(chan struct{})}
+	g := gatedLine(t)
 	svc := paymentService(t, g)
 	releasedClaims(t, svc, 10, 1)
 	id := expansionClaimID(0)
@@ -120,13 +118,7 @@ func TestOneClaimTwiceInOneLineBatch(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	g.armed.Store(true)
-	holder := make(chan error, 1)
-	go func() {
-		_, err := ledger.ApproveClaim(ctx, svc, expansionClaimID(2), approve("appr1"), approverEnv("appr1"))
-		holder <- err
-	}()
-	<-g.blocked
+	holder := holdLine(ctx, g, svc, 2)
 	errs := make([]error, 3)
 	var wg sync.WaitGroup
 	wg.Go(func() { _, errs[0] = ledger.RecordClawback(ctx, svc, id, clawback("r1", "500.00"), treasurerEnv()) })
@@ -134,11 +126,7 @@ func TestOneClaimTwiceInOneLineBatch(t *testing.T) {
 	wg.Go(func() {
 		_, errs[2] = ledger.ApproveClaim(ctx, svc, expansionClaimID(1), approve("appr1"), approverEnv("appr1"))
 	})
-	for deadline := time.Now().Add(time.Minute); ledger.QueuedOps(svc, g.stream) < 3; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the three commands did not queue for the line within a minute")
-		}
-	}
+	waitQueued(t, svc, g, 3)
 	close(g.release)
 	wg.Wait()
 	if err := <-holder; err != nil {

@@ -1,11 +1,9 @@
 package projections
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
@@ -91,76 +89,15 @@ func batchAnswers(t *testing.T, p *PaymentBatches) string {
 	return string(data)
 }
 
-// TestPaymentBatchesFreezeKeepsItsImage is the performance model's test
-// (TestPerformanceFreezeKeepsItsImage) for the payment batches: images
-// taken between the parts of a history, marshalled on another goroutine
-// while the next part is applied or only at the end, after a restore and
-// a reset, write exactly what MarshalState wrote when each was taken and
-// restore to the same answers; and the model fed through the freezes ends
-// as one fed without them.
+// TestPaymentBatchesFreezeKeepsItsImage runs checkFreezeHistory on the
+// payment batches: every image writes exactly what MarshalState wrote when
+// it was taken and restores to the same answers; and the model fed
+// through the freezes ends as one fed without them.
 func TestPaymentBatchesFreezeKeepsItsImage(t *testing.T) {
 	for seed := range uint64(4) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			evs := batchHistory(seed)
-			p := NewPaymentBatches()
-			const parts = 8
-			size := (len(evs) + parts - 1) / parts
-			type image struct {
-				part      int
-				marshal   func() ([]byte, error)
-				want, got []byte
-				answers   string
-			}
-			var images []*image
-			for part := range parts {
-				lo, hi := part*size, min((part+1)*size, len(evs))
-				want, err := p.MarshalState()
-				if err != nil {
-					t.Fatal(err)
-				}
-				im := &image{part: part, want: want, answers: batchAnswers(t, p), marshal: p.Freeze()}
-				images = append(images, im)
-				var merr error
-				var wg sync.WaitGroup
-				if part%2 == 0 {
-					wg.Go(func() { im.got, merr = im.marshal() })
-				}
-				switch part {
-				case 3:
-					if err := p.UnmarshalState(want); err != nil {
-						t.Fatal(err)
-					}
-				case 5:
-					p.Reset()
-					feedEvents(t, p, evs[:lo])
-				}
-				feedEvents(t, p, evs[lo:hi])
-				wg.Wait()
-				if merr != nil {
-					t.Fatal(merr)
-				}
-				if now, _ := p.MarshalState(); bytes.Equal(now, want) {
-					t.Fatalf("part %d changed nothing; the comparison proves little", part)
-				}
-			}
-			for _, im := range images {
-				if im.got == nil {
-					var err error
-					if im.got, err = im.marshal(); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if !bytes.Equal(im.got, im.want) {
-					t.Fatalf("the image frozen before part %d marshals to other bytes than MarshalState gave then", im.part)
-				}
-				back := NewPaymentBatches()
-				if err := back.UnmarshalState(im.got); err != nil {
-					t.Fatal(err)
-				}
-				if got := batchAnswers(t, back); got != im.answers {
-					t.Fatalf("the image frozen before part %d restores to other answers:\n got %s\nwant %s", im.part, got, im.answers)
-				}
-			}
+			p := checkFreezeHistory(t, evs, NewPaymentBatches, batchAnswers)
 			straight := NewPaymentBatches()
 			feedEvents(t, straight, evs)
 			if eq, err := Equal(p, straight); err != nil || !eq {

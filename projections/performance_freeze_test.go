@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
@@ -201,25 +200,11 @@ func feedEvents(t *testing.T, p Projection, evs []streamEvent) {
 	}
 }
 
-// perfImage is an image taken between two parts of a history, and what
-// the model was then.
-type perfImage struct {
-	part    int
-	marshal func() ([]byte, error)
-	want    []byte
-	answers string
-	got     []byte
-}
-
-// TestPerformanceFreezeKeepsItsImage: fed a history in parts, the model
-// is frozen before each; the image of every other part is marshalled on
-// another goroutine while the next part is applied (with -race, an image
-// sharing anything Apply changes in place is reported), the others only
-// once the whole history is in, after every later freeze, a restore from
-// the model's own state and a reset and replay. Each image must marshal
-// to exactly the bytes MarshalState gave when it was taken, and restore
-// to a model answering every query as the model did then; and the model
-// fed through the freezes must end as one fed without them.
+// TestPerformanceFreezeKeepsItsImage runs checkFreezeHistory on random
+// histories of the performance model: every image writes exactly what
+// MarshalState wrote when it was taken and restores to a model answering
+// every query as the model did then; and the model fed through the
+// freezes ends as one fed without them.
 func TestPerformanceFreezeKeepsItsImage(t *testing.T) {
 	for seed := range uint64(4) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { freezeHistory(t, seed) })
@@ -228,59 +213,7 @@ func TestPerformanceFreezeKeepsItsImage(t *testing.T) {
 
 func freezeHistory(t *testing.T, seed uint64) {
 	evs := perfHistory(seed)
-	p := NewPerformance()
-	const parts = 8
-	size := (len(evs) + parts - 1) / parts
-	var images []*perfImage
-	for part := range parts {
-		lo, hi := part*size, min((part+1)*size, len(evs))
-		want, err := p.MarshalState()
-		if err != nil {
-			t.Fatal(err)
-		}
-		im := &perfImage{part: part, want: want, answers: perfAnswers(t, p), marshal: p.Freeze()}
-		images = append(images, im)
-		var merr error
-		var wg sync.WaitGroup
-		if part%2 == 0 {
-			wg.Go(func() { im.got, merr = im.marshal() })
-		}
-		switch part {
-		case 3: // as after a failed batch: the runner restores the last save
-			if err := p.UnmarshalState(want); err != nil {
-				t.Fatal(err)
-			}
-		case 5: // as a rebuild does
-			p.Reset()
-			feedEvents(t, p, evs[:lo])
-		}
-		feedEvents(t, p, evs[lo:hi])
-		wg.Wait()
-		if merr != nil {
-			t.Fatal(merr)
-		}
-		if now, _ := p.MarshalState(); bytes.Equal(now, want) {
-			t.Fatalf("part %d changed nothing; the comparison proves little", part)
-		}
-	}
-	for _, im := range images {
-		if im.got == nil {
-			var err error
-			if im.got, err = im.marshal(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if !bytes.Equal(im.got, im.want) {
-			t.Fatalf("the image frozen before part %d marshals to other bytes than MarshalState gave then", im.part)
-		}
-		back := NewPerformance()
-		if err := back.UnmarshalState(im.got); err != nil {
-			t.Fatal(err)
-		}
-		if got := perfAnswers(t, back); got != im.answers {
-			t.Fatalf("the image frozen before part %d restores to other answers:\n got %s\nwant %s", im.part, got, im.answers)
-		}
-	}
+	p := checkFreezeHistory(t, evs, NewPerformance, perfAnswers)
 	straight := NewPerformance()
 	feedEvents(t, straight, evs)
 	if a, b := plainJSON(t, &p.s), plainJSON(t, &straight.s); !bytes.Equal(a, b) {
