@@ -99,16 +99,6 @@ func submitKind[F any](s *server, c echo.Context, k claimKind[F]) error {
 	if k.month != nil && (a.Eligible || a.NeedsManualReview) {
 		check.Schedule = []claim.Planned{{Label: monthOf(k.month(in.Facts)), Amount: a.Amount}}
 	}
-	// Both decisions are tried on a new claim before anything is
-	// appended, so input the check refuses leaves no submitted claim
-	// behind.
-	submitted, err := claim.Decide(claim.State{}, submit)
-	if err != nil {
-		return err
-	}
-	if _, err := claim.Decide(claim.Fold(submitted), check); err != nil {
-		return err
-	}
 	r.naturalKey("claim/" + in.ClaimID)
 	env := r.env("submit", "SubmitClaim", in.EffectiveDate, in)
 	env.PolicyVersion = v.ID

@@ -79,12 +79,7 @@ func ApproveClaim(ctx context.Context, s *Service, id string, cmd claim.Approve,
 	if err := env.validate(); err != nil {
 		return Result{}, err
 	}
-	if env.Name == "" {
-		env.Name = "ApproveClaim"
-	}
-	if env.Payload == nil {
-		env.Payload = cmd
-	}
+	env.named("ApproveClaim", cmd)
 	for attempt := 1; ; attempt++ {
 		res, err := approveOnce(ctx, s, id, cmd, env)
 		if !errors.Is(err, errApprovalMoved) {

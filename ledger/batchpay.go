@@ -53,12 +53,7 @@ func ReleaseBatch(ctx context.Context, s *Service, id string, cmd paymentbatch.S
 	if err := env.validate(); err != nil {
 		return paymentbatch.State{}, err
 	}
-	if env.Name == "" {
-		env.Name = "ReleaseBatch"
-	}
-	if env.Payload == nil {
-		env.Payload = cmd
-	}
+	env.named("ReleaseBatch", cmd)
 	st, err := s.loadBatch(ctx, id)
 	if err != nil {
 		return st, err

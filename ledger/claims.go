@@ -75,12 +75,7 @@ func submitClaim(ctx context.Context, s *Service, cmd claim.Submit, env Command,
 	if _, err := claim.Decide(claim.State{}, cmd); err != nil {
 		return Result{}, fmt.Errorf("ledger: submit claim %s: %w", cmd.ClaimID, err)
 	}
-	if env.Name == "" {
-		env.Name = "SubmitClaim"
-	}
-	if env.Payload == nil {
-		env.Payload = cmd
-	}
+	env.named("SubmitClaim", cmd)
 	agg := ClaimAggregate(cmd.ClaimID)
 	decide := func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) }
 	multi := s.multi != nil
@@ -226,12 +221,7 @@ func CancelClaim(ctx context.Context, s *Service, id string, cmd claim.Cancel, e
 }
 
 func closeClaim(ctx context.Context, s *Service, id string, cmd claim.Command, env Command, name string) (Result, error) {
-	if env.Name == "" {
-		env.Name = name
-	}
-	if env.Payload == nil {
-		env.Payload = cmd
-	}
+	env.named(name, cmd)
 	res, err := Handle(ctx, s, ClaimAggregate(id), env, func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) })
 	if err != nil {
 		return res, err

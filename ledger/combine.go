@@ -268,15 +268,15 @@ func appendBatch[S any](ctx context.Context, s *Service, stream string, expected
 		}
 	}
 	carried, line := append(before, after...), len(before)
+	if len(carried) == 0 {
+		return s.store.Append(ctx, stream, expected, data...)
+	}
 	parts := make([]eventstore.StreamAppend, 0, len(carried)+1)
 	for _, c := range carried {
 		if slices.ContainsFunc(parts, func(p eventstore.StreamAppend) bool { return p.Stream == c.part.Stream }) {
 			return c.takeOut()
 		}
 		parts = append(parts, c.part)
-	}
-	if len(parts) == 0 {
-		return s.store.Append(ctx, stream, expected, data...)
 	}
 	if s.multi == nil {
 		return eventstore.AppendResult{}, errors.New("ledger: another command's part in a combined append needs a store that appends to several streams at once")

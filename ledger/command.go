@@ -81,8 +81,22 @@ type Command struct {
 	// commit as this command's events if they are appended (an
 	// approval with its reservation; see step). Its done and res are set
 	// when that commit succeeds; its stream found moved ends this command
-	// with errPartMoved and writes nothing of it.
+	// with errPartMoved and writes nothing of it. Like keyOf it is read
+	// only by a shared stream's combined append (appendBatch); elsewhere
+	// done stays false and the owner appends its events itself.
 	partOf *ownPart
+}
+
+// named fills in the command's name and payload when its caller gave
+// none: the name of the use case and its input, which the idempotency
+// fingerprint covers.
+func (c *Command) named(name string, payload any) {
+	if c.Name == "" {
+		c.Name = name
+	}
+	if c.Payload == nil {
+		c.Payload = payload
+	}
 }
 
 func (c *Command) validate() error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/google/uuid"
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/budget"
 	"github.com/haixi-hrss/fundledger/domain/claim"
@@ -38,7 +39,10 @@ func (s *Service) finish(ctx context.Context, stream, name string, step func() e
 // because an earlier one is missing) goes through ReconcileClaim, which
 // reads the whole claim and applies every movement in order.
 func (s *Service) settleBudget(ctx context.Context, id string, res Result, cmd *Command) error {
-	moves := directMoves(id, res, cmd)
+	var moves []budgetStep
+	if !res.Replayed {
+		moves = directMoves(id, res.Events, res.EventIDs, cmd)
+	}
 	return s.finish(ctx, claim.Stream(id), "budget step", func() error {
 		for _, m := range moves {
 			err := s.moveBudget(ctx, m.line, claim.Stream(id), m.opID, m.cmd, m.cause)
@@ -58,16 +62,13 @@ func (s *Service) settleBudget(ctx context.Context, id string, res Result, cmd *
 	})
 }
 
-// directMoves returns the budget movements of res's events when res is a
-// fresh append whose only movements are spends and recoveries; nil means
-// ReconcileClaim must decide. The movements carry the metadata
+// directMoves returns the budget movements of events, freshly decided by
+// cmd with IDs ids, when their only movements are spends and recoveries;
+// nil means ReconcileClaim must decide. The movements carry the metadata
 // ReconcileClaim would give them, taken from cmd instead of the log.
-func directMoves(id string, res Result, cmd *Command) []budgetStep {
-	if res.Replayed {
-		return nil
-	}
+func directMoves(id string, events []domain.Event, ids []uuid.UUID, cmd *Command) []budgetStep {
 	var moves []budgetStep
-	for i, ev := range res.Events {
+	for i, ev := range events {
 		switch ev.(type) {
 		case *claim.Approved, *claim.ObjectionRaised, *claim.Cancelled, *claim.Rejected:
 			return nil
@@ -78,7 +79,7 @@ func directMoves(id string, res Result, cmd *Command) []budgetStep {
 		}
 		// The metadata the stored event carries, with it as the cause.
 		m.cause = cmd.cause()
-		m.cause.CausationID = res.EventIDs[i].String()
+		m.cause.CausationID = ids[i].String()
 		moves = append(moves, m)
 	}
 	if len(moves) == 0 {

@@ -234,7 +234,7 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 		if err != nil {
 			return Result{}, err
 		}
-		nx, data, err := chainNext(s, agg, cmd, state, ids, decided, eventIDs, data)
+		nx, data, err := chainNext(s, agg, cmd, state, decided, data)
 		if err != nil {
 			return Result{}, err
 		}
@@ -251,7 +251,7 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 				claim = nil
 			}
 			if s.multi != nil {
-				own = &ownPart{part: eventstore.StreamAppend{Stream: agg.Stream, Expected: expected, Events: data}}
+				own = &ownPart{part: eventstore.StreamAppend{Stream: agg.Stream, Expected: expected, Events: data}, ids: eventIDs}
 			}
 			err = then(cmd, decided, claim, own)
 			if claim != nil && claim.tried {
@@ -291,7 +291,7 @@ func run[S any](ctx context.Context, s *Service, agg Aggregate[S], cmd *Command,
 				return s.appliedAt(ctx, cmd.ID, agg.Stream, res.FirstVersion)
 			}
 			if nx != nil {
-				return nx.committed(s, agg, res), nil
+				return nx.committed(s, agg, res, ids, decided, eventIDs), nil
 			}
 			remember(s, agg, res.LastVersion+1, agg.fold(state, decided), append(slices.Clip(ids), eventIDs...))
 			return Result{

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/google/uuid"
-
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/domain/claim"
 )
@@ -54,12 +52,7 @@ func RecordPaymentResult(ctx context.Context, s *Service, id string, cmd claim.R
 // crash interrupted. Once the claim event is recorded, a failed movement
 // is a *StepPendingError, never a conflict.
 func claimStep(ctx context.Context, s *Service, id string, cmd claim.Command, env Command, name string, settle bool) (Result, error) {
-	if env.Name == "" {
-		env.Name = name
-	}
-	if env.Payload == nil {
-		env.Payload = cmd
-	}
+	env.named(name, cmd)
 	decide := func(st claim.State) ([]domain.Event, error) { return claim.Decide(st, cmd) }
 	if !settle {
 		return Handle(ctx, s, ClaimAggregate(id), env, decide)
@@ -89,11 +82,7 @@ func (s *Service) moveWithClaim(ctx context.Context, id string, c *Command, deci
 	if own == nil {
 		return false, nil
 	}
-	ids := make([]uuid.UUID, len(own.part.Events))
-	for i := range own.part.Events {
-		ids[i] = own.part.Events[i].ID
-	}
-	moves := directMoves(id, Result{Events: decided, EventIDs: ids}, c)
+	moves := directMoves(id, decided, own.ids, c)
 	if len(moves) != 1 {
 		return false, nil
 	}

@@ -142,12 +142,7 @@ func (p *People) Reveal(ctx context.Context, s *Service, cmd persondata.Reveal, 
 	if err != nil {
 		return Person{}, fmt.Errorf("ledger: reveal person %s: %w", cmd.Person, err)
 	}
-	if env.Name == "" {
-		env.Name = "RevealIdentity"
-	}
-	if env.Payload == nil {
-		env.Payload = cmd
-	}
+	env.named("RevealIdentity", cmd)
 	agg := Aggregate[persondata.Reveals]{Stream: persondata.RevealStream(cmd.Person), Evolve: persondata.EvolveReveals}
 	if _, err := Handle(ctx, s, agg, env, func(st persondata.Reveals) ([]domain.Event, error) {
 		return persondata.DecideReveal(st, cmd)
@@ -183,12 +178,7 @@ func (p *People) Erase(ctx context.Context, s *Service, cmd persondata.Erase, en
 	if _, err := persondata.DecideErase(persondata.Erasure{}, cmd); err != nil {
 		return fmt.Errorf("ledger: erase person: %w", err)
 	}
-	if env.Name == "" {
-		env.Name = "EraseIdentity"
-	}
-	if env.Payload == nil {
-		env.Payload = cmd
-	}
+	env.named("EraseIdentity", cmd)
 	agg := Aggregate[persondata.Erasure]{Stream: persondata.ErasureStream(cmd.Person), Evolve: persondata.EvolveErasure}
 	if _, err := Handle(ctx, s, agg, env, func(st persondata.Erasure) ([]domain.Event, error) {
 		return persondata.DecideErase(st, cmd)

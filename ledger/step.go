@@ -3,6 +3,7 @@ package ledger
 import (
 	"errors"
 
+	"github.com/google/uuid"
 	"github.com/haixi-hrss/fundledger/domain"
 	"github.com/haixi-hrss/fundledger/eventstore"
 )
@@ -31,6 +32,8 @@ type step func(cmd *Command, decided []domain.Event, claim *keyClaim, own *ownPa
 // commit that records it sets done and res.
 type ownPart struct {
 	part eventstore.StreamAppend
+	// ids are the IDs of the command's decided events, in part.
+	ids []uuid.UUID
 	// first, set by the step, records the part before the step's own
 	// events (a payment before the spend it calls for); by default it
 	// follows them (a reservation before the approval made on it).

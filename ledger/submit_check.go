@@ -74,12 +74,7 @@ func submitChecked(ctx context.Context, s *Service, cmd claim.Submit, env Comman
 	if _, err := decide(claim.Fold(submitted)); err != nil {
 		return Result{}, Result{}, fmt.Errorf("ledger: check claim %s: %w", cmd.ClaimID, err)
 	}
-	if chk.Env.Name == "" {
-		chk.Env.Name = "CheckClaim"
-	}
-	if chk.Env.Payload == nil {
-		chk.Env.Payload = chk.Check
-	}
+	chk.Env.named("CheckClaim", chk.Check)
 	next := &nextCommand[claim.State]{cmd: chk.Env, decide: decide}
 	env.next = next
 	sub, err := submitClaim(ctx, s, cmd, env, prepare)
@@ -104,21 +99,17 @@ type nextCommand[S any] struct {
 	done   bool
 }
 
-// chained is a next command decided within a run, until its commit.
+// chained is a next command decided within a run, until its commit:
+// its events, their IDs, and the state after both commands.
 type chained[S any] struct {
-	nx *nextCommand[S]
-	// decided and firstIDs are the first command's events and their IDs,
-	// ids those of the events folded before it, events and eventIDs the
-	// next command's, and after the state after both commands.
-	decided       []domain.Event
-	firstIDs, ids []uuid.UUID
-	events        []domain.Event
-	eventIDs      []uuid.UUID
-	after         S
+	nx       *nextCommand[S]
+	events   []domain.Event
+	eventIDs []uuid.UUID
+	after    S
 }
 
 // chainNext decides cmd's next command (Command.next) on the fold of
-// state, whose events have IDs ids, and cmd's decision, when run appends
+// state and cmd's decision, when run appends
 // cmd with other streams (with) on a store that is an
 // eventstore.MultiAppender: that commit is all or nothing, so a refusal
 // (errWithTaken) writes neither command and leaves the next one to the
@@ -127,7 +118,7 @@ type chained[S any] struct {
 // next command, on another path, or when the next command decides
 // nothing, it returns nil and data as it is. A refusal of the next
 // command is returned: both are appended or neither.
-func chainNext[S any](s *Service, agg Aggregate[S], cmd *Command, state S, ids []uuid.UUID, decided []domain.Event, firstIDs []uuid.UUID, data []eventstore.EventData) (*chained[S], []eventstore.EventData, error) {
+func chainNext[S any](s *Service, agg Aggregate[S], cmd *Command, state S, decided []domain.Event, data []eventstore.EventData) (*chained[S], []eventstore.EventData, error) {
 	nx, ok := cmd.next.(*nextCommand[S])
 	if !ok || s.multi == nil || len(cmd.with) == 0 {
 		return nil, data, nil
@@ -144,21 +135,22 @@ func chainNext[S any](s *Service, agg Aggregate[S], cmd *Command, state S, ids [
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &chained[S]{nx: nx, decided: decided, firstIDs: firstIDs, ids: ids, events: events, eventIDs: eventIDs, after: agg.fold(after, events)}
+	c := &chained[S]{nx: nx, events: events, eventIDs: eventIDs, after: agg.fold(after, events)}
 	return c, append(slices.Clip(data), more...), nil
 }
 
-// committed returns the first command's result from res, the append of
-// both commands' events, and sets the next command's; the stream's
+// committed returns the first command's result (its events decided,
+// with IDs firstIDs, after the events with IDs ids) from res, the append
+// of both commands' events, and sets the next command's; the stream's
 // cached fold becomes the state after both. One part of a commit takes
-// consecutive positions (the embedded store's, the only MultiAppender),
-// so the first command's last event is the next's first less one.
-func (c *chained[S]) committed(s *Service, agg Aggregate[S], res eventstore.AppendResult) Result {
+// consecutive positions (eventstore.MultiAppender), so the first
+// command's last event is the next's first less one.
+func (c *chained[S]) committed(s *Service, agg Aggregate[S], res eventstore.AppendResult, ids []uuid.UUID, decided []domain.Event, firstIDs []uuid.UUID) Result {
 	n := uint64(len(c.events))
 	c.nx.res = Result{Stream: agg.Stream, FirstVersion: res.LastVersion - n + 1, LastVersion: res.LastVersion,
 		Position: res.Position, Events: c.events, EventIDs: c.eventIDs}
 	c.nx.done = true
-	remember(s, agg, res.LastVersion+1, c.after, slices.Concat(c.ids, c.firstIDs, c.eventIDs))
+	remember(s, agg, res.LastVersion+1, c.after, slices.Concat(ids, firstIDs, c.eventIDs))
 	return Result{Stream: agg.Stream, FirstVersion: res.FirstVersion, LastVersion: res.LastVersion - n,
-		Position: res.Position - n, Events: c.decided, EventIDs: c.firstIDs}
+		Position: res.Position - n, Events: decided, EventIDs: firstIDs}
 }
