@@ -55,7 +55,7 @@ func main() {
 		stop()
 	}()
 	if runsServer(os.Args[1:]) {
-		applyServeGC()
+		applyServeRuntime()
 	}
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

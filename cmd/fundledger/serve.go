@@ -102,7 +102,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 // HTTP first (so no command is cut off half way), then the follower and
 // the store.
 func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) (err error) {
-	logGC(log)
+	logRuntime(log)
 	tokens, err := watchTokens(cfg.tokens, log)
 	if err != nil {
 		return err

@@ -25,7 +25,30 @@ func TestServeGC(t *testing.T) {
 	}
 }
 
-// TestRunsServer: serve's collector settings go to the commands that serve
+// TestServeProcs: serve runs on one processor more than the runtime's
+// default, unless the operator chose GOMAXPROCS.
+func TestServeProcs(t *testing.T) {
+	tests := []struct {
+		name  string
+		env   map[string]string
+		procs int
+		want  int
+	}{
+		{"two CPUs", nil, 2, 3},
+		{"one CPU", nil, 1, 2},
+		{"eight CPUs", nil, 8, 9},
+		{"GOMAXPROCS chosen", map[string]string{"GOMAXPROCS": "2"}, 2, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := serveProcs(func(k string) string { return tt.env[k] }, tt.procs); got != tt.want {
+				t.Errorf("serveProcs(%d) = %d, want %d", tt.procs, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRunsServer: serve's runtime settings go to the commands that serve
 // the API in the process, and to no other.
 func TestRunsServer(t *testing.T) {
 	for _, tt := range []struct {

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+)
+
+// The collector's defaults for serve. A command's garbage is a few tens of
+// kilobytes, while the read models hold the live heap; at GOGC 100 the
+// collector ran about a tenth of the server's CPU under load. GOGC 400
+// lets the heap grow to five times what is live between collections, and
+// the soft memory limit stops that growth at 768 MiB of Go memory (SQLite's
+// own memory is outside it), so a large ledger is collected more often
+// instead of growing its heap further.
+const (
+	serveGCPercent   = 400
+	serveMemoryLimit = 768 << 20
+)
+
+// serveGC returns the GC percent and soft memory limit serve sets, each
+// -1 when the operator chose it through GOGC or GOMEMLIMIT: their choice
+// stands.
+func serveGC(getenv func(string) string) (percent int, limit int64) {
+	percent, limit = serveGCPercent, serveMemoryLimit
+	if getenv("GOGC") != "" {
+		percent = -1
+	}
+	if getenv("GOMEMLIMIT") != "" {
+		limit = -1
+	}
+	return percent, limit
+}
+
+// runsServer reports whether args (without the program name) name a
+// command that serves the API in this process: serve, and bench api,
+// whose server is measured as serve runs it.
+func runsServer(args []string) bool {
+	return len(args) > 0 && args[0] == "serve" || len(args) > 1 && args[0] == "bench" && args[1] == "api"
+}
+
+// serveProcs returns the number of processors (GOMAXPROCS) serve runs
+// its goroutines on, given the runtime's own default procs (the CPUs it
+// may use): one more, or -1 when the operator chose it through
+// GOMAXPROCS.
+//
+// Why one more: the store's writer spends most of its time in SQLite's C
+// code, and a goroutine in a C call keeps its processor until the
+// runtime hands it to another thread; the projection runner, the
+// collector's worker and a snapshot save each run for milliseconds at a
+// time. On a two-CPU machine that left the API's short requests waiting
+// for one of two processors: in `fundledger bench api` (docs/
+// performance.md, API round 8) a third processor took the query p99
+// from 12–17 ms to 5–6 ms and the commands per second up by about 5%,
+// with the command p99 unchanged. The operating system then shares the
+// CPUs between the threads, in slices finer than the runtime's 10 ms.
+func serveProcs(getenv func(string) string, procs int) int {
+	if getenv("GOMAXPROCS") != "" {
+		return -1
+	}
+	return procs + 1
+}
+
+// applyServeRuntime sets what serveGC and serveProcs return. The settings
+// hold for the whole process, so main applies them (see runsServer),
+// never the commands themselves: tests run serve and bench api inside
+// their own binary.
+func applyServeRuntime() {
+	percent, limit := serveGC(os.Getenv)
+	if percent >= 0 {
+		debug.SetGCPercent(percent)
+	}
+	if limit >= 0 {
+		debug.SetMemoryLimit(limit)
+	}
+	if procs := serveProcs(os.Getenv, runtime.GOMAXPROCS(0)); procs > 0 {
+		runtime.GOMAXPROCS(procs)
+	}
+}
+
+// logRuntime logs what the collector and the scheduler run with.
+func logRuntime(log *slog.Logger) {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}}
+	metrics.Read(s)
+	log.Info("runtime", "gogc", s[0].Value.Uint64(), "memory_limit_bytes", s[1].Value.Uint64(),
+		"gomaxprocs", runtime.GOMAXPROCS(0), "cpus", runtime.NumCPU())
+}
