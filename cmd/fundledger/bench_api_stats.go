@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -155,3 +156,38 @@ func processCPU() cpuTime {
 }
 
 func (c cpuTime) minus(o cpuTime) cpuTime { return cpuTime{user: c.user - o.user, sys: c.sys - o.sys} }
+
+// gcStats is what the garbage collector of this process has done: the
+// collections it completed and the CPU its marking and pauses took.
+// Under load each collection's mark phase slows every request for a few
+// hundred milliseconds (docs/performance.md, API round 8), so the bench
+// says how many fell in the run.
+type gcStats struct {
+	cycles uint64
+	cpu    time.Duration
+	live   uint64
+}
+
+func readGC() gcStats {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/cpu/classes/gc/total:cpu-seconds"},
+		{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return gcStats{cycles: s[0].Value.Uint64(), cpu: time.Duration(s[1].Value.Float64() * float64(time.Second)),
+		live: s[2].Value.Uint64()}
+}
+
+// describeGC prints the collections between before and after, with
+// their CPU as a share of the process's (busy) in the same time.
+func describeGC(before, after gcStats, busy time.Duration) string {
+	cpu := after.cpu - before.cpu
+	share := 0.0
+	if busy > 0 {
+		share = 100 * float64(cpu) / float64(busy)
+	}
+	n, noun := after.cycles-before.cycles, "collections"
+	if n == 1 {
+		noun = "collection"
+	}
+	return fmt.Sprintf("%d %s, %s of CPU (%.1f%% of the process's), live heap %.0f MB after the last",
+		n, noun, cpu.Round(time.Millisecond), share, float64(after.live)/(1<<20))
+}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/haixi-hrss/fundledger/domain/budget"
 	"github.com/haixi-hrss/fundledger/domain/claim"
@@ -19,7 +20,10 @@ import (
 	"github.com/haixi-hrss/fundledger/projections"
 )
 
-var benchLedgerLine = regexp.MustCompile(`ledger +(\d+) paid claims of run (\S+); (\d+) cycles completed`)
+var (
+	benchLedgerLine = regexp.MustCompile(`ledger +(\d+) paid claims of run (\S+); (\d+) cycles completed`)
+	benchGCLine     = regexp.MustCompile(`(?m)^gc +this process \(server and generator together\): \d+ collections?, \S+ of CPU \(\d+\.\d% of the process's\), live heap \d+ MB after the last$`)
+)
 
 // TestBenchAPIShortRun runs the API bench for a second on 4 connections
 // against its in-process server, then opens the data directory itself:
@@ -39,6 +43,9 @@ func TestBenchAPIShortRun(t *testing.T) {
 	}
 	r.wantOut(t, "errors    none", "command   submit", "command   settle", "query     performance",
 		"query     budget-line", "query     queue", "server-side store appends", "store appends,", "stream reads", "target    ≥ 5,000 commands/s")
+	if !benchGCLine.MatchString(r.stdout) {
+		t.Errorf("no collector line in:\n%s", r.stdout)
+	}
 	// Without --rate the closed loop's report is as it was: no schedule.
 	for _, line := range []string{"rate      ", "late      ", "service   ", "NOT SUSTAINED"} {
 		if strings.Contains(r.stdout, line) {
@@ -136,5 +143,31 @@ func TestBenchAPIRejectsBadFlags(t *testing.T) {
 		r := cli(t, append([]string{"bench", "api"}, tc.args...)...)
 		r.wantCode(t, exitUsage)
 		r.wantErr(t, tc.want)
+	}
+}
+
+// TestDescribeGC: the collections and the collector's CPU of a run are
+// the differences of two readings, the CPU also as a share of the
+// process's busy time.
+func TestDescribeGC(t *testing.T) {
+	before := gcStats{cycles: 10, cpu: 2 * time.Second, live: 64 << 20}
+	for _, tt := range []struct {
+		name  string
+		after gcStats
+		busy  time.Duration
+		want  string
+	}{
+		{"a run", gcStats{cycles: 17, cpu: 2500 * time.Millisecond, live: 216 << 20}, 10 * time.Second,
+			"7 collections, 500ms of CPU (5.0% of the process's), live heap 216 MB after the last"},
+		{"no collection", gcStats{cycles: 10, cpu: 2 * time.Second, live: 64 << 20}, time.Second,
+			"0 collections, 0s of CPU (0.0% of the process's), live heap 64 MB after the last"},
+		{"no busy time", gcStats{cycles: 11, cpu: 2100 * time.Millisecond, live: 64 << 20}, 0,
+			"1 collection, 100ms of CPU (0.0% of the process's), live heap 64 MB after the last"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := describeGC(before, tt.after, tt.busy); got != tt.want {
+				t.Errorf("describeGC = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
