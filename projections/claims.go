@@ -75,6 +75,8 @@ type Claims struct {
 	// idx is nil until the first query after a reset or a restore.
 	idx   atomic.Pointer[claimIndex]
 	build sync.Mutex
+	// amounts shares the amounts Apply records (see compact).
+	amounts amountTable
 }
 
 // claimEntry is one claim's folded state and when it last changed. The
@@ -102,6 +104,7 @@ func (c *Claims) Reset() {
 	// A new tree, never the old one emptied: an image may still hold it.
 	c.claims = new(btree.Map[string, *claimEntry])
 	c.idx.Store(nil)
+	c.amounts = amountTable{limit: claimsAmountLimit}
 }
 
 // Apply implements Projection. Claim events name their claim only through
@@ -127,7 +130,9 @@ func (c *Claims) Apply(ev domain.Event, env *eventstore.Event) error {
 		x.remove(e)
 	}
 	e = c.writable(id, e)
-	e.State = claim.Evolve(e.State, ev)
+	was := e.State
+	e.State = claim.Evolve(was, ev)
+	c.compact(&e.State, &was)
 	e.LastChange = env.RecordedAt.UTC()
 	if x != nil {
 		x.add(e)

@@ -13,7 +13,6 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/programme"
 	"github.com/haixi-hrss/fundledger/domain/region"
 	"github.com/haixi-hrss/fundledger/domain/uniqueness"
-	"github.com/shopspring/decimal"
 )
 
 // claimsMagic starts the claims model's state, naming its binary layout;
@@ -66,7 +65,7 @@ func (c *Claims) UnmarshalState(data []byte) error {
 		return fmt.Errorf("claims: %w: the state does not start with %q", ErrSnapshotFormat, claimsMagic[:len(claimsMagic)-1])
 	}
 	c.Reset()
-	r := claimsReader{stateReader: stateReader{buf: rest}, fen: map[int64]money.Amount{}, zones: map[int64]*time.Location{}}
+	r := claimsReader{stateReader: stateReader{buf: rest}, zones: map[int64]*time.Location{}}
 	// One allocation for every entry, as the JSON form's slice was.
 	entries := make([]claimEntry, r.stateReader.count())
 	for i := range entries {
@@ -249,9 +248,9 @@ func (w *claimsWriter) assessment(a *eligibility.Assessment) {
 // once (amounts are immutable).
 type claimsReader struct {
 	stateReader
-	table []string
-	fen   map[int64]money.Amount
-	zones map[int64]*time.Location
+	table   []string
+	amounts amountTable
+	zones   map[int64]*time.Location
 }
 
 func (r *claimsReader) name() string {
@@ -279,13 +278,7 @@ func (r *claimsReader) amount() money.Amount {
 		r.fail(fmt.Errorf("an amount of %d fen", fen))
 		return money.Amount{}
 	}
-	a, ok := r.fen[fen]
-	if !ok {
-		// What money.Parse makes of the amount's text: fen at two places.
-		a = money.FromDecimal(decimal.New(fen, -2))
-		r.fen[fen] = a
-	}
-	return a
+	return r.amounts.of(fen)
 }
 
 // count reads what claimsWriter.count wrote: the length, and whether the

@@ -1,0 +1,108 @@
+package projections
+
+import (
+	"strings"
+
+	"github.com/haixi-hrss/fundledger/domain/claim"
+	"github.com/haixi-hrss/fundledger/domain/eligibility"
+	"github.com/haixi-hrss/fundledger/domain/money"
+	"github.com/shopspring/decimal"
+)
+
+// Each collection marks every object the read models hold, and a model
+// built event by event holds many more than the same model restored from
+// its snapshot: every decoded amount is a big.Int of its own, every
+// check's detail a string of its own, scattered over the heap between the
+// garbage of the requests. Rebuilt from the log, a 38,500-claim ledger's
+// claims model took 89 ms to mark against 19 ms restored
+// (docs/performance.md, API round 8), and in a running server the mark
+// phases are where most of the slowest requests wait. So Apply lays out
+// what an event brings the way a restore does: amounts shared by value,
+// an assessment's details in one string.
+
+// amountTable shares money.Amount values by their value in fen: one
+// big.Int per distinct amount instead of one per occurrence. Amounts
+// never change in place, so sharing is safe; a shared amount has two
+// decimal places, as money.Parse makes them, and prints, compares and
+// saves as the one it replaces.
+type amountTable struct {
+	byFen map[int64]money.Amount
+	// limit bounds the table: past it, new amounts are kept as they
+	// come (stabilization refunds, for one, rarely repeat).
+	limit int
+}
+
+// of returns the shared amount of fen, which must be below maxFen.
+func (t *amountTable) of(fen int64) money.Amount {
+	if a, ok := t.byFen[fen]; ok {
+		return a
+	}
+	// What money.Parse makes of the amount's text: fen at two places.
+	a := money.FromDecimal(decimal.New(fen, -2))
+	if t.byFen == nil {
+		t.byFen = make(map[int64]money.Amount)
+	}
+	if t.limit == 0 || len(t.byFen) < t.limit {
+		t.byFen[fen] = a
+	}
+	return a
+}
+
+// share replaces *a by the shared amount of its value, unless it is
+// unchanged from was (shared already) or not a whole number of fen.
+func (t *amountTable) share(a *money.Amount, was money.Amount) {
+	if *a == was {
+		return
+	}
+	if fen, ok := amountFen(*a); ok {
+		*a = t.of(fen)
+	}
+}
+
+// claimsAmountLimit bounds the live claims model's amount table.
+const claimsAmountLimit = 4096
+
+// compact lays out what Evolve changed from was to s (see above). It
+// writes only what Evolve made anew for s: the state's own fields, the
+// instalments (Evolve copies them for every event) and an assessment set
+// by this event, whose checks it copies before changing them (the
+// decoded event, which other models also read, keeps its own).
+func (c *Claims) compact(s, was *claim.State) {
+	for _, f := range [...]struct{ now, before *money.Amount }{
+		{&s.Approved, &was.Approved}, {&s.Payable, &was.Payable}, {&s.Paid, &was.Paid},
+		{&s.Recovered, &was.Recovered}, {&s.Terms.TwoApproverThreshold, &was.Terms.TwoApproverThreshold},
+	} {
+		c.amounts.share(f.now, *f.before)
+	}
+	for i := range s.Instalments {
+		var before money.Amount
+		if i < len(was.Instalments) {
+			before = was.Instalments[i].Amount
+		}
+		c.amounts.share(&s.Instalments[i].Amount, before)
+	}
+	if s.Assessment != nil && s.Assessment != was.Assessment {
+		c.amounts.share(&s.Assessment.Amount, money.Amount{})
+		s.Assessment.Checks = compactChecks(s.Assessment.Checks)
+	}
+}
+
+// compactChecks returns a copy of checks whose details are cut from one
+// string. The rules stay as they are: short names the codec shares.
+func compactChecks(checks []eligibility.Check) []eligibility.Check {
+	if len(checks) == 0 {
+		return checks
+	}
+	var b strings.Builder
+	for _, ch := range checks {
+		b.WriteString(ch.Detail)
+	}
+	details := b.String()
+	out := make([]eligibility.Check, len(checks))
+	at := 0
+	for i, ch := range checks {
+		out[i] = eligibility.Check{Rule: ch.Rule, Passed: ch.Passed, Detail: details[at : at+len(ch.Detail)]}
+		at += len(ch.Detail)
+	}
+	return out
+}
