@@ -22,40 +22,48 @@ import (
 
 // amountTable shares money.Amount values by their value in fen: one
 // big.Int per distinct amount instead of one per occurrence. Amounts
-// never change in place, so sharing is safe; a shared amount has two
-// decimal places, as money.Parse makes them, and prints, compares and
-// saves as the one it replaces.
+// never change in place, so sharing is safe. A shared amount has
+// exponent -2 whatever the one it replaces had (money.Parse("1500") has
+// 0): it prints, marshals, compares (Cmp, Equal) and saves as that one,
+// but is not == to it, which nothing in the read models asks.
 type amountTable struct {
 	byFen map[int64]money.Amount
-	// limit bounds the table: past it, new amounts are kept as they
-	// come (stabilization refunds, for one, rarely repeat).
+	// limit bounds the table, 0 meaning no bound (the snapshot reader's
+	// table lives as long as one restore). Past it, an amount not in the
+	// table is left as it came: stabilization refunds, for one, rarely
+	// repeat, and a copy of each would only add garbage.
 	limit int
 }
 
-// of returns the shared amount of fen, which must be below maxFen.
-func (t *amountTable) of(fen int64) money.Amount {
+// of returns the shared amount of fen, which must be below maxFen, and
+// whether it is in the table (it is always there without a limit).
+func (t *amountTable) of(fen int64) (money.Amount, bool) {
 	if a, ok := t.byFen[fen]; ok {
-		return a
+		return a, true
+	}
+	if t.limit > 0 && len(t.byFen) >= t.limit {
+		return money.Amount{}, false
 	}
 	// What money.Parse makes of the amount's text: fen at two places.
 	a := money.FromDecimal(decimal.New(fen, -2))
 	if t.byFen == nil {
 		t.byFen = make(map[int64]money.Amount)
 	}
-	if t.limit == 0 || len(t.byFen) < t.limit {
-		t.byFen[fen] = a
-	}
-	return a
+	t.byFen[fen] = a
+	return a, true
 }
 
 // share replaces *a by the shared amount of its value, unless it is
-// unchanged from was (shared already) or not a whole number of fen.
+// unchanged from was (shared already), not a whole number of fen, or
+// not in a full table.
 func (t *amountTable) share(a *money.Amount, was money.Amount) {
 	if *a == was {
 		return
 	}
 	if fen, ok := amountFen(*a); ok {
-		*a = t.of(fen)
+		if shared, ok := t.of(fen); ok {
+			*a = shared
+		}
 	}
 }
 
@@ -93,7 +101,12 @@ func compactChecks(checks []eligibility.Check) []eligibility.Check {
 	if len(checks) == 0 {
 		return checks
 	}
+	n := 0
+	for _, ch := range checks {
+		n += len(ch.Detail)
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for _, ch := range checks {
 		b.WriteString(ch.Detail)
 	}

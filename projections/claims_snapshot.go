@@ -88,6 +88,10 @@ func (c *Claims) UnmarshalState(data []byte) error {
 		c.Reset()
 		return fmt.Errorf("claims: %w", r.err)
 	}
+	if len(r.amounts.byFen) <= claimsAmountLimit {
+		// Apply goes on sharing the amounts the restore shared.
+		c.amounts.byFen = r.amounts.byFen
+	}
 	return nil
 }
 
@@ -278,7 +282,8 @@ func (r *claimsReader) amount() money.Amount {
 		r.fail(fmt.Errorf("an amount of %d fen", fen))
 		return money.Amount{}
 	}
-	return r.amounts.of(fen)
+	a, _ := r.amounts.of(fen) // the reader's table has no limit
+	return a
 }
 
 // count reads what claimsWriter.count wrote: the length, and whether the

@@ -59,9 +59,9 @@ kind (every sample kept and sorted), the errors by kind (any answer
 outside 2xx), the server's store-append latency and its store appends
 and stream reads per command from /metrics, this process's CPU
 time, in all and per command (the queries' included), and the garbage
-collections it made during the load, with their CPU: each one's mark
-phase slows every request for a few hundred milliseconds, so they
-explain much of a run's tail. Finally it counts the run's paid claims through the
+collections it made during the load, with their CPU: on the development
+machine each one's mark phase slowed every request for a few hundred
+milliseconds, much of a run's tail. Finally it counts the run's paid claims through the
 API, which must equal the completed cycles. Exit code 1 if any request
 failed or the count differs.
 
@@ -244,7 +244,7 @@ func benchAPI(ctx context.Context, cfg benchAPIConfig, stdout io.Writer) (ok boo
 	}
 	fmt.Fprintf(stdout, "cpu       this process (%s): user %s + sys %s = %.2f cores busy of %d; %s\n", side,
 		cpu.user.Round(time.Millisecond), cpu.sys.Round(time.Millisecond), float64(cpu.user+cpu.sys)/float64(res.wall), runtime.NumCPU(), perCommand)
-	fmt.Fprintf(stdout, "gc        this process (%s): %s\n", side, describeGC(gcBefore, gcAfter, cpu.user+cpu.sys))
+	fmt.Fprintf(stdout, "gc        this process (%s): %s\n", side, describeGC(gcBefore, gcAfter))
 
 	paid, err := plan.paidClaims(ctx, c)
 	if err != nil {

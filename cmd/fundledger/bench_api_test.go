@@ -22,7 +22,7 @@ import (
 
 var (
 	benchLedgerLine = regexp.MustCompile(`ledger +(\d+) paid claims of run (\S+); (\d+) cycles completed`)
-	benchGCLine     = regexp.MustCompile(`(?m)^gc +this process \(server and generator together\): \d+ collections?, \S+ of CPU \(\d+\.\d% of the process's\), live heap \d+ MB after the last$`)
+	benchGCLine     = regexp.MustCompile(`(?m)^gc +this process \(server and generator together\): \d+ collections?, \S+ of CPU in marking and pauses \(\d+\.\d% of the process's, runtime estimates\), live heap \d+ MB after the last$`)
 )
 
 // TestBenchAPIShortRun runs the API bench for a second on 4 connections
@@ -148,24 +148,23 @@ func TestBenchAPIRejectsBadFlags(t *testing.T) {
 
 // TestDescribeGC: the collections and the collector's CPU of a run are
 // the differences of two readings, the CPU also as a share of the
-// process's busy time.
+// process's busy time in the same readings.
 func TestDescribeGC(t *testing.T) {
-	before := gcStats{cycles: 10, cpu: 2 * time.Second, live: 64 << 20}
+	before := gcStats{cycles: 10, gc: 2 * time.Second, busy: 20 * time.Second, liveBytes: 64 << 20}
 	for _, tt := range []struct {
 		name  string
 		after gcStats
-		busy  time.Duration
 		want  string
 	}{
-		{"a run", gcStats{cycles: 17, cpu: 2500 * time.Millisecond, live: 216 << 20}, 10 * time.Second,
-			"7 collections, 500ms of CPU (5.0% of the process's), live heap 216 MB after the last"},
-		{"no collection", gcStats{cycles: 10, cpu: 2 * time.Second, live: 64 << 20}, time.Second,
-			"0 collections, 0s of CPU (0.0% of the process's), live heap 64 MB after the last"},
-		{"no busy time", gcStats{cycles: 11, cpu: 2100 * time.Millisecond, live: 64 << 20}, 0,
-			"1 collection, 100ms of CPU (0.0% of the process's), live heap 64 MB after the last"},
+		{"a run", gcStats{cycles: 17, gc: 2500 * time.Millisecond, busy: 30 * time.Second, liveBytes: 216 << 20},
+			"7 collections, 500ms of CPU in marking and pauses (5.0% of the process's, runtime estimates), live heap 216 MB after the last"},
+		{"no collection", gcStats{cycles: 10, gc: 2 * time.Second, busy: 21 * time.Second, liveBytes: 64 << 20},
+			"0 collections, 0s of CPU in marking and pauses (0.0% of the process's, runtime estimates), live heap 64 MB after the last"},
+		{"no busy time", gcStats{cycles: 11, gc: 2100 * time.Millisecond, busy: 20 * time.Second, liveBytes: 64 << 20},
+			"1 collection, 100ms of CPU in marking and pauses (0.0% of the process's, runtime estimates), live heap 64 MB after the last"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := describeGC(before, tt.after, tt.busy); got != tt.want {
+			if got := describeGC(before, tt.after); got != tt.want {
 				t.Errorf("describeGC = %q, want %q", got, tt.want)
 			}
 		})

@@ -42,22 +42,27 @@ func runsServer(args []string) bool {
 }
 
 // serveProcs returns the number of processors (GOMAXPROCS) serve runs
-// its goroutines on, given the runtime's own default procs (the CPUs it
-// may use): one more, or -1 when the operator chose it through
-// GOMAXPROCS.
+// its goroutines on, given the runtime's own default procs and the
+// machine's cpus: one more than the default, or -1 to leave the default
+// as it is, when the operator chose GOMAXPROCS or when the default is
+// below the CPUs (a container's CPU limit, which the runtime follows and
+// goes on following only if GOMAXPROCS is not set: a process running
+// more threads than its quota is throttled in whole periods).
 //
 // Why one more: the store's writer spends most of its time in SQLite's C
 // code, and a goroutine in a C call keeps its processor until the
 // runtime hands it to another thread; the projection runner, the
 // collector's worker and a snapshot save each run for milliseconds at a
 // time. On a two-CPU machine that left the API's short requests waiting
-// for one of two processors: in `fundledger bench api` (docs/
-// performance.md, API round 8) a third processor took the query p99
-// from 12–17 ms to 5–6 ms and the commands per second up by about 5%,
-// with the command p99 unchanged. The operating system then shares the
-// CPUs between the threads, in slices finer than the runtime's 10 ms.
-func serveProcs(getenv func(string) string, procs int) int {
-	if getenv("GOMAXPROCS") != "" {
+// for one of two processors: in `fundledger bench api` on the
+// development machine (docs/performance.md, API round 8) a third
+// processor took the query p99 from 12–17 ms to 5–7 ms and the commands
+// per second up by about 5%, with the command p99 unchanged. Sizes that
+// follow GOMAXPROCS follow it there too: the store's pool of readers (two
+// per processor, at least four) and the parts the log's reads and the
+// read models' replay are split into.
+func serveProcs(getenv func(string) string, procs, cpus int) int {
+	if getenv("GOMAXPROCS") != "" || procs < cpus {
 		return -1
 	}
 	return procs + 1
@@ -75,7 +80,7 @@ func applyServeRuntime() {
 	if limit >= 0 {
 		debug.SetMemoryLimit(limit)
 	}
-	if procs := serveProcs(os.Getenv, runtime.GOMAXPROCS(0)); procs > 0 {
+	if procs := serveProcs(os.Getenv, runtime.GOMAXPROCS(0), runtime.NumCPU()); procs > 0 {
 		runtime.GOMAXPROCS(procs)
 	}
 }

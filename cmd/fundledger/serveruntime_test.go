@@ -26,23 +26,26 @@ func TestServeGC(t *testing.T) {
 }
 
 // TestServeProcs: serve runs on one processor more than the runtime's
-// default, unless the operator chose GOMAXPROCS.
+// default, unless the operator chose GOMAXPROCS or the default is below
+// the CPUs (a container's CPU limit, which the runtime keeps following).
 func TestServeProcs(t *testing.T) {
 	tests := []struct {
-		name  string
-		env   map[string]string
-		procs int
-		want  int
+		name        string
+		env         map[string]string
+		procs, cpus int
+		want        int
 	}{
-		{"two CPUs", nil, 2, 3},
-		{"one CPU", nil, 1, 2},
-		{"eight CPUs", nil, 8, 9},
-		{"GOMAXPROCS chosen", map[string]string{"GOMAXPROCS": "2"}, 2, -1},
+		{"two CPUs", nil, 2, 2, 3},
+		{"one CPU", nil, 1, 1, 2},
+		{"eight CPUs", nil, 8, 8, 9},
+		{"GOMAXPROCS chosen", map[string]string{"GOMAXPROCS": "2"}, 2, 2, -1},
+		{"GOMAXPROCS chosen, not valid", map[string]string{"GOMAXPROCS": "abc"}, 2, 2, -1},
+		{"a CPU limit below the CPUs", nil, 2, 8, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := serveProcs(func(k string) string { return tt.env[k] }, tt.procs); got != tt.want {
-				t.Errorf("serveProcs(%d) = %d, want %d", tt.procs, got, tt.want)
+			if got := serveProcs(func(k string) string { return tt.env[k] }, tt.procs, tt.cpus); got != tt.want {
+				t.Errorf("serveProcs(%d, %d) = %d, want %d", tt.procs, tt.cpus, got, tt.want)
 			}
 		})
 	}
