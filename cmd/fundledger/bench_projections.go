@@ -91,4 +91,16 @@ func writeProjectionsReport(w io.Writer, rep projbench.Report) {
 	}
 	fmt.Fprintf(w, "memory    Go heap in use %.0f MB with the models loaded; RSS %.0f MB, peak RSS %.0f MB\n",
 		float64(rep.HeapInUse)/(1<<20), float64(rep.RSS)/(1<<20), float64(rep.PeakRSS)/(1<<20))
+	if rep.RebuiltMark > 0 || rep.RestoredMark > 0 {
+		fmt.Fprintf(w, "gc        CPU of a full collection: models as rebuilt %s, as restored %s\n",
+			markText(rep.RebuiltMark), markText(rep.RestoredMark))
+	}
+}
+
+// markText prints a collection's CPU, or that the phase did not run.
+func markText(d time.Duration) string {
+	if d <= 0 {
+		return "(not measured)"
+	}
+	return d.Round(100 * time.Microsecond).String()
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"regexp"
 	"testing"
 )
 
@@ -10,6 +11,10 @@ func TestBenchProjectionsSmallLedger(t *testing.T) {
 	r := cli(t, "bench", "projections", "--employers", "8", "--queries", "5", "--cache", cache)
 	r.wantCode(t, exitOK)
 	r.wantOut(t, "8 employers, 24 claims", "rebuild ", "events/s end to end", "; CPU ", "restart   ready in", "claims by status and county", "peak RSS")
+	// Both layouts' collections are measured: a duration each, not "(not measured)".
+	if gc := regexp.MustCompile(`(?m)^gc +CPU of a full collection: models as rebuilt [0-9.]+[µm]?s, as restored [0-9.]+[µm]?s$`); !gc.MatchString(r.stdout) {
+		t.Errorf("no collection line with both layouts in:\n%s", r.stdout)
+	}
 
 	// The phases run apart share the snapshot directory.
 	snap := t.TempDir()
@@ -17,7 +22,7 @@ func TestBenchProjectionsSmallLedger(t *testing.T) {
 	r.wantCode(t, exitOK)
 	r = cli(t, "bench", "projections", "--employers", "8", "--cache", cache, "--phase", "restart", "--snapshot", snap, "--queries", "3")
 	r.wantCode(t, exitOK)
-	r.wantOut(t, "restart   ready in", "one budget line")
+	r.wantOut(t, "restart   ready in", "one budget line", "models as rebuilt (not measured), as restored ")
 }
 
 func TestBenchProjectionsRejectsBadFlags(t *testing.T) {

@@ -43,6 +43,12 @@ type Report struct {
 	// loaded; RSS and PeakRSS the process's resident memory then (VmRSS)
 	// and at its peak so far (VmHWM), when the system reports them.
 	HeapInUse, RSS, PeakRSS uint64
+	// RebuiltMark and RestoredMark are the collector's CPU for a full
+	// collection with the models as the rebuild left them (built event
+	// by event, as a running server builds them) and as the restart
+	// restored them from the snapshot: under load each collection's mark
+	// phase slows every request (docs/performance.md, API round 8).
+	RebuiltMark, RestoredMark time.Duration
 }
 
 // RebuildRate is the rebuild's events per second, end to end.
@@ -72,6 +78,7 @@ func Measure(ctx context.Context, dir string, queries int) (Report, error) {
 	restart, err := MeasureRestart(ctx, dir, snap, queries)
 	rep.Restart, rep.RestartCPU, rep.Queries = restart.Restart, restart.RestartCPU, restart.Queries
 	rep.HeapInUse, rep.RSS, rep.PeakRSS = restart.HeapInUse, restart.RSS, restart.PeakRSS
+	rep.RestoredMark = restart.RestoredMark
 	return rep, err
 }
 
@@ -121,6 +128,7 @@ func MeasureRestart(ctx context.Context, dir, snap string, queries int) (Report,
 		rep.Queries = officerQueries(r, views, queries)
 	}
 	rep.HeapInUse, rep.RSS, rep.PeakRSS = memory()
+	rep.RestoredMark = markCPU()
 	runtime.KeepAlive(views)
 	return rep, nil
 }
@@ -156,8 +164,23 @@ func (rep *Report) rebuild(ctx context.Context, store eventstore.Store, snap str
 	rep.SnapshotBytes = info.Size()
 	rep.FinalSave, _ = r.LastSave()
 	rep.HeapInUse, rep.RSS, rep.PeakRSS = memory()
+	rep.RebuiltMark = markCPU()
 	runtime.KeepAlive(views)
 	return nil
+}
+
+// markCPU is the collector's CPU for one full collection of the heap as
+// it is, the least of three (the first may still free garbage).
+func markCPU() time.Duration {
+	var least time.Duration
+	for i := range 3 {
+		before := gcCPU()
+		runtime.GC()
+		if d := gcCPU() - before; i == 0 || d < least {
+			least = d
+		}
+	}
+	return least
 }
 
 // queryPage is the page size the officers' screens ask for: the API's
