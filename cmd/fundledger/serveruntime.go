@@ -12,19 +12,26 @@ import (
 // kilobytes, while the read models hold the live heap; at GOGC 100 the
 // collector ran about a tenth of the server's CPU under load. GOGC 400
 // lets the heap grow to five times what is live between collections, and
-// the soft memory limit stops that growth at 768 MiB of Go memory (SQLite's
+// the soft memory limit stops that growth at a quarter of the memory the
+// process may use (the machine's, or its container's if less; SQLite's
 // own memory is outside it), so a large ledger is collected more often
-// instead of growing its heap further.
+// instead of growing its heap further. The limit was a fixed 768 MiB,
+// which is still the least it is: in a 60 s `fundledger bench api` the
+// read models grew to ~520 MB live and the collector, held under that
+// limit, ran 54 times, took 9.5% of the CPU and halved the throughput of
+// the run's last 20 s; under 3 GiB it ran 23 times for 2.7%
+// (docs/performance.md, API round 8).
 const (
-	serveGCPercent   = 400
-	serveMemoryLimit = 768 << 20
+	serveGCPercent      = 400
+	minServeMemoryLimit = 768 << 20
 )
 
-// serveGC returns the GC percent and soft memory limit serve sets, each
-// -1 when the operator chose it through GOGC or GOMEMLIMIT: their choice
-// stands.
-func serveGC(getenv func(string) string) (percent int, limit int64) {
-	percent, limit = serveGCPercent, serveMemoryLimit
+// serveGC returns the GC percent and soft memory limit serve sets on a
+// machine with physical bytes of memory, in a container allowed quota
+// bytes (0: no limit), each -1 when the operator chose it through GOGC or
+// GOMEMLIMIT: their choice stands.
+func serveGC(getenv func(string) string, physical, quota uint64) (percent int, limit int64) {
+	percent, limit = serveGCPercent, serveMemoryLimit(physical, quota)
 	if getenv("GOGC") != "" {
 		percent = -1
 	}
@@ -32,6 +39,17 @@ func serveGC(getenv func(string) string) (percent int, limit int64) {
 		limit = -1
 	}
 	return percent, limit
+}
+
+// serveMemoryLimit is a quarter of the memory the process may use, the
+// machine's or its container's, and at least minServeMemoryLimit (also
+// when neither is known, 0).
+func serveMemoryLimit(physical, quota uint64) int64 {
+	usable := physical
+	if quota > 0 && (usable == 0 || quota < usable) {
+		usable = quota
+	}
+	return int64(max(usable/4, minServeMemoryLimit))
 }
 
 // runsServer reports whether args (without the program name) name a
@@ -73,7 +91,7 @@ func serveProcs(getenv func(string) string, procs, cpus int) int {
 // never the commands themselves: tests run serve and bench api inside
 // their own binary.
 func applyServeRuntime() {
-	percent, limit := serveGC(os.Getenv)
+	percent, limit := serveGC(os.Getenv, physicalMemory(), containerMemory())
 	if percent >= 0 {
 		debug.SetGCPercent(percent)
 	}

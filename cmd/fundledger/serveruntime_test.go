@@ -3,25 +3,62 @@ package main
 import "testing"
 
 func TestServeGC(t *testing.T) {
+	const gib = 1 << 30
 	tests := []struct {
 		name    string
 		env     map[string]string
 		percent int
 		limit   int64
 	}{
-		{"defaults", nil, serveGCPercent, serveMemoryLimit},
-		{"GOGC chosen", map[string]string{"GOGC": "100"}, -1, serveMemoryLimit},
-		{"GOGC off", map[string]string{"GOGC": "off"}, -1, serveMemoryLimit},
+		{"defaults", nil, serveGCPercent, 4 * gib},
+		{"GOGC chosen", map[string]string{"GOGC": "100"}, -1, 4 * gib},
+		{"GOGC off", map[string]string{"GOGC": "off"}, -1, 4 * gib},
 		{"GOMEMLIMIT chosen", map[string]string{"GOMEMLIMIT": "2GiB"}, serveGCPercent, -1},
 		{"both chosen", map[string]string{"GOGC": "50", "GOMEMLIMIT": "1GiB"}, -1, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			percent, limit := serveGC(func(k string) string { return tt.env[k] })
+			percent, limit := serveGC(func(k string) string { return tt.env[k] }, 16*gib, 0)
 			if percent != tt.percent || limit != tt.limit {
 				t.Errorf("serveGC = %d, %d; want %d, %d", percent, limit, tt.percent, tt.limit)
 			}
 		})
+	}
+}
+
+// TestServeMemoryLimit: a quarter of the memory the process may use, the
+// machine's or a smaller container's, never under 768 MiB.
+func TestServeMemoryLimit(t *testing.T) {
+	const gib = 1 << 30
+	for _, tt := range []struct {
+		name            string
+		physical, quota uint64
+		want            int64
+	}{
+		{"24 GiB machine", 24 * gib, 0, 6 * gib},
+		{"2 GiB machine", 2 * gib, 0, minServeMemoryLimit},
+		{"container of 8 GiB on 64", 64 * gib, 8 * gib, 2 * gib},
+		{"container larger than the machine", 8 * gib, 64 * gib, 2 * gib},
+		{"nothing known", 0, 0, minServeMemoryLimit},
+		{"only the container known", 0, 12 * gib, 3 * gib},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := serveMemoryLimit(tt.physical, tt.quota); got != tt.want {
+				t.Errorf("serveMemoryLimit(%d, %d) = %d, want %d", tt.physical, tt.quota, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestParseMemoryLimit: a control group's limit in bytes; "max" and v1's
+// "no limit" (near 2^63) are none.
+func TestParseMemoryLimit(t *testing.T) {
+	for text, want := range map[string]uint64{
+		"max\n": 0, "9223372036854771712\n": 0, "4294967296\n": 4 << 30, "": 0, "garbage": 0,
+	} {
+		if got := parseMemoryLimit(text); got != want {
+			t.Errorf("parseMemoryLimit(%q) = %d, want %d", text, got, want)
+		}
 	}
 }
 
