@@ -97,10 +97,11 @@ func writeProjectionsReport(w io.Writer, rep projbench.Report) {
 	}
 }
 
-// markText prints a collection's CPU, or that the phase did not run.
+// markText prints a collection's CPU, or that it was not measured (the
+// phase did not run, or the system does not report CPU time).
 func markText(d time.Duration) string {
 	if d <= 0 {
 		return "(not measured)"
 	}
-	return d.Round(100 * time.Microsecond).String()
+	return d.Round(10 * time.Microsecond).String()
 }

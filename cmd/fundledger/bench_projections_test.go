@@ -20,6 +20,7 @@ func TestBenchProjectionsSmallLedger(t *testing.T) {
 	snap := t.TempDir()
 	r = cli(t, "bench", "projections", "--employers", "8", "--cache", cache, "--phase", "rebuild", "--snapshot", snap)
 	r.wantCode(t, exitOK)
+	r.wantOut(t, "as restored (not measured)")
 	r = cli(t, "bench", "projections", "--employers", "8", "--cache", cache, "--phase", "restart", "--snapshot", snap, "--queries", "3")
 	r.wantCode(t, exitOK)
 	r.wantOut(t, "restart   ready in", "one budget line", "models as rebuilt (not measured), as restored ")

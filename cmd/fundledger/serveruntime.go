@@ -16,11 +16,12 @@ import (
 // process may use (the machine's, or its container's if less; SQLite's
 // own memory is outside it), so a large ledger is collected more often
 // instead of growing its heap further. The limit was a fixed 768 MiB,
-// which is still the least it is: in a 60 s `fundledger bench api` the
-// read models grew to ~520 MB live and the collector, held under that
-// limit, ran 54 times, took 9.5% of the CPU and halved the throughput of
-// the run's last 20 s; under 3 GiB it ran 23 times for 2.7%
-// (docs/performance.md, API round 8).
+// which is still the least it is outside a smaller control group: in a
+// 60 s `fundledger bench api` the read models grew to ~520 MB live, and
+// under that limit the collector ran 54 times for 8.0% of the CPU; under
+// a quarter of the development machine's memory (5.9 GiB) 23 times for
+// 2.8%, and the run's p95 fell from 23.8 to 15.4 ms (docs/performance.md,
+// API round 8).
 const (
 	serveGCPercent      = 400
 	minServeMemoryLimit = 768 << 20
@@ -42,14 +43,20 @@ func serveGC(getenv func(string) string, physical, quota uint64) (percent int, l
 }
 
 // serveMemoryLimit is a quarter of the memory the process may use, the
-// machine's or its container's, and at least minServeMemoryLimit (also
-// when neither is known, 0).
+// machine's or its control group's, and at least minServeMemoryLimit
+// (also when neither is known, 0), but within a known group limit at
+// most three quarters of it: a soft limit above the hard one would never
+// act, and SQLite's memory is outside it.
 func serveMemoryLimit(physical, quota uint64) int64 {
 	usable := physical
 	if quota > 0 && (usable == 0 || quota < usable) {
 		usable = quota
 	}
-	return int64(max(usable/4, minServeMemoryLimit))
+	limit := max(usable/4, minServeMemoryLimit)
+	if quota > 0 {
+		limit = min(limit, quota/4*3)
+	}
+	return int64(limit)
 }
 
 // runsServer reports whether args (without the program name) name a

@@ -27,7 +27,8 @@ func TestServeGC(t *testing.T) {
 }
 
 // TestServeMemoryLimit: a quarter of the memory the process may use, the
-// machine's or a smaller container's, never under 768 MiB.
+// machine's or a smaller container's, never under 768 MiB unless the
+// container's limit is so small: then three quarters of it.
 func TestServeMemoryLimit(t *testing.T) {
 	const gib = 1 << 30
 	for _, tt := range []struct {
@@ -41,6 +42,7 @@ func TestServeMemoryLimit(t *testing.T) {
 		{"container larger than the machine", 8 * gib, 64 * gib, 2 * gib},
 		{"nothing known", 0, 0, minServeMemoryLimit},
 		{"only the container known", 0, 12 * gib, 3 * gib},
+		{"container of 512 MiB", 8 * gib, gib / 2, 3 * gib / 8},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := serveMemoryLimit(tt.physical, tt.quota); got != tt.want {

@@ -43,11 +43,11 @@ type Report struct {
 	// loaded; RSS and PeakRSS the process's resident memory then (VmRSS)
 	// and at its peak so far (VmHWM), when the system reports them.
 	HeapInUse, RSS, PeakRSS uint64
-	// RebuiltMark and RestoredMark are the collector's CPU for a full
-	// collection with the models as the rebuild left them (built event
-	// by event, as a running server builds them) and as the restart
-	// restored them from the snapshot: under load each collection's mark
-	// phase slows every request (docs/performance.md, API round 8).
+	// RebuiltMark and RestoredMark are the CPU of a full collection with
+	// the models as the rebuild left them (built event by event, as a
+	// running server builds them) and as the restart restored them from
+	// the snapshot: under load each collection's mark phase slows every
+	// request (docs/performance.md, API round 8). 0 when not measured.
 	RebuiltMark, RestoredMark time.Duration
 }
 
@@ -169,14 +169,17 @@ func (rep *Report) rebuild(ctx context.Context, store eventstore.Store, snap str
 	return nil
 }
 
-// markCPU is the collector's CPU for one full collection of the heap as
-// it is, the least of three (the first may still free garbage).
+// markCPU is the process's CPU for one full collection of the heap as it
+// is, the least of three (the first may still free garbage). Nothing else
+// runs then, so the process's CPU time (getrusage) is the collector's;
+// the runtime's own estimate counts its workers' wall time, idle-time
+// marking included, and grows with GOMAXPROCS beyond the idle CPUs.
 func markCPU() time.Duration {
 	var least time.Duration
 	for i := range 3 {
-		before := gcCPU()
+		before := processCPU()
 		runtime.GC()
-		if d := gcCPU() - before; i == 0 || d < least {
+		if d := processCPU() - before; i == 0 || d < least {
 			least = d
 		}
 	}
