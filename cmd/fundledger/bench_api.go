@@ -54,7 +54,8 @@ programme's policy. With --url it drives that server; --token-file then
 names a JSON object from role (administrator, clerk, approver, treasurer,
 evaluator) to bearer token, and the setup opens a new fund on it.
 
-It reports commands/s and queries/s, exact p50/p95/p99/max latency per
+It reports commands/s and queries/s (and, per 5 s window of the run, the
+commands/s and the commands' p99), exact p50/p95/p99/max latency per
 kind (every sample kept and sorted), the errors by kind (any answer
 outside 2xx), the server's store-append latency and its store appends
 and stream reads per command from /metrics, this process's CPU
@@ -273,6 +274,7 @@ func writeLoadReport(w io.Writer, res loadResult, dials int64) (failed bool) {
 			rates[i] = fmt.Sprintf("%.0f", r)
 		}
 		fmt.Fprintf(w, "windows   commands/s per %s: %s\n", benchWindow, strings.Join(rates, " "))
+		fmt.Fprintf(w, "windows   command p99 per %s (ms): %s\n", benchWindow, windowP99s(res.byWindow, len(res.windows)))
 	}
 	if res.sched != nil {
 		writeRateReport(w, res)

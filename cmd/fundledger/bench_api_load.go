@@ -57,6 +57,9 @@ type loadResult struct {
 	// windows are the commands/s of each successive window of the run:
 	// a ledger whose commands slow down as it grows shows it here.
 	windows []float64
+	// byWindow holds the commands' latencies by the window they were
+	// answered in, so each window's p99 shows when the slowest came.
+	byWindow [][]time.Duration
 	// sched is the schedule of a run at a fixed rate (--rate), nil for
 	// the closed loop. On it samples run from each request's due time
 	// to its answer, service from its sending to its answer, and late
@@ -95,6 +98,8 @@ type worker struct {
 	// sched, when not nil, is the schedule the worker's requests keep;
 	// due is the slot startsBefore took and timer the worker's wait.
 	sched *benchSchedule
+	// began is when the run began, for the windows of byWindow.
+	began time.Time
 	due   time.Time
 	timer *time.Timer
 }
@@ -139,7 +144,7 @@ func runLoad(ctx context.Context, c *apiClient, plan benchPlan, conns, queries, 
 	}()
 	pprof.Do(ctx, pprof.Labels("side", "generator"), func(ctx context.Context) {
 		for i := range workers {
-			w := &worker{id: i, c: c, wire: c.newWireConn(), plan: plan, queries: queries, done: &done, sched: sched}
+			w := &worker{id: i, c: c, wire: c.newWireConn(), plan: plan, queries: queries, done: &done, sched: sched, began: start}
 			workers[i] = w
 			wg.Go(func() {
 				w.run(ctx, deadline)
@@ -156,6 +161,12 @@ func runLoad(ctx context.Context, c *apiClient, plan benchPlan, conns, queries, 
 	for _, w := range workers {
 		total.cycles += w.res.cycles
 		total.late = append(total.late, w.res.late...)
+		for i, ds := range w.res.byWindow {
+			if i >= len(total.byWindow) {
+				total.byWindow = append(total.byWindow, make([][]time.Duration, i+1-len(total.byWindow))...)
+			}
+			total.byWindow[i] = append(total.byWindow[i], ds...)
+		}
 		for k := range numKinds {
 			total.samples[k] = append(total.samples[k], w.res.samples[k]...)
 			total.service[k] = append(total.service[k], w.res.service[k]...)
@@ -222,8 +233,22 @@ func (w *worker) send(ctx context.Context, kind benchKind, method, path, asRole,
 	w.res.samples[kind] = append(w.res.samples[kind], elapsed)
 	if kind < numCommandKinds {
 		w.done.Add(1)
+		w.byWindow(end, elapsed)
 	}
 	return true
+}
+
+// byWindow files a command's latency under the window it was answered
+// in; a worker made without the run's start (a test's) files nothing.
+func (w *worker) byWindow(end time.Time, elapsed time.Duration) {
+	if w.began.IsZero() || end.Before(w.began) {
+		return
+	}
+	i := int(end.Sub(w.began) / benchWindow)
+	for len(w.res.byWindow) <= i {
+		w.res.byWindow = append(w.res.byWindow, nil)
+	}
+	w.res.byWindow[i] = append(w.res.byWindow[i], elapsed)
 }
 
 // cycle takes one new claim through submit → approve → disclosure start

@@ -157,6 +157,20 @@ func processCPU() cpuTime {
 
 func (c cpuTime) minus(o cpuTime) cpuTime { return cpuTime{user: c.user - o.user, sys: c.sys - o.sys} }
 
+// windowP99s prints the p99 of each of the first n windows' latencies
+// ("-" for a window without a command).
+func windowP99s(byWindow [][]time.Duration, n int) string {
+	out := make([]string, n)
+	for i := range out {
+		if i >= len(byWindow) || len(byWindow[i]) == 0 {
+			out[i] = "-"
+			continue
+		}
+		out[i] = fmt.Sprintf("%.1f", float64(summarise(byWindow[i]).P99)/float64(time.Millisecond))
+	}
+	return strings.Join(out, " ")
+}
+
 // gcStats is what the garbage collector of this process has done: the
 // collections it completed, the CPU its marking (idle-time marking left
 // out: it runs on processors nothing else wanted) and pauses took, the

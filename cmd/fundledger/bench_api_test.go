@@ -170,3 +170,45 @@ func TestDescribeGC(t *testing.T) {
 		})
 	}
 }
+
+// TestWindowP99s: each window's nearest-rank p99 in milliseconds, "-" for
+// a window without a command, and only as many windows as asked.
+func TestWindowP99s(t *testing.T) {
+	ms := func(v ...float64) []time.Duration {
+		out := make([]time.Duration, len(v))
+		for i, x := range v {
+			out[i] = time.Duration(x * float64(time.Millisecond))
+		}
+		return out
+	}
+	hundred := make([]float64, 100)
+	for i := range hundred {
+		hundred[i] = float64(i + 1)
+	}
+	byWindow := [][]time.Duration{ms(hundred...), nil, ms(2.5), ms(7, 3, 40)}
+	if got, want := windowP99s(byWindow, 3), "99.0 - 2.5"; got != want {
+		t.Errorf("windowP99s(3) = %q, want %q", got, want)
+	}
+	if got, want := windowP99s(byWindow, 5), "99.0 - 2.5 40.0 -"; got != want {
+		t.Errorf("windowP99s(5) = %q, want %q", got, want)
+	}
+}
+
+// TestWorkerByWindow: a command's latency goes under the window it was
+// answered in; a worker without the run's start files nothing (the
+// rate tests make such workers).
+func TestWorkerByWindow(t *testing.T) {
+	began := time.Date(2026, 11, 26, 16, 0, 0, 0, time.UTC)
+	w := &worker{began: began}
+	w.byWindow(began.Add(7*time.Second), 3*time.Millisecond)
+	w.byWindow(began.Add(time.Second), time.Millisecond)
+	if len(w.res.byWindow) != 2 || len(w.res.byWindow[0]) != 1 || len(w.res.byWindow[1]) != 1 ||
+		w.res.byWindow[1][0] != 3*time.Millisecond {
+		t.Errorf("byWindow = %v, want [[1ms] [3ms]]", w.res.byWindow)
+	}
+	unset := &worker{}
+	unset.byWindow(began, time.Millisecond)
+	if len(unset.res.byWindow) != 0 {
+		t.Errorf("a worker without a start filed %d windows", len(unset.res.byWindow))
+	}
+}
