@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
-	"strings"
 	"time"
 )
 
@@ -268,13 +267,10 @@ func writeLoadReport(w io.Writer, res loadResult, dials int64) (failed bool) {
 	fmt.Fprintf(w, "load      %s: %d commands (%.0f/s), %d queries (%.0f/s), %d cycles (%.0f claims paid/s); %d connections opened\n",
 		res.wall.Round(time.Millisecond), len(commands), float64(len(commands))/secs, len(queries), float64(len(queries))/secs,
 		res.cycles, float64(res.cycles)/secs, dials)
-	if len(res.windows) > 0 {
-		rates := make([]string, len(res.windows))
-		for i, r := range res.windows {
-			rates[i] = fmt.Sprintf("%.0f", r)
-		}
-		fmt.Fprintf(w, "windows   commands/s per %s: %s\n", benchWindow, strings.Join(rates, " "))
-		fmt.Fprintf(w, "windows   command p99 per %s (ms): %s\n", benchWindow, windowP99s(res.byWindow, len(res.windows)))
+	// Whole windows only: the last, cut short, would read low.
+	if n := int(res.wall / benchWindow); n > 0 {
+		fmt.Fprintf(w, "windows   commands/s per %s: %s\n", benchWindow, windowRates(res.byWindow, n))
+		fmt.Fprintf(w, "windows   command p99 per %s (ms): %s\n", benchWindow, windowP99s(res.byWindow, n))
 	}
 	if res.sched != nil {
 		writeRateReport(w, res)

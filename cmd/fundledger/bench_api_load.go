@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"runtime/pprof"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/haixi-hrss/fundledger/domain/role"
@@ -54,11 +53,10 @@ type loadResult struct {
 	errors  [numKinds]kindErrors
 	// cycles counts the claims taken through all six commands.
 	cycles int
-	// windows are the commands/s of each successive window of the run:
-	// a ledger whose commands slow down as it grows shows it here.
-	windows []float64
-	// byWindow holds the commands' latencies by the window they were
-	// answered in, so each window's p99 shows when the slowest came.
+	// byWindow holds the commands' latencies by the window of the run
+	// they were answered in: each window's commands/s and p99 show a
+	// ledger whose commands slow down as it grows, and when the slowest
+	// came.
 	byWindow [][]time.Duration
 	// sched is the schedule of a run at a fixed rate (--rate), nil for
 	// the closed loop. On it samples run from each request's due time
@@ -80,7 +78,7 @@ func (r loadResult) commands() int {
 	return n
 }
 
-// benchWindow is the length of the throughput windows.
+// benchWindow is the length of the windows of loadResult.byWindow.
 const benchWindow = 5 * time.Second
 
 // worker runs cycles over a connection of its own (wire), or over the
@@ -93,8 +91,6 @@ type worker struct {
 	queries int
 	buf     bytes.Buffer
 	res     loadResult
-	// done counts the commands all workers completed.
-	done *atomic.Int64
 	// sched, when not nil, is the schedule the worker's requests keep;
 	// due is the slot startsBefore took and timer the worker's wait.
 	sched *benchSchedule
@@ -113,38 +109,16 @@ type worker struct {
 // in-process run tells the generator's share from the server's.
 func runLoad(ctx context.Context, c *apiClient, plan benchPlan, conns, queries, rate int, duration time.Duration) loadResult {
 	workers := make([]*worker, conns)
-	var (
-		wg      sync.WaitGroup
-		done    atomic.Int64
-		windows []float64
-	)
+	var wg sync.WaitGroup
 	start := time.Now()
 	deadline := start.Add(duration)
 	var sched *benchSchedule
 	if rate > 0 {
 		sched = newBenchSchedule(start, rate, queries)
 	}
-	stopWindows := make(chan struct{})
-	windowsDone := make(chan struct{})
-	go func() {
-		defer close(windowsDone)
-		tick := time.NewTicker(benchWindow)
-		defer tick.Stop()
-		var last int64
-		for {
-			select {
-			case <-tick.C:
-				n := done.Load()
-				windows = append(windows, float64(n-last)/benchWindow.Seconds())
-				last = n
-			case <-stopWindows:
-				return
-			}
-		}
-	}()
 	pprof.Do(ctx, pprof.Labels("side", "generator"), func(ctx context.Context) {
 		for i := range workers {
-			w := &worker{id: i, c: c, wire: c.newWireConn(), plan: plan, queries: queries, done: &done, sched: sched, began: start}
+			w := &worker{id: i, c: c, wire: c.newWireConn(), plan: plan, queries: queries, sched: sched, began: start}
 			workers[i] = w
 			wg.Go(func() {
 				w.run(ctx, deadline)
@@ -155,9 +129,7 @@ func runLoad(ctx context.Context, c *apiClient, plan benchPlan, conns, queries, 
 		}
 		wg.Wait()
 	})
-	close(stopWindows)
-	<-windowsDone
-	total := loadResult{wall: time.Since(start), windows: windows, sched: sched}
+	total := loadResult{wall: time.Since(start), sched: sched}
 	for _, w := range workers {
 		total.cycles += w.res.cycles
 		total.late = append(total.late, w.res.late...)
@@ -232,7 +204,6 @@ func (w *worker) send(ctx context.Context, kind benchKind, method, path, asRole,
 	}
 	w.res.samples[kind] = append(w.res.samples[kind], elapsed)
 	if kind < numCommandKinds {
-		w.done.Add(1)
 		w.byWindow(end, elapsed)
 	}
 	return true

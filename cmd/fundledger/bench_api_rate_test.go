@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -118,10 +117,9 @@ func TestRateLatencyCountsTheQueue(t *testing.T) {
 	start := time.Now()
 	sched := newBenchSchedule(start, 1000, 0) // no queries: a slot every millisecond
 	deadline := start.Add(300 * time.Millisecond)
-	var done atomic.Int64
 	workers := []*worker{
-		{id: 0, c: c, wire: c.newWireConn(), plan: plan, done: &done, sched: sched},
-		{id: 1, c: c, wire: c.newWireConn(), plan: plan, done: &done, sched: sched},
+		{id: 0, c: c, wire: c.newWireConn(), plan: plan, sched: sched},
+		{id: 1, c: c, wire: c.newWireConn(), plan: plan, sched: sched},
 	}
 	var wg sync.WaitGroup
 	for _, w := range workers {

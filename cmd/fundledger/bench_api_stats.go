@@ -157,6 +157,19 @@ func processCPU() cpuTime {
 
 func (c cpuTime) minus(o cpuTime) cpuTime { return cpuTime{user: c.user - o.user, sys: c.sys - o.sys} }
 
+// windowRates prints the commands/s of each of the first n windows.
+func windowRates(byWindow [][]time.Duration, n int) string {
+	out := make([]string, n)
+	for i := range out {
+		count := 0
+		if i < len(byWindow) {
+			count = len(byWindow[i])
+		}
+		out[i] = fmt.Sprintf("%.0f", float64(count)/benchWindow.Seconds())
+	}
+	return strings.Join(out, " ")
+}
+
 // windowP99s prints the p99 of each of the first n windows' latencies
 // ("-" for a window without a command).
 func windowP99s(byWindow [][]time.Duration, n int) string {

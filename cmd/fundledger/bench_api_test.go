@@ -171,6 +171,18 @@ func TestDescribeGC(t *testing.T) {
 	}
 }
 
+// TestWindowRates: each window's commands per second, 0 for a window
+// without a command, and only as many windows as asked.
+func TestWindowRates(t *testing.T) {
+	byWindow := [][]time.Duration{make([]time.Duration, 40000), nil, make([]time.Duration, 5)}
+	if got, want := windowRates(byWindow, 4), "8000 0 1 0"; got != want {
+		t.Errorf("windowRates(4) = %q, want %q", got, want)
+	}
+	if got, want := windowRates(byWindow, 1), "8000"; got != want {
+		t.Errorf("windowRates(1) = %q, want %q", got, want)
+	}
+}
+
 // TestWindowP99s: each window's nearest-rank p99 in milliseconds, "-" for
 // a window without a command, and only as many windows as asked.
 func TestWindowP99s(t *testing.T) {
