@@ -7,10 +7,8 @@ import (
 	"github.com/haixi-hrss/fundledger/eventstore"
 )
 
-// SaveInterval is how often Run saves the snapshot while events arrive,
-// at most (see liveSaveDue). A restart replays about this much of the log;
-// saving on every burst instead would cost a whole snapshot per command
-// under steady load.
+// SaveInterval is how often Run considers saving the snapshot, and the
+// least time between two of its saves (see liveSaveDue).
 const SaveInterval = time.Second
 
 type delivery struct {
@@ -20,8 +18,9 @@ type delivery struct {
 
 // Run catches up, then follows the log live through the store's
 // subscription from the checkpoint until ctx is done or an error occurs,
-// which it returns (ctx.Err() on cancellation). It saves at most once per
-// SaveInterval while events arrive, less often when saves are slow (see
+// which it returns (ctx.Err() on cancellation). It saves once
+// liveSaveEvents have been applied since the last save, or after
+// maxLiveSaveGap when fewer have, less often when saves are slow (see
 // liveSaveDue), and once more on the way out. Sync may
 // run beside it: each applies only events past the checkpoint.
 func (r *Runner) Run(ctx context.Context) error {

@@ -49,6 +49,11 @@ type Runner struct {
 	// lastStats is the last save's SaveStats, nil before the first; a
 	// long save makes the next ones come later (saveDue, liveSaveDue).
 	lastStats atomic.Pointer[SaveStats]
+	// events counts the events applied to the models since NewRunner,
+	// stored under mu's write lock; lastSaved is its value at the last
+	// save (0 before the first), so a live save can wait for work that a
+	// restart would otherwise replay (liveSaveDue).
+	events, lastSaved atomic.Uint64
 	// refused is why the snapshot found at the last restore was not
 	// used, if it was in a format this build does not read.
 	refused error
@@ -91,6 +96,7 @@ func (r *Runner) restore() error {
 		return err
 	}
 	r.checkpoint.Store(cp)
+	r.lastSaved.Store(r.events.Load())
 	return nil
 }
 
@@ -208,17 +214,34 @@ func (r *Runner) saveDue(last time.Time) bool {
 // maxLiveSaveGap.
 const liveSaveFactor = 20
 
-// maxLiveSaveGap caps the gap between live saves, and so what a restart
-// after a crash replays: at ~350,000 events/s of replay, 30 s of even a
-// busy server's log takes a few seconds.
+// liveSaveEvents is how many events Run applies before it saves again
+// (unless maxLiveSaveGap passes first): what a restart after a crash
+// replays beyond the snapshot, about 0.6 s on the development machine
+// (`fundledger rebuild` of a 505,301-event `bench api` ledger took 2.0 s
+// with its final save). A snapshot is there to bound that replay, and
+// each save rewrites every model whole (74 MB for 28,000 claims) on a
+// processor the commands use, so a save that would spare a restart less
+// than that is not worth its stall: saving by the clock instead, `bench
+// api` saved five times in its first 20 s (at 1, 3, 6, 10 and 18 s),
+// where it now saves once (docs/performance.md, API round 9).
+const liveSaveEvents = 200_000
+
+// maxLiveSaveGap caps the gap between live saves of a ledger that moved,
+// so a quiet server's snapshot does not stay behind for long either.
 const maxLiveSaveGap = 30 * time.Second
 
 // liveSaveDue reports whether Run, which last saved at last, should save
-// now: after SaveInterval, and no sooner than liveSaveFactor times the
-// last save's duration, but always after maxLiveSaveGap.
+// now: once liveSaveEvents have been applied since that save, after
+// SaveInterval and no sooner than liveSaveFactor times the last save's
+// duration; in any case after maxLiveSaveGap. Run saves only when the
+// checkpoint moved.
 func (r *Runner) liveSaveDue(last time.Time) bool {
+	since := time.Since(last)
+	if since >= maxLiveSaveGap {
+		return true
+	}
 	gap := max(SaveInterval, liveSaveFactor*r.lastSaveDuration())
-	return time.Since(last) >= min(gap, maxLiveSaveGap)
+	return since >= gap && r.events.Load()-r.lastSaved.Load() >= liveSaveEvents
 }
 
 // applyBatch folds b into the models under one hold of the lock and
@@ -243,6 +266,7 @@ func (r *Runner) applyLocked(b *batch, pr *Progress) error {
 	// must never show a position that a failure later in the batch undoes.
 	if n := len(b.evs); n > 0 {
 		r.checkpoint.Store(b.evs[n-1].Position)
+		r.events.Add(uint64(n))
 	}
 	return nil
 }
@@ -279,7 +303,7 @@ func (r *Runner) saveAt(parallel bool) (uint64, error) {
 	// of the model's copy-on-write, which no query may see half done.
 	r.mu.Lock()
 	taken := time.Now()
-	cp := r.checkpoint.Load()
+	cp, events := r.checkpoint.Load(), r.events.Load()
 	frozen := freezeModels(r.projs)
 	hold := time.Since(taken)
 	r.mu.Unlock()
@@ -295,6 +319,7 @@ func (r *Runner) saveAt(parallel bool) (uint64, error) {
 		st.Bytes += len(m)
 	}
 	r.lastStats.Store(&st)
+	r.lastSaved.Store(events)
 	return cp, nil
 }
 

@@ -5,32 +5,43 @@ import (
 	"time"
 )
 
-// TestLiveSaveDue: Run saves after SaveInterval while saves are quick, and
-// waits liveSaveFactor times the last save's duration once they are slow,
-// so copying the models stalls queries and Sync for a bounded share of
-// the time.
+// TestLiveSaveDue: Run saves once liveSaveEvents have been applied since
+// the last save, no sooner than SaveInterval and liveSaveFactor times the
+// last save's duration, so copying the models takes a bounded share of
+// the time and happens only when it spares a restart real replay; and
+// after maxLiveSaveGap in any case.
 func TestLiveSaveDue(t *testing.T) {
 	slow := 200 * time.Millisecond
 	tests := []struct {
 		name     string
 		lastSave time.Duration
 		ago      time.Duration
+		events   uint64
 		want     bool
 	}{
-		{"quick save, interval not over", time.Millisecond, SaveInterval / 2, false},
-		{"quick save, interval over", time.Millisecond, SaveInterval + time.Millisecond, true},
-		{"slow save, interval over, factor not", slow, SaveInterval + time.Millisecond, false},
-		{"slow save, just short of the factor", slow, liveSaveFactor*slow - 100*time.Millisecond, false},
-		{"slow save, factor over", slow, liveSaveFactor*slow + time.Millisecond, true},
-		{"very slow save, under the cap", 4 * time.Second, maxLiveSaveGap - time.Second, false},
-		{"very slow save, cap over", 4 * time.Second, maxLiveSaveGap + time.Millisecond, true},
+		{"quick save, interval over, few events", time.Millisecond, SaveInterval + time.Millisecond, liveSaveEvents - 1, false},
+		{"quick save, interval not over, enough events", time.Millisecond, SaveInterval / 2, liveSaveEvents, false},
+		{"quick save, interval over, enough events", time.Millisecond, SaveInterval + time.Millisecond, liveSaveEvents, true},
+		{"slow save, interval over, factor not", slow, SaveInterval + time.Millisecond, 10 * liveSaveEvents, false},
+		{"slow save, just short of the factor", slow, liveSaveFactor*slow - 100*time.Millisecond, 10 * liveSaveEvents, false},
+		{"slow save, factor over", slow, liveSaveFactor*slow + time.Millisecond, liveSaveEvents, true},
+		{"slow save, factor over, few events", slow, liveSaveFactor*slow + time.Millisecond, liveSaveEvents / 2, false},
+		{"few events, just short of the cap", time.Millisecond, maxLiveSaveGap - time.Second, 1, false},
+		{"few events, cap over", time.Millisecond, maxLiveSaveGap + time.Millisecond, 1, true},
+		{"very slow save, under the cap", 4 * time.Second, maxLiveSaveGap - time.Second, 10 * liveSaveEvents, false},
+		{"very slow save, cap over", 4 * time.Second, maxLiveSaveGap + time.Millisecond, 1, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var r Runner
 			r.lastStats.Store(&SaveStats{Duration: tt.lastSave})
+			// Counted from a save taken after some events, as in a
+			// running server.
+			r.lastSaved.Store(1000)
+			r.events.Store(1000 + tt.events)
 			if got := r.liveSaveDue(time.Now().Add(-tt.ago)); got != tt.want {
-				t.Errorf("liveSaveDue after %s with last save %s = %v, want %v", tt.ago, tt.lastSave, got, tt.want)
+				t.Errorf("liveSaveDue %s after the last save (which took %s), %d events since = %v, want %v",
+					tt.ago, tt.lastSave, tt.events, got, tt.want)
 			}
 		})
 	}

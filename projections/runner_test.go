@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/haixi-hrss/fundledger/domain"
+	"github.com/haixi-hrss/fundledger/domain/budget"
+	"github.com/haixi-hrss/fundledger/domain/money"
+	"github.com/haixi-hrss/fundledger/domain/role"
 	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/projections"
 )
@@ -240,4 +243,47 @@ func TestRunFollowsTheLog(t *testing.T) {
 		t.Errorf("saved checkpoint %d, want %d", got, last)
 	}
 	mustEqual(t, "saved live and rebuilt models", restored, w.rebuilt())
+}
+
+// TestUnsavedEventsCounted: the events a live save waits for are those
+// applied since the last save, by any path (Sync here); a save counts
+// from its own checkpoint, and a failure that puts the models back at the
+// last save counts from there again.
+func TestUnsavedEventsCounted(t *testing.T) {
+	w := newWorld(t)
+	w.phaseOne()
+	r := w.runner(projections.NewBudgets())
+	if n := projections.UnsavedEvents(r); n != 0 {
+		t.Fatalf("a new runner counts %d unsaved events, want 0", n)
+	}
+	log := w.log(0)
+	if err := r.Sync(w.ctx, log[len(log)-1].Position); err != nil {
+		t.Fatal(err)
+	}
+	if n := projections.UnsavedEvents(r); n != uint64(len(log)) {
+		t.Errorf("after Sync applied %d events: %d unsaved, want %d", len(log), n, len(log))
+	}
+	w.phaseTwo()
+	if _, err := r.CatchUp(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := projections.UnsavedEvents(r); n != 0 {
+		t.Errorf("after the catch-up's save: %d unsaved, want 0", n)
+	}
+	w.budget(golmud, "Reserve", budget.Reserve{ReservationID: "rs-unsaved", ClaimID: "c3", Amount: money.MustParse("1.00"),
+		Actor: "ap-1", Role: role.Approver, At: at})
+	log = w.log(0)
+	if err := r.Sync(w.ctx, log[len(log)-1].Position); err != nil {
+		t.Fatal(err)
+	}
+	if n := projections.UnsavedEvents(r); n != 1 {
+		t.Errorf("after Sync applied one more event: %d unsaved, want 1", n)
+	}
+	w.appendRaw("budget-"+golmud, "FundsSpent", `{"paymentId":"p","claimId":"c","amount":"12.345.6"}`)
+	if _, err := r.CatchUp(w.ctx); err == nil {
+		t.Fatal("a payload that does not decode was accepted")
+	}
+	if n := projections.UnsavedEvents(r); n != 0 {
+		t.Errorf("after a failure put the models back at the last save: %d unsaved, want 0", n)
+	}
 }
