@@ -2,7 +2,11 @@
 // kind that pays each, and fiscal years.
 package programme
 
-import "github.com/haixi-hrss/fundledger/domain"
+import (
+	"slices"
+
+	"github.com/haixi-hrss/fundledger/domain"
+)
 
 // Code names a programme.
 type Code string
@@ -51,17 +55,31 @@ var fundNames = map[FundKind]string{
 }
 
 // All returns every programme in a fixed order.
-func All() []Code {
-	return []Code{Stabilization, Expansion, Absorption, SocialInsurance, SkillUpgrade, VocationalTraining, StartUp}
-}
+func All() []Code { return slices.Clone(codes[:]) }
 
 // Parse returns the programme named s; the error names field.
 func Parse(field, s string) (Code, error) {
-	c := Code(s)
-	if _, ok := programmes[c]; !ok {
+	c, ok := known(s)
+	if !ok {
 		return "", domain.Invalid(field, "programme", "%q is not a programme", s)
 	}
 	return c, nil
+}
+
+// codes are the programmes in All's order.
+var codes = [...]Code{Stabilization, Expansion, Absorption, SocialInsurance, SkillUpgrade, VocationalTraining, StartUp}
+
+// known returns the package's own constant for s, so that a decoded code
+// shares the constant's text instead of holding a copy: the read models
+// keep a code per claim and per payment, and each copy is one more object
+// for every garbage collection to mark.
+func known(s string) (Code, bool) {
+	for _, c := range codes {
+		if string(c) == s {
+			return c, true
+		}
+	}
+	return "", false
 }
 
 // Valid reports whether c is a known programme.
@@ -82,14 +100,15 @@ func (c Code) Fund() FundKind { return programmes[c].fund }
 // String returns the code itself.
 func (c Code) String() string { return string(c) }
 
-// UnmarshalText accepts only known programmes.
+// UnmarshalText accepts only known programmes, and sets the package's
+// own constant (see known).
 func (c *Code) UnmarshalText(b []byte) error {
-	v, err := Parse("programme", string(b))
-	if err != nil {
-		return err
+	if v, ok := known(string(b)); ok {
+		*c = v
+		return nil
 	}
-	*c = v
-	return nil
+	_, err := Parse("programme", string(b))
+	return err
 }
 
 // ParseFundKind returns the fund kind named s; the error names field.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"unsafe"
 
 	"github.com/haixi-hrss/fundledger/domain"
 )
@@ -61,5 +62,29 @@ func TestFiscalYear(t *testing.T) {
 		if !errors.As(err, &fe) || fe.Field != "year" || fe.Rule != "fiscal-year" {
 			t.Errorf("ParseFiscalYear(%d) error = %v, want field year rule fiscal-year", y, err)
 		}
+	}
+}
+
+// TestDecodedCodeIsTheConstant: a decoded programme is the package's
+// constant, not a copy of the input, and decoding it allocates nothing, so
+// the read models' many codes add no objects for the collector to mark.
+func TestDecodedCodeIsTheConstant(t *testing.T) {
+	for _, want := range All() {
+		input := []byte(string(want))
+		var got Code
+		if err := got.UnmarshalText(input); err != nil {
+			t.Fatalf("%s: %v", want, err)
+		}
+		if got != want || unsafe.StringData(string(got)) != unsafe.StringData(string(want)) {
+			t.Errorf("%s decoded to %q, a copy rather than the constant", want, got)
+		}
+		if n := testing.AllocsPerRun(100, func() { _ = got.UnmarshalText(input) }); n != 0 {
+			t.Errorf("decoding %s allocates %.0f times", want, n)
+		}
+	}
+	var c Code
+	var fe *domain.FieldError
+	if err := c.UnmarshalText([]byte("lottery")); !errors.As(err, &fe) || fe.Field != "programme" {
+		t.Errorf("unknown programme: error %v, want a field error on programme", err)
 	}
 }

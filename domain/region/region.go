@@ -2,7 +2,11 @@
 // its county-level units by their GB/T 2260 codes.
 package region
 
-import "github.com/haixi-hrss/fundledger/domain"
+import (
+	"slices"
+
+	"github.com/haixi-hrss/fundledger/domain"
+)
 
 // Code is a GB/T 2260 administrative division code of Haixi or one of its
 // county-level units, e.g. "632801".
@@ -36,18 +40,31 @@ var table = map[Code]names{
 // Parse returns the code s if it is Haixi or one of its county-level units;
 // the error names field.
 func Parse(field, s string) (Code, error) {
-	c := Code(s)
-	if _, ok := table[c]; !ok {
+	c, ok := known(s)
+	if !ok {
 		return "", domain.Invalid(field, "haixi-region", "%q is not the code of Haixi (632800) or one of its county-level units", s)
 	}
 	return c, nil
 }
 
+// codes are the prefecture and its county-level units in code order.
+var codes = [...]Code{Haixi, Golmud, Delingha, Mangya, Ulan, Dulan, Tianjun, DaQaidam}
+
+// known returns the package's own constant for s, so that a decoded code
+// shares the constant's text instead of holding a copy that every garbage
+// collection marks again (the read models keep one per claim).
+func known(s string) (Code, bool) {
+	for _, c := range codes {
+		if string(c) == s {
+			return c, true
+		}
+	}
+	return "", false
+}
+
 // All returns the prefecture followed by its county-level units in code
 // order.
-func All() []Code {
-	return []Code{Haixi, Golmud, Delingha, Mangya, Ulan, Dulan, Tianjun, DaQaidam}
-}
+func All() []Code { return slices.Clone(codes[:]) }
 
 // Counties returns the seven county-level units in code order.
 func Counties() []Code { return All()[1:] }
@@ -68,12 +85,12 @@ func (c Code) NameZH() string { return table[c].zh }
 func (c Code) String() string { return string(c) }
 
 // UnmarshalText accepts only known codes, so a decoded command cannot carry
-// an unknown region.
+// an unknown region, and sets the package's own constant (see known).
 func (c *Code) UnmarshalText(b []byte) error {
-	v, err := Parse("region", string(b))
-	if err != nil {
-		return err
+	if v, ok := known(string(b)); ok {
+		*c = v
+		return nil
 	}
-	*c = v
-	return nil
+	_, err := Parse("region", string(b))
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"unsafe"
 
 	"github.com/haixi-hrss/fundledger/domain"
 )
@@ -52,5 +53,29 @@ func TestJSONRefusesUnknownCode(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"C":"110105"}`), &v); !errors.Is(err, domain.ErrInvalid) {
 		t.Fatalf("Unmarshal unknown code error = %v, want ErrInvalid", err)
+	}
+}
+
+// TestDecodedCodeIsTheConstant: a decoded code is the package's constant,
+// not a copy of the input, and decoding it allocates nothing, so the read
+// models' many codes add no objects for the collector to mark.
+func TestDecodedCodeIsTheConstant(t *testing.T) {
+	for _, want := range All() {
+		input := []byte(string(want))
+		var got Code
+		if err := got.UnmarshalText(input); err != nil {
+			t.Fatalf("%s: %v", want, err)
+		}
+		if got != want || unsafe.StringData(string(got)) != unsafe.StringData(string(want)) {
+			t.Errorf("%s decoded to %q, a copy rather than the constant", want, got)
+		}
+		if n := testing.AllocsPerRun(100, func() { _ = got.UnmarshalText(input) }); n != 0 {
+			t.Errorf("decoding %s allocates %.0f times", want, n)
+		}
+	}
+	var c Code
+	var fe *domain.FieldError
+	if err := c.UnmarshalText([]byte("632899")); !errors.As(err, &fe) || fe.Field != "region" {
+		t.Errorf("unknown code: error %v, want a field error on region", err)
 	}
 }
