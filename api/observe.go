@@ -54,9 +54,19 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 	return m, nil
 }
 
+// lastRelayout reads a figure of the read models' last renewal from their
+// snapshot (projections.Relayer), 0 before the first.
+func lastRelayout(s *server, f func(projections.RelayoutStats) time.Duration) func() float64 {
+	return func() float64 {
+		st, _ := s.l.Runner.LastRelayout()
+		return f(st).Seconds()
+	}
+}
+
 // registerProjections exports how many events the read models trail the
 // log (events, not positions: KurrentDB's positions are byte offsets, so
-// their difference is no count) and what their last snapshot save cost.
+// their difference is no count) and what their last snapshot save and
+// renewal cost.
 func (m *metrics) registerProjections(reg *prometheus.Registry, s *server) error {
 	// The last snapshot save of the read models: how long it stopped
 	// applying (and so every command's read-your-writes and every query),
@@ -76,6 +86,14 @@ func (m *metrics) registerProjections(reg *prometheus.Registry, s *server) error
 			Name: "fundledger_projection_save_duration_seconds",
 			Help: "How long the read models' last snapshot save took in all (images, marshalling, writing, syncing).",
 		}, lastSave(func(st projections.SaveStats) time.Duration { return st.Duration })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "fundledger_projection_relayout_hold_seconds",
+			Help: "How long the last renewal of the read models from their snapshot held up applying events, Sync and queries.",
+		}, lastRelayout(s, func(st projections.RelayoutStats) time.Duration { return st.Hold })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "fundledger_projection_relayout_duration_seconds",
+			Help: "How long the last renewal of the read models from their snapshot took in all (restoring, bringing forward, adopting).",
+		}, lastRelayout(s, func(st projections.RelayoutStats) time.Duration { return st.Restore + st.CatchUp + st.Hold })),
 	} {
 		if err := reg.Register(g); err != nil {
 			return err

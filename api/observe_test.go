@@ -43,6 +43,8 @@ func TestMetricsAndLogs(t *testing.T) {
 		`fundledger_projection_lag_events 0`,
 		`fundledger_projection_save_hold_seconds `,
 		`fundledger_projection_save_duration_seconds `,
+		`fundledger_projection_relayout_hold_seconds `,
+		`fundledger_projection_relayout_duration_seconds `,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)

@@ -103,3 +103,18 @@ func (a *Anomalies) UnmarshalState(data []byte) error {
 	a.clawbacks, a.dishonest = treeOf(st.Clawbacks), treeOf(st.Dishonest)
 	return nil
 }
+
+// Restored implements Relayer: a report over the same exclusions.
+func (a *Anomalies) Restored(state []byte) (Projection, error) {
+	fresh := &Anomalies{exclusions: a.exclusions}
+	if err := fresh.UnmarshalState(state); err != nil {
+		return nil, err
+	}
+	return fresh, nil
+}
+
+// Adopt implements Relayer.
+func (a *Anomalies) Adopt(fresh Projection) {
+	f := fresh.(*Anomalies)
+	a.found, a.claims, a.paid, a.clawbacks, a.dishonest, a.gen = f.found, f.claims, f.paid, f.clawbacks, f.dishonest, f.gen
+}

@@ -161,6 +161,26 @@ func (c *Claims) Freeze() func() ([]byte, error) {
 	return func() ([]byte, error) { return marshalClaims(frozen) }
 }
 
+// Restored implements Relayer. The fresh model has its query index
+// built already when this one has: a query should not wait for it.
+func (c *Claims) Restored(state []byte) (Projection, error) {
+	fresh := NewClaims()
+	if err := fresh.UnmarshalState(state); err != nil {
+		return nil, err
+	}
+	if c.idx.Load() != nil {
+		fresh.index()
+	}
+	return fresh, nil
+}
+
+// Adopt implements Relayer.
+func (c *Claims) Adopt(fresh Projection) {
+	f := fresh.(*Claims)
+	c.claims, c.gen, c.amounts = f.claims, f.gen, f.amounts
+	c.idx.Store(f.idx.Load())
+}
+
 // Claim returns claim id.
 func (c *Claims) Claim(id string) (ClaimRow, bool) {
 	e, ok := c.claims.Get(id)

@@ -21,7 +21,8 @@ type delivery struct {
 // which it returns (ctx.Err() on cancellation). It saves once
 // liveSaveEvents have been applied since the last save, or after
 // maxLiveSaveGap when fewer have, less often when saves are slow (see
-// liveSaveDue), and once more on the way out. Sync may
+// liveSaveDue), and once more on the way out. After each save but the
+// last it renews the Relayers from what it saved (see Relayer). Sync may
 // run beside it: each applies only events past the checkpoint.
 func (r *Runner) Run(ctx context.Context) error {
 	if _, err := r.CatchUp(ctx); err != nil {
@@ -30,16 +31,20 @@ func (r *Runner) Run(ctx context.Context) error {
 	// Sync may have applied events that no save holds yet, so the first
 	// save writes whatever the checkpoint.
 	saved, savedAt := ^uint64(0), time.Now()
-	save := func() error {
+	save := func() ([][]byte, error) {
 		if r.Checkpoint() == saved {
-			return nil
+			return nil, nil
 		}
-		at, err := r.saveAt(false)
+		at, models, err := r.saveAt(false)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		saved, savedAt = at, time.Now()
-		return nil
+		return models, nil
+	}
+	final := func(err error) error {
+		_, serr := save()
+		return firstErr(serr, err)
 	}
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -68,24 +73,31 @@ func (r *Runner) Run(ctx context.Context) error {
 		select {
 		case d, ok := <-ch:
 			if !ok {
-				return firstErr(save(), ctx.Err())
+				return final(ctx.Err())
 			}
 			if d.err != nil {
-				return firstErr(save(), d.err)
+				return final(d.err)
 			}
 			ended, err := r.applyDelivered(d.ev, ch)
 			if err != nil {
 				return err
 			}
 			if ended != nil {
-				return firstErr(save(), ended)
+				return final(ended)
 			}
 		case <-tick.C:
 			if !r.liveSaveDue(savedAt) {
 				continue
 			}
-			if err := save(); err != nil {
+			models, err := save()
+			if err != nil {
 				return err
+			}
+			if models != nil {
+				if err := r.relayout(ctx, saved, models); err != nil {
+					return err
+				}
+				savedAt = time.Now()
 			}
 		}
 	}

@@ -54,6 +54,9 @@ type Runner struct {
 	// save (0 before the first), so a live save can wait for work that a
 	// restart would otherwise replay (liveSaveDue).
 	events, lastSaved atomic.Uint64
+	// lastRelayout is the last relayout's RelayoutStats, nil before the
+	// first.
+	lastRelayout atomic.Pointer[RelayoutStats]
 	// refused is why the snapshot found at the last restore was not
 	// used, if it was in a format this build does not read.
 	refused error
@@ -204,8 +207,8 @@ func (r *Runner) saveDue(last time.Time) bool {
 }
 
 // liveSaveFactor bounds how much of Run's time goes to saving: it saves no
-// sooner than this many times the last save's duration after the last
-// save. A save marshals every model (tens of megabytes on a large ledger)
+// sooner than this many times the last save's duration (with the
+// relayout after it) after the last save. A save marshals every model (tens of megabytes on a large ledger)
 // on the processors the commands use, and a projection that is not a
 // Freezer stops applying while it is marshalled; before the large models
 // froze their state, at one save a second those stalls made the API's
@@ -233,14 +236,18 @@ const maxLiveSaveGap = 30 * time.Second
 // liveSaveDue reports whether Run, which last saved at last, should save
 // now: once liveSaveEvents have been applied since that save, after
 // SaveInterval and no sooner than liveSaveFactor times the last save's
-// duration; in any case after maxLiveSaveGap. Run saves only when the
-// checkpoint moved.
+// and relayout's duration; in any case after maxLiveSaveGap. Run saves
+// only when the checkpoint moved.
 func (r *Runner) liveSaveDue(last time.Time) bool {
 	since := time.Since(last)
 	if since >= maxLiveSaveGap {
 		return true
 	}
-	gap := max(SaveInterval, liveSaveFactor*r.lastSaveDuration())
+	var relaid time.Duration
+	if st, ok := r.LastRelayout(); ok {
+		relaid = st.Restore + st.CatchUp + st.Hold
+	}
+	gap := max(SaveInterval, liveSaveFactor*(r.lastSaveDuration()+relaid))
 	return since >= gap && r.events.Load()-r.lastSaved.Load() >= liveSaveEvents
 }
 
@@ -285,17 +292,18 @@ func (r *Runner) failed(err error) error {
 // marshalled and the file written holding only save, so applying (and
 // Sync) and queries go on meanwhile.
 func (r *Runner) saveModels() error {
-	_, err := r.saveAt(true)
+	_, _, err := r.saveAt(true)
 	return err
 }
 
-// saveAt is saveModels, returning the checkpoint it saved. parallel
+// saveAt is saveModels, returning the checkpoint it saved and the
+// models' states as written. parallel
 // marshals the frozen images on a goroutine each, for a save that nothing
 // else waits beside (catch-up, rebuild); Run's saves
 // marshal them one after the other, so that a save never takes both of a
 // small server's cores from the requests it serves (docs/performance.md,
 // API round 5, 09c633a).
-func (r *Runner) saveAt(parallel bool) (uint64, error) {
+func (r *Runner) saveAt(parallel bool) (uint64, [][]byte, error) {
 	r.save.Lock()
 	defer r.save.Unlock()
 	start := time.Now()
@@ -309,10 +317,10 @@ func (r *Runner) saveAt(parallel bool) (uint64, error) {
 	r.mu.Unlock()
 	models, err := frozen.finish(r.projs, parallel)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if err := r.writeSnapshot(r.path, cp, r.projs, models); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	st := SaveStats{Checkpoint: cp, Hold: hold, Duration: time.Since(start)}
 	for _, m := range models {
@@ -320,7 +328,7 @@ func (r *Runner) saveAt(parallel bool) (uint64, error) {
 	}
 	r.lastStats.Store(&st)
 	r.lastSaved.Store(events)
-	return cp, nil
+	return cp, models, nil
 }
 
 // lastSaveDuration is how long the last save took, 0 before the first.

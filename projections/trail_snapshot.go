@@ -243,3 +243,15 @@ func (r *stateReader) record(rec *trailRec) {
 	rec.correlation, rec.causation = r.id(), r.id()
 	copy(rec.hash[:], r.bytes(len(rec.hash)))
 }
+
+// Restored implements Relayer.
+func (t *Trail) Restored(state []byte) (Projection, error) {
+	fresh := NewTrail()
+	if err := fresh.UnmarshalState(state); err != nil {
+		return nil, err
+	}
+	return fresh, nil
+}
+
+// Adopt implements Relayer.
+func (t *Trail) Adopt(fresh Projection) { *t = *fresh.(*Trail) }

@@ -1,0 +1,160 @@
+package projections_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/haixi-hrss/fundledger/eventstore"
+	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
+	"github.com/haixi-hrss/fundledger/ledger/datadir"
+	"github.com/haixi-hrss/fundledger/ledger/schema"
+	"github.com/haixi-hrss/fundledger/projections"
+	"github.com/haixi-hrss/fundledger/projections/projbench"
+)
+
+// TestRelayoutKeepsTheModels: renewing the models from a save made 1,000
+// events back replaces the claims', trail's and anomalies' records (the
+// claims' query index built already), brings them forward over those
+// events, and leaves every model as it was, while queries run beside it;
+// the renewed models then go on applying and saving as a rebuilt set.
+func TestRelayoutKeepsTheModels(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := projbench.Generate(ctx, st, projbench.Options{Employers: 40}); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := st.ReadAll(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) < 2500 {
+		t.Fatalf("the generated ledger has %d events, the test needs 2,500", len(evs))
+	}
+	dir := t.TempDir()
+	views := datadir.NewViews()
+	r, err := projections.NewRunner(st, schema.Codec(), dir, views.All()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Sync(ctx, evs[999].Position); err != nil {
+		t.Fatal(err)
+	}
+	cp, models, err := projections.SaveForRelayout(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Sync(ctx, evs[1999].Position); err != nil {
+		t.Fatal(err)
+	}
+	live := r.Checkpoint()
+	var before [][]byte
+	var records []any
+	r.Read(func(uint64) {
+		views.Claims.FindPage(projections.ClaimFilter{}, projections.ClaimCursor{}, 10)
+		for _, p := range views.All() {
+			b, err := p.MarshalState()
+			if err != nil {
+				t.Fatal(err)
+			}
+			before, records = append(before, b), append(records, projections.Records(p))
+		}
+	})
+
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for range 4 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				r.Read(func(uint64) {
+					views.Claims.FindPage(projections.ClaimFilter{}, projections.ClaimCursor{}, 20)
+					views.Anomalies.List(projections.AnomalyFilter{})
+				})
+			}
+		})
+	}
+	err = projections.Relayout(ctx, r, cp, models)
+	close(stop)
+	readers.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	stats, ok := r.LastRelayout()
+	if !ok || stats.Events != countAfter(evs, cp, live) {
+		t.Errorf("relayout stats %+v (recorded %v), want %d events brought forward", stats, ok, countAfter(evs, cp, live))
+	}
+	r.Read(func(uint64) {
+		for i, p := range views.All() {
+			after, err := p.MarshalState()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(after) != string(before[i]) {
+				t.Errorf("%s changed in the relayout", p.Name())
+			}
+			if _, ok := p.(projections.Relayer); ok && projections.Records(p) == records[i] {
+				t.Errorf("%s kept its records: nothing was renewed", p.Name())
+			}
+		}
+	})
+
+	// The readers above may have built the index after the adoption, so
+	// Restored is asked directly.
+	for i, p := range views.All() {
+		if p == views.Claims {
+			fresh, err := views.Claims.Restored(models[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !projections.ClaimsIndexed(fresh.(*projections.Claims)) {
+				t.Error("renewed claims have no query index: the next query would build it")
+			}
+		}
+	}
+
+	if err := r.Sync(ctx, evs[len(evs)-1].Position); err != nil {
+		t.Fatal(err)
+	}
+	rebuilt := datadir.NewViews()
+	if _, err := projections.Rebuild(ctx, st, schema.Codec(), nil, rebuilt.All()...); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := projections.SaveForRelayout(r); err != nil {
+		t.Fatal(err)
+	}
+	restored := datadir.NewViews()
+	if _, err := projections.NewRunner(st, schema.Codec(), dir, restored.All()...); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range views.All() {
+		for _, other := range []struct {
+			what string
+			m    projections.Projection
+		}{{"rebuilt", rebuilt.All()[i]}, {"restored from the next save", restored.All()[i]}} {
+			if eq, err := projections.Equal(p, other.m); err != nil || !eq {
+				t.Errorf("%s, renewed and then fed to the end of the log, differs from the model %s (%v)", p.Name(), other.what, err)
+			}
+		}
+	}
+}
+
+// countAfter counts the events after position from up to position to.
+func countAfter(evs []eventstore.Event, from, to uint64) int {
+	n := 0
+	for _, ev := range evs {
+		if ev.Position > from && ev.Position <= to {
+			n++
+		}
+	}
+	return n
+}
