@@ -2,8 +2,10 @@ package projections_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
@@ -157,4 +159,48 @@ func countAfter(evs []eventstore.Event, from, to uint64) int {
 		}
 	}
 	return n
+}
+
+// TestRunRenewsAfterLiveSaves: Run renews its Relayers after a live save
+// and goes on following the log with them.
+func TestRunRenewsAfterLiveSaves(t *testing.T) {
+	w := newWorld(t)
+	w.phaseOne()
+	b, trail := projections.NewBudgets(), projections.NewTrail()
+	r := w.runner(b, trail)
+	projections.SetLiveSaveEvents(r, 1)
+	before := projections.Records(trail)
+	ctx, cancel := context.WithCancel(w.ctx)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	w.phaseTwo()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, ok := r.LastRelayout(); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no relayout within 20 s of a live save being due")
+		}
+	}
+	w.appendRaw("employer-e2", "EmployerRegistered", `{"name":"y"}`)
+	log := w.log(0)
+	for deadline := time.Now().Add(20 * time.Second); r.Checkpoint() < log[len(log)-1].Position; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("run stuck at %d, log ends at %d", r.Checkpoint(), log[len(log)-1].Position)
+		}
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("run ended with %v, want context.Canceled", err)
+	}
+	r.Read(func(uint64) {
+		if projections.Records(trail) == before {
+			t.Error("the trail kept its records: Run did not renew it")
+		}
+	})
+	rebuilt := projections.NewTrail()
+	if _, err := projections.Rebuild(w.ctx, w.store, w.codec, nil, rebuilt); err != nil {
+		t.Fatal(err)
+	}
+	mustEqual(t, "renewed and rebuilt trail", trail, rebuilt)
 }

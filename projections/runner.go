@@ -54,6 +54,8 @@ type Runner struct {
 	// save (0 before the first), so a live save can wait for work that a
 	// restart would otherwise replay (liveSaveDue).
 	events, lastSaved atomic.Uint64
+	// saveEvents is liveSaveEvents but in tests.
+	saveEvents uint64
 	// lastRelayout is the last relayout's RelayoutStats, nil before the
 	// first.
 	lastRelayout atomic.Pointer[RelayoutStats]
@@ -77,7 +79,7 @@ func NewRunner(store eventstore.Store, c *codec.Codec, dir string, projs ...Proj
 		seen[p.Name()] = true
 	}
 	r := &Runner{store: store, feeder: newFeeder(c, projs), path: filepath.Join(dir, SnapshotFile), projs: projs,
-		writeSnapshot: saveSnapshot}
+		writeSnapshot: saveSnapshot, saveEvents: liveSaveEvents}
 	if err := r.restore(); err != nil {
 		return nil, err
 	}
@@ -248,7 +250,7 @@ func (r *Runner) liveSaveDue(last time.Time) bool {
 		relaid = st.Restore + st.CatchUp + st.Hold
 	}
 	gap := max(SaveInterval, liveSaveFactor*(r.lastSaveDuration()+relaid))
-	return since >= gap && r.events.Load()-r.lastSaved.Load() >= liveSaveEvents
+	return since >= gap && r.events.Load()-r.lastSaved.Load() >= r.saveEvents
 }
 
 // applyBatch folds b into the models under one hold of the lock and

@@ -31,3 +31,8 @@ func Records(p Projection) any {
 
 // ClaimsIndexed reports whether c's query index is built.
 func ClaimsIndexed(c *Claims) bool { return c.idx.Load() != nil }
+
+// SetLiveSaveEvents makes r's Run save (and renew its models) once n
+// events have been applied since its last save, in place of
+// liveSaveEvents.
+func SetLiveSaveEvents(r *Runner, n uint64) { r.saveEvents = n }

@@ -33,7 +33,7 @@ func TestLiveSaveDue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var r Runner
+			r := Runner{saveEvents: liveSaveEvents}
 			r.lastStats.Store(&SaveStats{Duration: tt.lastSave})
 			// Counted from a save taken after some events, as in a
 			// running server.
