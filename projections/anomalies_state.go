@@ -1,23 +1,15 @@
 package projections
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"slices"
 
+	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/uniqueness"
 	"github.com/tidwall/btree"
 )
-
-// anomaliesState is the whole model as it is persisted: encoding/json
-// writes map keys sorted, and every slice grows in log order, so equal
-// models marshal to equal bytes.
-type anomaliesState struct {
-	Found     []Anomaly                `json:"found"`
-	Claims    map[string]*watchedClaim `json:"claims"`
-	Paid      map[string][]paidClaim   `json:"paid"`
-	Clawbacks map[string]mark          `json:"clawbacks"`
-	Dishonest map[string]mark          `json:"dishonest"`
-}
 
 // anomaliesImage is what the state is written from: the model's own
 // trees for MarshalState, frozen copies for Freeze.
@@ -57,50 +49,198 @@ func (a *Anomalies) claim(id string) (*watchedClaim, bool) {
 	return &cp, true
 }
 
-// marshal writes the state the encoder writes of the model's maps: the
-// trees are turned into maps again, which it writes in key order.
-func (im anomaliesImage) marshal() ([]byte, error) {
-	return marshalState(anomaliesState{Found: im.found, Claims: mapOf(im.claims), Paid: mapOf(im.paid),
-		Clawbacks: mapOf(im.clawbacks), Dishonest: mapOf(im.dishonest)})
-}
+// anomaliesMagic starts the model's state, naming its binary layout; a
+// state without it (the JSON of earlier releases, which took 117 ms to
+// write and 82 ms to read for 28,000 claims) or with another version is
+// refused with ErrSnapshotFormat, and the runner rebuilds from the log.
+//
+// Layout after the magic, integers as (u)varints, texts that repeat
+// (kinds, programmes, beneficiary kinds, officers, rules) as names (see
+// namedWriter), other texts as length and bytes, every list and index as
+// its count then its items, the indexes in key order:
+//
+//   - the findings: kind, claims, positions, subject (kind, reference),
+//     actor, explanation;
+//   - the watched claims: ID, programme, beneficiary (kind, reference),
+//     submitter, submitted, keys (rule, value), paid, clawed back, the
+//     payments reported (sorted), the review rounds self-approved;
+//   - the paid claims by what an exclusion compares: key, then each
+//     claim, programme and position;
+//   - the first clawbacks, then the dishonest units: key, claim,
+//     position.
+//
+// Equal models write equal bytes. A restored list or set that was empty
+// is nil, as the JSON form's were.
+const anomaliesMagic = "fundledger-anomalies 1\n"
 
-// mapOf returns tree's pairs as a map, empty (not nil) for an empty tree.
-func mapOf[V any](tree *btree.Map[string, V]) map[string]V {
-	m := make(map[string]V, tree.Len())
-	tree.Scan(func(k string, v V) bool {
-		m[k] = v
+// marshal writes the image's state.
+func (im anomaliesImage) marshal() ([]byte, error) {
+	w := namedWriter{names: map[string]uint64{}}
+	w.buf = append(make([]byte, 0, 1<<16+400*im.claims.Len()), anomaliesMagic...)
+	w.uvarint(uint64(len(im.found)))
+	for i := range im.found {
+		an := &im.found[i]
+		w.name(string(an.Kind))
+		w.strs(an.Claims)
+		w.uvarint(uint64(len(an.Positions)))
+		for _, p := range an.Positions {
+			w.uvarint(p)
+		}
+		w.name(an.Subject.Kind)
+		w.str(an.Subject.Ref)
+		w.name(an.Actor)
+		w.str(an.Explanation)
+	}
+	w.uvarint(uint64(im.claims.Len()))
+	im.claims.Scan(func(id string, c *watchedClaim) bool {
+		w.str(id)
+		w.name(string(c.Programme))
+		w.name(c.Beneficiary.Kind)
+		w.str(c.Beneficiary.Ref)
+		w.name(c.SubmittedBy)
+		w.uvarint(c.Submitted)
+		w.uvarint(uint64(len(c.Keys)))
+		for _, k := range c.Keys {
+			w.name(k.Rule)
+			w.str(k.Value)
+		}
+		w.uvarint(c.Paid)
+		w.uvarint(c.ClawedBack)
+		w.strs(slices.Sorted(maps.Keys(c.Reported)))
+		w.uvarint(uint64(len(c.SelfApproved)))
+		for _, round := range c.SelfApproved {
+			w.varint(int64(round))
+		}
 		return true
 	})
-	return m
-}
-
-// treeOf returns m's pairs as a tree.
-func treeOf[V any](m map[string]V) *btree.Map[string, V] {
-	tree := new(btree.Map[string, V])
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		tree.Load(k, m[k])
+	w.uvarint(uint64(im.paid.Len()))
+	im.paid.Scan(func(key string, paid []paidClaim) bool {
+		w.str(key)
+		w.uvarint(uint64(len(paid)))
+		for _, p := range paid {
+			w.str(p.Claim)
+			w.name(string(p.Programme))
+			w.uvarint(p.Position)
+		}
+		return true
+	})
+	for _, marks := range [...]*btree.Map[string, mark]{im.clawbacks, im.dishonest} {
+		w.uvarint(uint64(marks.Len()))
+		marks.Scan(func(key string, m mark) bool {
+			w.str(key)
+			w.str(m.Claim)
+			w.uvarint(m.Position)
+			return true
+		})
 	}
-	return tree
+	return w.buf, nil
 }
 
 // UnmarshalState implements Projection.
 func (a *Anomalies) UnmarshalState(data []byte) error {
+	rest, ok := bytes.CutPrefix(data, []byte(anomaliesMagic))
+	if !ok {
+		return fmt.Errorf("anomalies: %w: the state does not start with %q", ErrSnapshotFormat, anomaliesMagic[:len(anomaliesMagic)-1])
+	}
 	a.Reset()
-	var st anomaliesState
-	if err := unmarshalState(data, &st); err != nil {
+	r := namedReader{stateReader: stateReader{buf: rest}}
+	if err := a.read(&r); err != nil {
+		a.Reset()
 		return fmt.Errorf("anomalies: %w", err)
 	}
-	if st.Claims == nil || st.Paid == nil || st.Clawbacks == nil || st.Dishonest == nil {
-		return fmt.Errorf("anomalies: the saved state lacks one of its indexes")
+	return nil
+}
+
+// read reads the state into the reset model, in the order marshal wrote
+// it; a key out of order is refused, so a restored index is one that
+// Apply could have built.
+func (a *Anomalies) read(r *namedReader) error {
+	if n := r.count(); n > 0 {
+		a.found = make([]Anomaly, n)
 	}
-	for id, w := range st.Claims {
-		if w == nil {
-			return fmt.Errorf("anomalies: claim %q has no state", id)
+	for i := range a.found {
+		an := &a.found[i]
+		an.Kind = AnomalyKind(r.name())
+		an.Claims = r.strs()
+		if n := r.count(); n > 0 {
+			an.Positions = make([]uint64, n)
+			for j := range an.Positions {
+				an.Positions[j] = r.uvarint()
+			}
 		}
-		w.gen = a.gen
+		an.Subject.Kind, an.Subject.Ref = r.name(), r.str()
+		an.Actor, an.Explanation = r.name(), r.str()
 	}
-	a.found, a.claims, a.paid = st.Found, treeOf(st.Claims), treeOf(st.Paid)
-	a.clawbacks, a.dishonest = treeOf(st.Clawbacks), treeOf(st.Dishonest)
+	claims := make([]watchedClaim, r.count())
+	for i := range claims {
+		c := &claims[i]
+		id := r.str()
+		c.Programme = programme.Code(r.name())
+		c.Beneficiary.Kind, c.Beneficiary.Ref = r.name(), r.str()
+		c.SubmittedBy, c.Submitted = r.name(), r.uvarint()
+		if n := r.count(); n > 0 {
+			c.Keys = make([]uniqueness.Key, n)
+			for j := range c.Keys {
+				c.Keys[j] = uniqueness.Key{Rule: r.name(), Value: r.str()}
+			}
+		}
+		c.Paid, c.ClawedBack = r.uvarint(), r.uvarint()
+		if reported := r.strs(); len(reported) > 0 {
+			c.Reported = make(map[string]bool, len(reported))
+			for _, p := range reported {
+				c.Reported[p] = true
+			}
+		}
+		if n := r.count(); n > 0 {
+			c.SelfApproved = make([]int, n)
+			for j := range c.SelfApproved {
+				c.SelfApproved[j] = int(r.varint())
+			}
+		}
+		c.gen = a.gen
+		if err := loadInOrder(r, a.claims, id, c); err != nil {
+			return err
+		}
+	}
+	for range r.count() {
+		key := r.str()
+		var paid []paidClaim
+		if n := r.count(); n > 0 {
+			paid = make([]paidClaim, n)
+			for j := range paid {
+				paid[j] = paidClaim{Claim: r.str(), Programme: programme.Code(r.name()), Position: r.uvarint()}
+			}
+		}
+		if err := loadInOrder(r, a.paid, key, paid); err != nil {
+			return err
+		}
+	}
+	for _, marks := range [...]*btree.Map[string, mark]{a.clawbacks, a.dishonest} {
+		for range r.count() {
+			key := r.str()
+			m := mark{Claim: r.str(), Position: r.uvarint()}
+			if err := loadInOrder(r, marks, key, m); err != nil {
+				return err
+			}
+		}
+	}
+	if r.err == nil && len(r.buf) != 0 {
+		r.fail(fmt.Errorf("%d bytes after the state", len(r.buf)))
+	}
+	return r.err
+}
+
+// loadInOrder appends v under key to tree, unless the read failed or key
+// does not come after the tree's last key.
+func loadInOrder[V any](r *namedReader, tree *btree.Map[string, V], key string, v V) error {
+	if r.err != nil {
+		return r.err
+	}
+	if last, _, ok := tree.Max(); ok && key <= last {
+		r.fail(fmt.Errorf("key %q after %q: the index is out of order", key, last))
+		return r.err
+	}
+	tree.Load(key, v)
 	return nil
 }
 

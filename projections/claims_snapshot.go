@@ -43,7 +43,7 @@ func (c *Claims) MarshalState() ([]byte, error) { return marshalClaims(c.claims)
 // marshalClaims writes the state of the claims in tree, which is in ID
 // order.
 func marshalClaims(tree *btree.Map[string, *claimEntry]) ([]byte, error) {
-	w := claimsWriter{names: map[string]uint64{}}
+	w := claimsWriter{namedWriter: namedWriter{names: map[string]uint64{}}}
 	w.buf = make([]byte, 0, 1<<16+700*tree.Len())
 	w.buf = append(w.buf, claimsMagic...)
 	w.uvarint(uint64(tree.Len()))
@@ -65,7 +65,7 @@ func (c *Claims) UnmarshalState(data []byte) error {
 		return fmt.Errorf("claims: %w: the state does not start with %q", ErrSnapshotFormat, claimsMagic[:len(claimsMagic)-1])
 	}
 	c.Reset()
-	r := claimsReader{stateReader: stateReader{buf: rest}, zones: map[int64]*time.Location{}}
+	r := claimsReader{namedReader: namedReader{stateReader: stateReader{buf: rest}}, zones: map[int64]*time.Location{}}
 	// One allocation for every entry, as the JSON form's slice was.
 	entries := make([]claimEntry, r.stateReader.count())
 	for i := range entries {
@@ -98,20 +98,8 @@ func (c *Claims) UnmarshalState(data []byte) error {
 // claimsWriter writes the claims' state, numbering names as they first
 // appear. err is the first amount it could not write.
 type claimsWriter struct {
-	stateWriter
-	names map[string]uint64
-	err   error
-}
-
-func (w *claimsWriter) name(s string) {
-	if n, ok := w.names[s]; ok {
-		w.uvarint(n)
-		return
-	}
-	n := uint64(len(w.names))
-	w.names[s] = n
-	w.uvarint(n)
-	w.str(s)
+	namedWriter
+	err error
 }
 
 func (w *claimsWriter) amount(a money.Amount) {
@@ -251,26 +239,9 @@ func (w *claimsWriter) assessment(a *eligibility.Assessment) {
 // each repeated text among the claims, and each distinct amount is made
 // once (amounts are immutable).
 type claimsReader struct {
-	stateReader
-	table   []string
+	namedReader
 	amounts amountTable
 	zones   map[int64]*time.Location
-}
-
-func (r *claimsReader) name() string {
-	n := r.uvarint()
-	switch {
-	case r.err != nil:
-		return ""
-	case n < uint64(len(r.table)):
-		return r.table[n]
-	case n == uint64(len(r.table)):
-		s := r.str()
-		r.table = append(r.table, s)
-		return s
-	}
-	r.fail(fmt.Errorf("name %d of a table of %d", n, len(r.table)))
-	return ""
 }
 
 func (r *claimsReader) amount() money.Amount {

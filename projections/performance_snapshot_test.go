@@ -12,6 +12,7 @@ import (
 	"github.com/haixi-hrss/fundledger/domain/factor"
 	"github.com/haixi-hrss/fundledger/domain/money"
 	"github.com/shopspring/decimal"
+	"github.com/tidwall/btree"
 )
 
 // fullPerfState is a state with every field of every record set, so a
@@ -269,4 +270,14 @@ func TestPerformanceStateRefusesDamage(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// mapOf returns tree's pairs as a map, empty (not nil) for an empty tree.
+func mapOf[V any](tree *btree.Map[string, V]) map[string]V {
+	m := make(map[string]V, tree.Len())
+	tree.Scan(func(k string, v V) bool {
+		m[k] = v
+		return true
+	})
+	return m
 }

@@ -149,3 +149,46 @@ func (r *stateReader) date() calendar.Date {
 	}
 	return date
 }
+
+// namedWriter writes texts that repeat across records (statuses,
+// programmes, officers, rules) as names: the number of an earlier one, or
+// the next number followed by the text, which the reader adds to its
+// table. Equal models so write equal bytes, and a restore shares each
+// name among its records.
+type namedWriter struct {
+	stateWriter
+	names map[string]uint64
+}
+
+func (w *namedWriter) name(s string) {
+	if n, ok := w.names[s]; ok {
+		w.uvarint(n)
+		return
+	}
+	n := uint64(len(w.names))
+	w.names[s] = n
+	w.uvarint(n)
+	w.str(s)
+}
+
+// namedReader reads what a namedWriter wrote.
+type namedReader struct {
+	stateReader
+	table []string
+}
+
+func (r *namedReader) name() string {
+	n := r.uvarint()
+	switch {
+	case r.err != nil:
+		return ""
+	case n < uint64(len(r.table)):
+		return r.table[n]
+	case n == uint64(len(r.table)):
+		s := r.str()
+		r.table = append(r.table, s)
+		return s
+	}
+	r.fail(fmt.Errorf("name %d of a table of %d", n, len(r.table)))
+	return ""
+}
