@@ -99,6 +99,8 @@ func TestLiveSaveIsOneCheckpointAndDoesNotStopApplying(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Run saves at its first tick, without waiting for liveSaveEvents.
+	projections.SetLiveSaveEvents(r, 0)
 	if _, err := r.CatchUp(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -197,6 +197,8 @@ func TestSaveDoesNotBlockSync(t *testing.T) {
 	w.phaseOne()
 	b := projections.NewBudgets()
 	r := w.runner(b)
+	// Run saves at its first tick, without waiting for liveSaveEvents.
+	projections.SetLiveSaveEvents(r, 0)
 	if _, err := r.CatchUp(w.ctx); err != nil {
 		t.Fatal(err)
 	}
