@@ -38,9 +38,10 @@ type Relayer interface {
 // RelayoutStats is what the last relayout cost.
 type RelayoutStats struct {
 	// Restore is the time to restore the fresh models from the save's
-	// bytes; CatchUp the time to apply the events since, most of it
-	// while the live models went on applying; Hold how long the final
-	// catch-up and the adoption held up applying, Sync and queries.
+	// bytes; CatchUp the time to apply the events since while the live
+	// models went on applying; Hold how long the final catch-up and the
+	// adoption held up applying and Sync (queries wait only for the
+	// adoption).
 	Restore, CatchUp, Hold time.Duration
 	// Events is how many events the fresh models were brought forward.
 	Events int
@@ -77,6 +78,7 @@ func (r *Runner) relayout(ctx context.Context, cp uint64, models [][]byte) error
 		return nil
 	}
 	st := RelayoutStats{Restore: time.Since(start)}
+	restores := r.restores.Load()
 	f := newFeeder(r.feeder.codec, fresh)
 	at := cp
 	// What happened since the save is applied without the lock, in
@@ -91,8 +93,17 @@ func (r *Runner) relayout(ctx context.Context, cp uint64, models [][]byte) error
 			break
 		}
 	}
+	if r.paused != nil {
+		r.paused()
+	}
 	r.feed.Lock()
 	defer r.feed.Unlock()
+	// A failure to apply meanwhile put the live models back at the last
+	// save, behind what the fresh ones may have applied: those are
+	// dropped, and the next save renews the models.
+	if r.restores.Load() != restores || r.Checkpoint() < at {
+		return nil
+	}
 	held := time.Now()
 	if err := r.bringForward(ctx, f, &at, &st, r.Checkpoint()); err != nil {
 		return err

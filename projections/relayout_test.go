@@ -3,10 +3,14 @@ package projections_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/haixi-hrss/fundledger/domain/programme"
+	"github.com/haixi-hrss/fundledger/domain/region"
 	"github.com/haixi-hrss/fundledger/eventstore"
 	"github.com/haixi-hrss/fundledger/eventstore/sqlite"
 	"github.com/haixi-hrss/fundledger/ledger/datadir"
@@ -56,8 +60,10 @@ func TestRelayoutKeepsTheModels(t *testing.T) {
 	live := r.Checkpoint()
 	var before [][]byte
 	var records []any
+	var index any
 	r.Read(func(uint64) {
 		views.Claims.FindPage(projections.ClaimFilter{}, projections.ClaimCursor{}, 10)
+		index = projections.ClaimsIndex(views.Claims)
 		for _, p := range views.All() {
 			b, err := p.MarshalState()
 			if err != nil {
@@ -96,6 +102,9 @@ func TestRelayoutKeepsTheModels(t *testing.T) {
 		t.Errorf("relayout stats %+v (recorded %v), want %d events brought forward", stats, ok, countAfter(evs, cp, live))
 	}
 	r.Read(func(uint64) {
+		if now := projections.ClaimsIndex(views.Claims); now == index {
+			t.Error("the renewed claims kept the old query index, and with it the old records")
+		}
 		for i, p := range views.All() {
 			after, err := p.MarshalState()
 			if err != nil {
@@ -118,7 +127,7 @@ func TestRelayoutKeepsTheModels(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !projections.ClaimsIndexed(fresh.(*projections.Claims)) {
+			if projections.ClaimsIndex(fresh.(*projections.Claims)) == nil {
 				t.Error("renewed claims have no query index: the next query would build it")
 			}
 		}
@@ -203,4 +212,84 @@ func TestRunRenewsAfterLiveSaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustEqual(t, "renewed and rebuilt trail", trail, rebuilt)
+}
+
+// TestRelayoutWithWritersBeside: events appended and applied by Sync
+// while a relayout runs, some of them just before it takes the lock, are
+// all in the adopted models; a failure that puts the live models back at
+// the last save while a relayout runs makes it drop the fresh ones.
+func TestRelayoutWithWritersBeside(t *testing.T) {
+	w := newWorld(t)
+	w.phaseOne()
+	b, trail := projections.NewBudgets(), projections.NewTrail()
+	r := w.runner(b, trail)
+	if _, err := r.CatchUp(w.ctx); err != nil {
+		t.Fatal(err)
+	}
+	sync := func() error {
+		log := w.log(0)
+		return r.Sync(w.ctx, log[len(log)-1].Position)
+	}
+	var n atomic.Int64
+	allocate := func() {
+		w.allocate(fmt.Sprintf("al-beside-%d", n.Add(1)), programme.Absorption, region.Ulan, "10.00")
+		if err := sync(); err != nil {
+			t.Error(err)
+		}
+	}
+	projections.PauseRelayouts(r, allocate)
+	for range 10 {
+		cp, models, err := projections.SaveForRelayout(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		allocate()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range 5 {
+				allocate()
+			}
+		}()
+		if err := projections.Relayout(w.ctx, r, cp, models); err != nil {
+			t.Fatal(err)
+		}
+		<-done
+	}
+	if err := sync(); err != nil {
+		t.Fatal(err)
+	}
+	rebuilt := projections.NewTrail()
+	if _, err := projections.Rebuild(w.ctx, w.store, w.codec, nil, rebuilt); err != nil {
+		t.Fatal(err)
+	}
+	r.Read(func(uint64) { mustEqual(t, "trail renewed beside writers and rebuilt", trail, rebuilt) })
+
+	// A failure while the relayout runs without the lock.
+	cp, models, err := projections.SaveForRelayout(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocate()
+	var afterFailure []byte
+	projections.PauseRelayouts(r, func() {
+		w.appendRaw("budget-"+golmud, "FundsSpent", `{"paymentId":"p","claimId":"c","amount":"12.345.6"}`)
+		if err := sync(); err == nil {
+			t.Error("a payload that does not decode was accepted")
+		}
+		afterFailure, _ = trail.MarshalState()
+	})
+	renewed, _ := r.LastRelayout()
+	if err := projections.Relayout(w.ctx, r, cp, models); err != nil {
+		t.Fatal(err)
+	}
+	if r.Checkpoint() != cp {
+		t.Fatalf("checkpoint %d after the failure, want the last save's %d", r.Checkpoint(), cp)
+	}
+	if got, _ := trail.MarshalState(); string(got) != string(afterFailure) {
+		t.Error("the relayout adopted models ahead of the checkpoint the failure put back")
+	}
+	if st, _ := r.LastRelayout(); st != renewed {
+		t.Errorf("a dropped relayout was recorded: %+v", st)
+	}
 }

@@ -95,6 +95,11 @@ func (r *Runner) Run(ctx context.Context) error {
 			}
 			if models != nil {
 				if err := r.relayout(ctx, saved, models); err != nil {
+					if ctx.Err() != nil {
+						// Stopped mid-way: the models are whole, and
+						// saved on the way out as at any stop.
+						return final(ctx.Err())
+					}
 					return err
 				}
 				savedAt = time.Now()

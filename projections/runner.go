@@ -57,8 +57,13 @@ type Runner struct {
 	// saveEvents is liveSaveEvents but in tests.
 	saveEvents uint64
 	// lastRelayout is the last relayout's RelayoutStats, nil before the
-	// first.
+	// first. restores counts the restores, so a relayout can tell that
+	// the models went back to the last save while it ran; paused, set by
+	// a test, runs between a relayout's passes without the lock and the
+	// one with it.
 	lastRelayout atomic.Pointer[RelayoutStats]
+	restores     atomic.Uint64
+	paused       func()
 	// refused is why the snapshot found at the last restore was not
 	// used, if it was in a format this build does not read.
 	refused error
@@ -88,6 +93,7 @@ func NewRunner(store eventstore.Store, c *codec.Codec, dir string, projs ...Proj
 
 // restore sets the models and the checkpoint to the saved snapshot.
 func (r *Runner) restore() error {
+	r.restores.Add(1)
 	r.checkpoint.Store(0)
 	for _, p := range r.projs {
 		p.Reset()

@@ -29,10 +29,19 @@ func Records(p Projection) any {
 	return nil
 }
 
-// ClaimsIndexed reports whether c's query index is built.
-func ClaimsIndexed(c *Claims) bool { return c.idx.Load() != nil }
-
 // SetLiveSaveEvents makes r's Run save (and renew its models) once n
 // events have been applied since its last save, in place of
 // liveSaveEvents.
 func SetLiveSaveEvents(r *Runner, n uint64) { r.saveEvents = n }
+
+// PauseRelayouts makes r's relayouts call fn between their passes without
+// the lock and the one with it.
+func PauseRelayouts(r *Runner, fn func()) { r.paused = fn }
+
+// ClaimsIndex returns c's query index, nil when it is not built.
+func ClaimsIndex(c *Claims) any {
+	if x := c.idx.Load(); x != nil {
+		return x
+	}
+	return nil
+}

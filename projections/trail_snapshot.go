@@ -254,4 +254,7 @@ func (t *Trail) Restored(state []byte) (Projection, error) {
 }
 
 // Adopt implements Relayer.
-func (t *Trail) Adopt(fresh Projection) { *t = *fresh.(*Trail) }
+func (t *Trail) Adopt(fresh Projection) {
+	f := fresh.(*Trail)
+	t.names, t.claims, t.gen, t.actors, t.lines = f.names, f.claims, f.gen, f.actors, f.lines
+}
