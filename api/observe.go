@@ -94,6 +94,22 @@ func (m *metrics) registerProjections(reg *prometheus.Registry, s *server) error
 			Name: "fundledger_projection_relayout_duration_seconds",
 			Help: "How long the last renewal of the read models from their snapshot took in all (restoring, bringing forward, adopting).",
 		}, lastRelayout(s, func(st projections.RelayoutStats) time.Duration { return st.Restore + st.CatchUp + st.Hold })),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "fundledger_projection_saves_total",
+			Help: "Snapshot saves of the read models since the server started.",
+		}, func() float64 { return float64(s.l.Runner.Totals().Saves) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "fundledger_projection_save_seconds_total",
+			Help: "Time the read models' snapshot saves took in all since the server started.",
+		}, func() float64 { return s.l.Runner.Totals().SaveTime.Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "fundledger_projection_relayouts_total",
+			Help: "Renewals of the read models from their snapshot since the server started.",
+		}, func() float64 { return float64(s.l.Runner.Totals().Relayouts) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "fundledger_projection_relayout_seconds_total",
+			Help: "Time the renewals of the read models took in all since the server started.",
+		}, func() float64 { return s.l.Runner.Totals().RelayoutTime.Seconds() }),
 	} {
 		if err := reg.Register(g); err != nil {
 			return err

@@ -45,6 +45,10 @@ func TestMetricsAndLogs(t *testing.T) {
 		`fundledger_projection_save_duration_seconds `,
 		`fundledger_projection_relayout_hold_seconds `,
 		`fundledger_projection_relayout_duration_seconds `,
+		`fundledger_projection_saves_total `,
+		`fundledger_projection_save_seconds_total `,
+		`fundledger_projection_relayouts_total `,
+		`fundledger_projection_relayout_seconds_total `,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)

@@ -116,6 +116,8 @@ func (r *Runner) relayout(ctx context.Context, cp uint64, models [][]byte) error
 	st.Hold = time.Since(held)
 	st.CatchUp = time.Since(start) - st.Restore - st.Hold
 	r.lastRelayout.Store(&st)
+	r.relayouts.Add(1)
+	r.relayoutTime.Add(int64(time.Since(start)))
 	return nil
 }
 

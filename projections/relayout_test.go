@@ -292,4 +292,7 @@ func TestRelayoutWithWritersBeside(t *testing.T) {
 	if st, _ := r.LastRelayout(); st != renewed {
 		t.Errorf("a dropped relayout was recorded: %+v", st)
 	}
+	if tot := r.Totals(); tot.Relayouts != 10 || tot.Saves != 12 || tot.RelayoutTime <= 0 || tot.SaveTime <= 0 {
+		t.Errorf("totals %+v, want 10 relayouts (the dropped one not counted) and 12 saves (a catch-up's and 11)", tot)
+	}
 }

@@ -64,6 +64,9 @@ type Runner struct {
 	lastRelayout atomic.Pointer[RelayoutStats]
 	restores     atomic.Uint64
 	paused       func()
+	// The running totals Totals reports.
+	saves, relayouts       atomic.Uint64
+	saveTime, relayoutTime atomic.Int64
 	// refused is why the snapshot found at the last restore was not
 	// used, if it was in a format this build does not read.
 	refused error
@@ -336,6 +339,8 @@ func (r *Runner) saveAt(parallel bool) (uint64, [][]byte, error) {
 	}
 	r.lastStats.Store(&st)
 	r.lastSaved.Store(events)
+	r.saves.Add(1)
+	r.saveTime.Add(int64(st.Duration))
 	return cp, models, nil
 }
 
@@ -343,6 +348,19 @@ func (r *Runner) saveAt(parallel bool) (uint64, [][]byte, error) {
 func (r *Runner) lastSaveDuration() time.Duration {
 	st, _ := r.LastSave()
 	return st.Duration
+}
+
+// Totals are a runner's snapshot saves and relayouts since NewRunner, and
+// the time they took in all.
+type Totals struct {
+	Saves, Relayouts       uint64
+	SaveTime, RelayoutTime time.Duration
+}
+
+// Totals returns the runner's saves and relayouts so far.
+func (r *Runner) Totals() Totals {
+	return Totals{Saves: r.saves.Load(), SaveTime: time.Duration(r.saveTime.Load()),
+		Relayouts: r.relayouts.Load(), RelayoutTime: time.Duration(r.relayoutTime.Load())}
 }
 
 // LastSave returns what the last snapshot save cost, and false before the

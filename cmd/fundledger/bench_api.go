@@ -56,8 +56,10 @@ evaluator) to bearer token, and the setup opens a new fund on it.
 It reports commands/s and queries/s (and, per 5 s window of the run, the
 commands/s and the commands' p99), exact p50/p95/p99/max latency per
 kind (every sample kept and sorted), the errors by kind (any answer
-outside 2xx), the server's store-append latency and its store appends
-and stream reads per command from /metrics, this process's CPU
+outside 2xx), the server's store-append latency, its store appends
+and stream reads per command, and the read models' snapshot saves and
+renewals during the load (each takes a processor for a while) from
+/metrics, this process's CPU
 time, in all and per command (the queries' included), and the garbage
 collections it made during the load, with their CPU: on the development
 machine each one's mark phase slowed every request for a few hundred
@@ -233,6 +235,9 @@ func benchAPI(ctx context.Context, cfg benchAPIConfig, stdout io.Writer) (ok boo
 			fmt.Fprintf(stdout, "work      per command: %.2f store appends, %.2f stream reads\n",
 				appends.count/n, (storeAfter.reads-storeBefore.reads)/n)
 		}
+		if storeBefore.savesFound && storeAfter.savesFound {
+			fmt.Fprintf(stdout, "saves     server-side, during the load: %s\n", describeSaves(storeBefore, storeAfter))
+		}
 	}
 	side := "server and generator together"
 	if cfg.url != "" {
@@ -328,6 +333,24 @@ type storeWork struct {
 	appends    histogram
 	reads      float64
 	readsFound bool
+	// saves are the read models' snapshot saves and renewals, and their
+	// seconds, when the server exports them.
+	saves      [4]float64
+	savesFound bool
+}
+
+// saveCounters are the metrics storeWork.saves holds, in order.
+var saveCounters = [4]string{"fundledger_projection_saves_total", "fundledger_projection_save_seconds_total",
+	"fundledger_projection_relayouts_total", "fundledger_projection_relayout_seconds_total"}
+
+// describeSaves prints the saves and renewals between before and after.
+func describeSaves(before, after storeWork) string {
+	var d [4]float64
+	for i := range d {
+		d[i] = after.saves[i] - before.saves[i]
+	}
+	return fmt.Sprintf("%s of the read models (%.2f s in all), %s from them (%.2f s)",
+		plural(int(d[0]), "snapshot save", "snapshot saves"), d[1], plural(int(d[2]), "renewal", "renewals"), d[3])
 }
 
 // scrapeStoreWork reads the server's store-append histogram and stream
@@ -344,6 +367,11 @@ func scrapeStoreWork(ctx context.Context, c *apiClient) (storeWork, bool) {
 	}
 	w := storeWork{appends: h}
 	w.reads, w.readsFound = scrapeCounter(buf.String(), "fundledger_store_stream_reads_total")
+	w.savesFound = true
+	for i, name := range saveCounters {
+		v, ok := scrapeCounter(buf.String(), name)
+		w.saves[i], w.savesFound = v, w.savesFound && ok
+	}
 	return w, true
 }
 

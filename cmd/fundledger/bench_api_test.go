@@ -42,7 +42,8 @@ func TestBenchAPIShortRun(t *testing.T) {
 		t.Fatalf("--trace %s: want an execution trace, got %.16q (%v)", tracePath, b, err)
 	}
 	r.wantOut(t, "errors    none", "command   submit", "command   settle", "query     performance",
-		"query     budget-line", "query     queue", "server-side store appends", "store appends,", "stream reads", "target    ≥ 5,000 commands/s")
+		"query     budget-line", "query     queue", "server-side store appends", "store appends,", "stream reads",
+		"saves     server-side, during the load: ", "target    ≥ 5,000 commands/s")
 	if !benchGCLine.MatchString(r.stdout) {
 		t.Errorf("no collector line in:\n%s", r.stdout)
 	}
@@ -222,5 +223,23 @@ func TestWorkerByWindow(t *testing.T) {
 	unset.byWindow(began, time.Millisecond)
 	if len(unset.res.byWindow) != 0 {
 		t.Errorf("a worker without a start filed %d windows", len(unset.res.byWindow))
+	}
+}
+
+// TestDescribeSaves: the saves line counts what happened between the two
+// scrapes.
+func TestDescribeSaves(t *testing.T) {
+	before := storeWork{saves: [4]float64{2, 0.5, 1, 0.25}}
+	for _, tt := range []struct {
+		after [4]float64
+		want  string
+	}{
+		{[4]float64{2, 0.5, 1, 0.25}, "0 snapshot saves of the read models (0.00 s in all), 0 renewals from them (0.00 s)"},
+		{[4]float64{3, 0.75, 2, 0.375}, "1 snapshot save of the read models (0.25 s in all), 1 renewal from them (0.12 s)"},
+		{[4]float64{5, 2.5, 3, 1.25}, "3 snapshot saves of the read models (2.00 s in all), 2 renewals from them (1.00 s)"},
+	} {
+		if got := describeSaves(before, storeWork{saves: tt.after}); got != tt.want {
+			t.Errorf("describeSaves = %q, want %q", got, tt.want)
+		}
 	}
 }
