@@ -105,3 +105,21 @@ func clonePerfTrainee(t *perfTrainee) *perfTrainee {
 	cp := *t
 	return &cp
 }
+
+// Restored implements Relayer.
+func (p *Performance) Restored(state []byte) (Projection, error) {
+	fresh := NewPerformance()
+	if err := fresh.UnmarshalState(state); err != nil {
+		return nil, err
+	}
+	return fresh, nil
+}
+
+// Adopt implements Relayer. The fresh model counted its retention tallies
+// when it was restored, so Apply keeps them from now on, as after a
+// restart; measures, Apply's scratch, stays the model's own.
+func (p *Performance) Adopt(fresh Projection) {
+	f := fresh.(*Performance)
+	p.s, p.cellsOf, p.retention, p.recipientOf = f.s, f.cellsOf, f.retention, f.recipientOf
+	p.counted.Store(f.counted.Load())
+}

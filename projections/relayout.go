@@ -12,7 +12,8 @@ import (
 // collector marks the scattered ones at several times the cost: on the
 // read models of a 505,301-event ledger, 74–88 ms against 21 ms for the
 // claims, 28–31 against 7.5 for the anomalies, 13–16 against 4.2 for the
-// trail (docs/performance.md, API round 9), and in a running server every
+// trail, 7–9 against 4 for the performance model (docs/performance.md,
+// API round 9), and in a running server every
 // collection marks them all again, while the requests wait. So after a
 // live save, Run restores a fresh copy of each Relayer from the bytes the
 // save has just written, brings it up to the live model's checkpoint from

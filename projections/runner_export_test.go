@@ -25,6 +25,8 @@ func Records(p Projection) any {
 		return m.claims
 	case *Anomalies:
 		return m.claims
+	case *Performance:
+		return m.s.Claims
 	}
 	return nil
 }
