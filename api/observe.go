@@ -54,15 +54,6 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 	return m, nil
 }
 
-// lastRelayout reads a figure of the read models' last renewal from their
-// snapshot (projections.Relayer), 0 before the first.
-func lastRelayout(s *server, f func(projections.RelayoutStats) time.Duration) func() float64 {
-	return func() float64 {
-		st, _ := s.l.Runner.LastRelayout()
-		return f(st).Seconds()
-	}
-}
-
 // registerProjections exports how many events the read models trail the
 // log (events, not positions: KurrentDB's positions are byte offsets, so
 // their difference is no count) and what their last snapshot save and
@@ -74,6 +65,14 @@ func (m *metrics) registerProjections(reg *prometheus.Registry, s *server) error
 	lastSave := func(f func(projections.SaveStats) time.Duration) func() float64 {
 		return func() float64 {
 			st, _ := s.l.Runner.LastSave()
+			return f(st).Seconds()
+		}
+	}
+	// The same of the last renewal of the models from that save
+	// (projections.Relayer).
+	lastRelayout := func(f func(projections.RelayoutStats) time.Duration) func() float64 {
+		return func() float64 {
+			st, _ := s.l.Runner.LastRelayout()
 			return f(st).Seconds()
 		}
 	}
@@ -89,11 +88,11 @@ func (m *metrics) registerProjections(reg *prometheus.Registry, s *server) error
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "fundledger_projection_relayout_hold_seconds",
 			Help: "How long the last renewal of the read models from their snapshot held up applying events, Sync and queries.",
-		}, lastRelayout(s, func(st projections.RelayoutStats) time.Duration { return st.Hold })),
+		}, lastRelayout(func(st projections.RelayoutStats) time.Duration { return st.Hold })),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "fundledger_projection_relayout_duration_seconds",
 			Help: "How long the last renewal of the read models from their snapshot took in all (restoring, bringing forward, adopting).",
-		}, lastRelayout(s, func(st projections.RelayoutStats) time.Duration { return st.Restore + st.CatchUp + st.Hold })),
+		}, lastRelayout(func(st projections.RelayoutStats) time.Duration { return st.Duration })),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "fundledger_projection_saves_total",
 			Help: "Snapshot saves of the read models since the server started.",

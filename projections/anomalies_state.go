@@ -246,11 +246,7 @@ func loadInOrder[V any](r *namedReader, tree *btree.Map[string, V], key string, 
 
 // Restored implements Relayer: a report over the same exclusions.
 func (a *Anomalies) Restored(state []byte) (Projection, error) {
-	fresh := &Anomalies{exclusions: a.exclusions}
-	if err := fresh.UnmarshalState(state); err != nil {
-		return nil, err
-	}
-	return fresh, nil
+	return restoreFresh(&Anomalies{exclusions: a.exclusions}, state)
 }
 
 // Adopt implements Relayer.

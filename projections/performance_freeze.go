@@ -108,11 +108,7 @@ func clonePerfTrainee(t *perfTrainee) *perfTrainee {
 
 // Restored implements Relayer.
 func (p *Performance) Restored(state []byte) (Projection, error) {
-	fresh := NewPerformance()
-	if err := fresh.UnmarshalState(state); err != nil {
-		return nil, err
-	}
-	return fresh, nil
+	return restoreFresh(NewPerformance(), state)
 }
 
 // Adopt implements Relayer. The fresh model counted its retention tallies

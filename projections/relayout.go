@@ -36,14 +36,22 @@ type Relayer interface {
 	Adopt(fresh Projection)
 }
 
+// restoreFresh restores fresh, an empty model, from state: what most
+// Relayers' Restored does.
+func restoreFresh(fresh Projection, state []byte) (Projection, error) {
+	if err := fresh.UnmarshalState(state); err != nil {
+		return nil, err
+	}
+	return fresh, nil
+}
+
 // RelayoutStats is what the last relayout cost.
 type RelayoutStats struct {
 	// Restore is the time to restore the fresh models from the save's
-	// bytes; CatchUp the time to apply the events since while the live
-	// models went on applying; Hold how long the final catch-up and the
-	// adoption held up applying and Sync (queries wait only for the
-	// adoption).
-	Restore, CatchUp, Hold time.Duration
+	// bytes; Hold how long the final catch-up and the adoption held up
+	// applying and Sync (queries wait only for the adoption); Duration
+	// the whole relayout, most of it beside the live models.
+	Restore, Hold, Duration time.Duration
 	// Events is how many events the fresh models were brought forward.
 	Events int
 }
@@ -114,11 +122,10 @@ func (r *Runner) relayout(ctx context.Context, cp uint64, models [][]byte) error
 		rl.Adopt(fresh[i])
 	}
 	r.mu.Unlock()
-	st.Hold = time.Since(held)
-	st.CatchUp = time.Since(start) - st.Restore - st.Hold
+	st.Hold, st.Duration = time.Since(held), time.Since(start)
 	r.lastRelayout.Store(&st)
 	r.relayouts.Add(1)
-	r.relayoutTime.Add(int64(time.Since(start)))
+	r.relayoutTime.Add(int64(st.Duration))
 	return nil
 }
 

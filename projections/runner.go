@@ -219,8 +219,9 @@ func (r *Runner) saveDue(last time.Time) bool {
 
 // liveSaveFactor bounds how much of Run's time goes to saving: it saves no
 // sooner than this many times the last save's duration (with the
-// relayout after it) after the last save. A save marshals every model (tens of megabytes on a large ledger)
-// on the processors the commands use, and a projection that is not a
+// relayout after it) after the last save. A save marshals every model
+// (tens of megabytes on a large ledger) on the processors the commands
+// use, and a projection that is not a
 // Freezer stops applying while it is marshalled; before the large models
 // froze their state, at one save a second those stalls made the API's
 // command p99 (docs/performance.md, round 4c). The price: a restart may
@@ -254,11 +255,8 @@ func (r *Runner) liveSaveDue(last time.Time) bool {
 	if since >= maxLiveSaveGap {
 		return true
 	}
-	var relaid time.Duration
-	if st, ok := r.LastRelayout(); ok {
-		relaid = st.Restore + st.CatchUp + st.Hold
-	}
-	gap := max(SaveInterval, liveSaveFactor*(r.lastSaveDuration()+relaid))
+	relaid, _ := r.LastRelayout()
+	gap := max(SaveInterval, liveSaveFactor*(r.lastSaveDuration()+relaid.Duration))
 	return since >= gap && r.events.Load()-r.lastSaved.Load() >= r.saveEvents
 }
 

@@ -39,7 +39,7 @@ func TestLiveSaveDue(t *testing.T) {
 			r := Runner{saveEvents: liveSaveEvents}
 			r.lastStats.Store(&SaveStats{Duration: tt.lastSave})
 			if tt.relayout > 0 {
-				r.lastRelayout.Store(&RelayoutStats{Restore: tt.relayout / 2, CatchUp: tt.relayout / 4, Hold: tt.relayout / 4})
+				r.lastRelayout.Store(&RelayoutStats{Restore: tt.relayout / 2, Hold: tt.relayout / 4, Duration: tt.relayout})
 			}
 			// Counted from a save taken after some events, as in a
 			// running server.

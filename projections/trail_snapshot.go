@@ -245,13 +245,7 @@ func (r *stateReader) record(rec *trailRec) {
 }
 
 // Restored implements Relayer.
-func (t *Trail) Restored(state []byte) (Projection, error) {
-	fresh := NewTrail()
-	if err := fresh.UnmarshalState(state); err != nil {
-		return nil, err
-	}
-	return fresh, nil
-}
+func (t *Trail) Restored(state []byte) (Projection, error) { return restoreFresh(NewTrail(), state) }
 
 // Adopt implements Relayer.
 func (t *Trail) Adopt(fresh Projection) {

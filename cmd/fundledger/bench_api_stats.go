@@ -218,10 +218,6 @@ func describeGC(before, after gcStats) string {
 	if busy > 0 {
 		share = 100 * float64(cpu) / float64(busy)
 	}
-	n, noun := after.cycles-before.cycles, "collections"
-	if n == 1 {
-		noun = "collection"
-	}
-	return fmt.Sprintf("%d %s, %s of CPU in marking and pauses (%.1f%% of the process's, runtime estimates), live heap %.0f MB after the last",
-		n, noun, cpu.Round(time.Millisecond), share, float64(after.liveBytes)/(1<<20))
+	return fmt.Sprintf("%s, %s of CPU in marking and pauses (%.1f%% of the process's, runtime estimates), live heap %.0f MB after the last",
+		plural(int(after.cycles-before.cycles), "collection", "collections"), cpu.Round(time.Millisecond), share, float64(after.liveBytes)/(1<<20))
 }

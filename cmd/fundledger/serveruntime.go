@@ -27,17 +27,17 @@ const (
 	minServeMemoryLimit = 768 << 20
 )
 
-// serveGC returns the GC percent and soft memory limit serve sets on a
-// machine with physical bytes of memory, in a container allowed quota
-// bytes (0: no limit), each -1 when the operator chose it through GOGC or
-// GOMEMLIMIT: their choice stands.
-func serveGC(getenv func(string) string, physical, quota uint64) (percent int, limit int64) {
-	percent, limit = serveGCPercent, serveMemoryLimit(physical, quota)
+// serveGC returns the GC percent and soft memory limit serve sets, each
+// -1 when the operator chose it through GOGC or GOMEMLIMIT: their choice
+// stands. memory reports the machine's bytes and its container's quota
+// (0: no limit); it reads files, so it is asked only for a limit to set.
+func serveGC(getenv func(string) string, memory func() (physical, quota uint64)) (percent int, limit int64) {
+	percent, limit = serveGCPercent, -1
 	if getenv("GOGC") != "" {
 		percent = -1
 	}
-	if getenv("GOMEMLIMIT") != "" {
-		limit = -1
+	if getenv("GOMEMLIMIT") == "" {
+		limit = serveMemoryLimit(memory())
 	}
 	return percent, limit
 }
@@ -98,7 +98,7 @@ func serveProcs(getenv func(string) string, procs, cpus int) int {
 // never the commands themselves: tests run serve and bench api inside
 // their own binary.
 func applyServeRuntime() {
-	percent, limit := serveGC(os.Getenv, physicalMemory(), containerMemory())
+	percent, limit := serveGC(os.Getenv, func() (uint64, uint64) { return physicalMemory(), containerMemory() })
 	if percent >= 0 {
 		debug.SetGCPercent(percent)
 	}

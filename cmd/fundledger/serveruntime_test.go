@@ -18,9 +18,14 @@ func TestServeGC(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			percent, limit := serveGC(func(k string) string { return tt.env[k] }, 16*gib, 0)
+			asked := false
+			memory := func() (uint64, uint64) { asked = true; return 16 * gib, 0 }
+			percent, limit := serveGC(func(k string) string { return tt.env[k] }, memory)
 			if percent != tt.percent || limit != tt.limit {
 				t.Errorf("serveGC = %d, %d; want %d, %d", percent, limit, tt.percent, tt.limit)
+			}
+			if asked != (tt.limit >= 0) {
+				t.Errorf("the machine's memory read: %v, want %v (only for a limit serve sets)", asked, tt.limit >= 0)
 			}
 		})
 	}
